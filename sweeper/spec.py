@@ -1,0 +1,320 @@
+"""A study: the fixed training setup, the search space and how to search it; loading study files.
+
+A study file is plain data: it builds one `Study(...)` named `study`. Everything is validated
+when the Study is built, so a bad study file fails before anything touches the storage.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import runpy
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import optuna.distributions as od
+
+from sweeper.errors import ConfigError, StudyFileError, SweeperError
+from sweeper.sweep.registry import PRUNERS, SAMPLERS, check_name
+from sweeper.train.config import APPLIES, TrainConfig, field_names, parse_override, setting_applies
+
+# Metrics a study can optimize (per-epoch values the trainer reports) and their natural direction.
+METRICS = {
+    "val_acc": "maximize", "val_top5": "maximize", "train_acc": "maximize",
+    "val_loss": "minimize", "train_loss": "minimize",
+}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One searched setting. `when` restricts it to trials where other settings have given values."""
+
+    when: dict = field(default_factory=dict, kw_only=True)
+
+    def conditional(self, name: str) -> bool:
+        return bool(self.when) or name in APPLIES
+
+    def active(self, name: str, values: dict) -> bool:
+        for other, wanted in self.when.items():
+            allowed = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+            if values.get(other) not in allowed:
+                return False
+        return setting_applies(name, values)
+
+    def to_dict(self) -> dict:
+        data = {"kind": self.kind, **{k: v for k, v in dataclasses.asdict(self).items() if k != "when"}}
+        if self.when:
+            data["when"] = self.when
+        return data
+
+
+@dataclass(frozen=True)
+class Choice(Dimension):
+    values: tuple
+    kind = "choice"
+
+    def distribution(self) -> od.BaseDistribution:
+        return od.CategoricalDistribution(self.values)
+
+    def candidates(self) -> tuple:
+        return self.values
+
+    def grid_values(self) -> list:
+        return list(self.values)
+
+    def suggest(self, trial, name):
+        return trial.suggest_categorical(name, self.values)
+
+
+@dataclass(frozen=True)
+class Uniform(Dimension):
+    low: float
+    high: float
+    kind = "uniform"
+    log = False
+
+    def distribution(self) -> od.BaseDistribution:
+        return od.FloatDistribution(self.low, self.high, log=self.log)
+
+    def candidates(self) -> tuple:
+        return (self.low, self.high)
+
+    def grid_values(self) -> list:
+        raise ConfigError(
+            f"the grid sampler cannot enumerate a continuous range ({self.kind} {self.low}..{self.high})",
+            "use choice([...]) for grid studies, or another sampler such as tpe",
+        )
+
+    def suggest(self, trial, name):
+        return trial.suggest_float(name, self.low, self.high, log=self.log)
+
+
+@dataclass(frozen=True)
+class LogUniform(Uniform):
+    kind = "loguniform"
+    log = True
+
+
+@dataclass(frozen=True)
+class IntRange(Dimension):
+    low: int
+    high: int
+    step: int = 1
+    log: bool = False
+    kind = "intrange"
+
+    def distribution(self) -> od.BaseDistribution:
+        return od.IntDistribution(self.low, self.high, step=self.step, log=self.log)
+
+    def candidates(self) -> tuple:
+        return (self.low, self.high)
+
+    def grid_values(self) -> list:
+        return list(range(self.low, self.high + 1, self.step))
+
+    def suggest(self, trial, name):
+        return trial.suggest_int(name, self.low, self.high, step=self.step, log=self.log)
+
+
+def choice(values, *, when: dict | None = None) -> Choice:
+    """One of `values` (numbers, strings, booleans)."""
+    return Choice(tuple(values), when=dict(when or {}))
+
+
+def uniform(low: float, high: float, *, when: dict | None = None) -> Uniform:
+    """A float drawn evenly from [low, high]."""
+    return Uniform(float(low), float(high), when=dict(when or {}))
+
+
+def loguniform(low: float, high: float, *, when: dict | None = None) -> LogUniform:
+    """A float drawn evenly on a log scale from [low, high]: for lr and weight decay."""
+    return LogUniform(float(low), float(high), when=dict(when or {}))
+
+
+def intrange(low: int, high: int, step: int = 1, log: bool = False, *, when: dict | None = None) -> IntRange:
+    """An integer in [low, high] in steps of `step`."""
+    return IntRange(int(low), int(high), int(step), bool(log), when=dict(when or {}))
+
+
+_KINDS = {"choice": choice, "uniform": uniform, "loguniform": loguniform, "intrange": intrange}
+
+
+@dataclass(frozen=True)
+class Study:
+    """A hyperparameter study: what is fixed, what is searched, and how.
+
+    Args:
+        name: the study's name in the storage.
+        train: fixed training settings (see `sweeper run --help` for the list).
+        space: searched settings: choice / uniform / loguniform / intrange.
+        sampler: tpe, random, grid, cmaes or qmc.
+        pruner: median, percentile, hyperband, successive_halving or none.
+        patience: also wait this many epochs without improvement before pruning.
+        metric: the per-epoch metric to optimize; a trial's value is its best epoch.
+        direction: maximize or minimize (default: the metric's natural one).
+        n_trials: the study's trial budget, shared by all workers (default: the grid size
+            for grid studies, else 20).
+        reference: published numbers, {param: {value: metric}}, shown beside measured ones.
+        trainer: "module:function" replacing the built-in trainer, called as fn(config, on_epoch).
+        seed: sampler seed, for reproducible searches.
+    """
+
+    name: str
+    train: dict = field(default_factory=dict)
+    space: dict = field(default_factory=dict)
+    sampler: str = "tpe"
+    pruner: str = "median"
+    patience: int | None = None
+    metric: str = "val_acc"
+    direction: str | None = None
+    n_trials: int | None = None
+    reference: dict = field(default_factory=dict)
+    description: str = ""
+    trainer: str | None = None
+    seed: int | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise StudyFileError("the study has no name", 'give it one: Study(name="my-study", ...)')
+        object.__setattr__(self, "train", dict(self.train))
+        object.__setattr__(self, "space", dict(self.space))
+        check_name("sampler", self.sampler, SAMPLERS)
+        check_name("pruner", self.pruner, PRUNERS)
+        if self.metric not in METRICS:
+            raise ConfigError(f"unknown metric {self.metric!r}", f"use one of: {', '.join(METRICS)}")
+        direction = self.direction or METRICS[self.metric]
+        if direction not in ("maximize", "minimize"):
+            raise ConfigError(f"direction {direction!r} is neither maximize nor minimize", "use one of those")
+        object.__setattr__(self, "direction", direction)
+        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
+            raise ConfigError(f"patience={self.patience!r} must be a positive whole number of epochs", "set it to 1 or more, or leave it out")
+        if self.trainer is not None and ":" not in self.trainer:
+            raise ConfigError(f"trainer {self.trainer!r} is not of the form module:function", 'write e.g. trainer="mypackage.train:fit"')
+        self.base_config()  # validates `train` alone
+        for name, dim in self.space.items():
+            _check_dimension(name, dim, self.train, self.space)
+        if self.n_trials is None:
+            object.__setattr__(self, "n_trials", self._default_budget())
+        if not isinstance(self.n_trials, int) or self.n_trials < 1:
+            raise ConfigError(f"n_trials={self.n_trials!r} must be a positive whole number", "set n_trials (or --n-trials) to 1 or more")
+        if self.sampler == "grid":
+            for dim in self.space.values():
+                dim.grid_values()
+
+    def _default_budget(self) -> int:
+        if self.sampler == "grid" and self.space:
+            return math.prod(len(dim.grid_values()) for dim in self.space.values())
+        return 20
+
+    def base_config(self) -> TrainConfig:
+        return TrainConfig.from_dict(self.train)
+
+    def config_for(self, params: dict) -> TrainConfig:
+        """The full training config of a trial: the fixed setup with its sampled params."""
+        return TrainConfig.from_dict({**self.train, **params})
+
+    def sample(self, trial) -> dict:
+        """Draws the trial's params; settings that do not apply to it (momentum for adam) are skipped."""
+        values = {**self.base_config().to_dict()}
+        params = {}
+        # Unconditional settings first, so the conditions of the others can be judged.
+        ordered = sorted(self.space.items(), key=lambda item: item[1].conditional(item[0]))
+        for name, dim in ordered:
+            if dim.active(name, values):
+                params[name] = values[name] = dim.suggest(trial, name)
+        return params
+
+    def with_overrides(self, settings: dict[str, str] | None = None, n_trials: int | None = None) -> "Study":
+        """This study with `--set` settings pinned (removed from the space) and a new budget."""
+        train = dict(self.train)
+        space = dict(self.space)
+        for key, text in (settings or {}).items():
+            train[key] = parse_override(key, text)
+            space.pop(key, None)
+        changes = {"train": train, "space": space}
+        if n_trials is not None:
+            changes["n_trials"] = n_trials
+        elif space.keys() != self.space.keys() and self.sampler == "grid":
+            changes["n_trials"] = None  # the grid shrank: recompute its size
+        return dataclasses.replace(self, **changes)
+
+    def to_spec(self) -> dict:
+        """Plain JSON-able data, stored with the study so it can be rebuilt without the file."""
+        data = dataclasses.asdict(self)
+        data["space"] = {name: dim.to_dict() for name, dim in self.space.items()}
+        data["reference"] = {p: {str(k): v for k, v in table.items()} for p, table in self.reference.items()}
+        return data
+
+    @classmethod
+    def from_spec(cls, data: dict) -> "Study":
+        data = dict(data)
+        data["space"] = {name: _dimension_from_dict(d) for name, d in data.get("space", {}).items()}
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _dimension_from_dict(data: dict) -> Dimension:
+    data = dict(data)
+    kind = data.pop("kind")
+    when = data.pop("when", None)
+    if kind == "choice":
+        return choice(data["values"], when=when)
+    return _KINDS[kind](**data, when=when)
+
+
+def _check_dimension(name: str, dim: Any, train: dict, space: dict) -> None:
+    where = f"space[{name!r}]"
+    if name not in field_names():
+        raise ConfigError(f"{where}: unknown training setting {name!r}", f"searchable settings are: {', '.join(field_names())}")
+    if not isinstance(dim, Dimension):
+        raise ConfigError(f"{where} is {dim!r}, not a search dimension", "use choice([...]), uniform(a, b), loguniform(a, b) or intrange(a, b)")
+    if isinstance(dim, Choice):
+        if not dim.values:
+            raise ConfigError(f"{where} is an empty choice", "list at least one value")
+        if len(set(map(repr, dim.values))) != len(dim.values):
+            raise ConfigError(f"{where} lists a value twice", "list each value once")
+    else:
+        if not dim.low < dim.high:
+            raise ConfigError(f"{where}: low {dim.low} must be below high {dim.high}", "swap or widen the range")
+        if dim.log and dim.low <= 0:
+            raise ConfigError(f"{where}: a log range needs positive bounds, got low {dim.low}", "use a low bound above 0, e.g. 1e-5")
+        if getattr(dim, "step", 1) < 1:
+            raise ConfigError(f"{where}: step must be 1 or more", "set step to a positive integer")
+    for other in dim.when:
+        if other not in field_names():
+            raise ConfigError(f"{where}: condition on unknown setting {other!r}", f"settings are: {', '.join(field_names())}")
+    for value in dim.candidates():
+        try:
+            TrainConfig.from_dict({**train, name: value})
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error.what}", error.fix) from None
+
+
+def load_study_file(path: str | Path) -> Study:
+    """Runs a study file and returns its validated `study`; every problem is a StudyFileError."""
+    path = Path(path)
+    if not path.is_file():
+        nearby = sorted(p.name for p in path.parent.glob("*.py")) if path.parent.is_dir() else []
+        fix = f"check the path; {path.parent}/ has: {', '.join(nearby)}" if nearby else "check the path"
+        raise StudyFileError(f"study file {path} does not exist", fix)
+    try:
+        namespace = runpy.run_path(str(path), run_name="__study__")
+    except SweeperError as error:
+        raise type(error)(f"{path}: {error.what}", error.fix) from None
+    except SyntaxError as error:
+        raise StudyFileError(f"{path}:{error.lineno}: syntax error: {error.msg}", "fix that line of the study file") from None
+    except Exception as error:  # the study file is user code: any failure is theirs to fix
+        line = _line_in(path, error)
+        raise StudyFileError(f"{path}{line}: {type(error).__name__}: {error}", "fix the study file so it runs with `python` alone") from None
+    study = namespace.get("study")
+    if not isinstance(study, Study):
+        raise StudyFileError(f"{path} defines no `study = Study(...)`", "assign the Study to a variable named `study`")
+    if not study.description and namespace.get("__doc__"):
+        study = dataclasses.replace(study, description=namespace["__doc__"].strip())
+    return study
+
+
+def _line_in(path: Path, error: Exception) -> str:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path]
+    return f":{frames[-1].lineno}" if frames else ""

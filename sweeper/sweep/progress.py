@@ -1,0 +1,89 @@
+"""What `sweeper run` shows while it works: a live panel on a terminal, plain lines in a log."""
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _params(params: dict) -> str:
+    return " ".join(f"{k}={_fmt(v)}" for k, v in params.items())
+
+
+class Progress:
+    """Trials done of the budget, the running trials with their epoch, and the best so far."""
+
+    def __init__(self, study_name: str, budget: int, metric: str, console: Console | None = None):
+        self.console = console or Console(stderr=False)
+        self.metric = metric
+        self.best = None
+        self.live = None
+        self.bar = Bar(TextColumn(f"[bold]{study_name}[/]"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("trials"), TimeElapsedColumn(), console=self.console)
+        self.task = self.bar.add_task("trials", total=budget)
+        if self.console.is_terminal:
+            self.live = Live(self._render([]), console=self.console, refresh_per_second=4, transient=True)
+            self.live.start()
+        else:
+            print(f"{study_name}: running up to {budget} trials", flush=True)
+
+    def update(self, snapshot: dict) -> None:
+        self.bar.update(self.task, completed=snapshot["finished"])
+        if self.live:
+            self.live.update(self._render(snapshot["running"]))
+
+    def finished(self, number: int, state: str, reason: str | None, params: dict, best) -> None:
+        self.best = best
+        line = f"trial {number} {state.lower()}" + (f" ({reason})" if reason and reason not in ("completed", "pruned") else "")
+        line += f"  {_params(params)}"
+        if best:
+            line += f"  | best {self.metric} {_fmt(best[1])} (trial {best[0]})"
+        self._print(line)
+
+    def note(self, text: str) -> None:
+        self._print(text)
+
+    def close(self) -> None:
+        if self.live:
+            self.live.stop()
+            self.live = None
+
+    def _print(self, text: str) -> None:
+        if self.live:
+            self.live.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, flush=True)
+
+    def _render(self, running: list[dict]):
+        table = Table(box=None, show_header=bool(running), header_style="dim")
+        for column in ("trial", "epoch", self.metric, "device", "params"):
+            table.add_column(column)
+        for r in running:
+            table.add_row(str(r["number"]), f"{r['epoch']}/{r['epochs']}", _fmt(r["value"]), str(r["device"]), _params(r["params"]))
+        parts = [self.bar, table]
+        if self.best:
+            parts.append(f"best {self.metric} {_fmt(self.best[1])} (trial {self.best[0]}: {_params(self.best[2])})")
+        return Group(*parts)
+
+
+def summary_table(trials: list, metric: str, limit: int = 10) -> Table:
+    """The best finished trials, for the end of a run and for `sweeper status`."""
+    table = Table(title=f"best trials by {metric}")
+    table.add_column("trial", justify="right")
+    table.add_column(metric, justify="right")
+    table.add_column("epochs", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("params")
+    for t in trials[:limit]:
+        table.add_row(str(t.number), _fmt(t.value), _fmt(t.user_attrs.get("epochs_run")),
+                      _fmt(t.user_attrs.get("seconds")), _params(t.params))
+    return table

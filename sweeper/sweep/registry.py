@@ -1,0 +1,49 @@
+"""Samplers and pruners by name: Optuna's own classes in a dict, not wrapped."""
+from __future__ import annotations
+
+import optuna
+
+from sweeper.errors import ConfigError
+
+
+def _grid(space: dict, seed):
+    grid = {name: dim.grid_values() for name, dim in space.items()}
+    return optuna.samplers.GridSampler(grid, seed=seed)
+
+
+SAMPLERS = {
+    # constant_liar keeps parallel workers from sampling the same point (Optuna's default only since 5.0).
+    "tpe": lambda space, seed: optuna.samplers.TPESampler(seed=seed, constant_liar=True),
+    "random": lambda space, seed: optuna.samplers.RandomSampler(seed=seed),
+    "grid": _grid,
+    "cmaes": lambda space, seed: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
+    "qmc": lambda space, seed: optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False),
+}
+
+# Each builder takes the number of epochs (the resource Hyperband and successive halving divide).
+PRUNERS = {
+    "median": lambda epochs: optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1),
+    "percentile": lambda epochs: optuna.pruners.PercentilePruner(25.0, n_startup_trials=4, n_warmup_steps=1),
+    "hyperband": lambda epochs: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3),
+    "successive_halving": lambda epochs: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+    "none": lambda epochs: optuna.pruners.NopPruner(),
+}
+
+
+def check_name(kind: str, name: str, registry: dict) -> None:
+    if name not in registry:
+        raise ConfigError(f"unknown {kind} {name!r}", f"use one of: {', '.join(registry)}")
+
+
+def make_sampler(name: str, space: dict, seed: int | None = None) -> optuna.samplers.BaseSampler:
+    check_name("sampler", name, SAMPLERS)
+    return SAMPLERS[name](space, seed)
+
+
+def make_pruner(name: str, epochs: int, patience: int | None = None) -> optuna.pruners.BasePruner:
+    check_name("pruner", name, PRUNERS)
+    pruner = PRUNERS[name](epochs)
+    if patience:
+        # Prune only after `patience` epochs without improvement as well as by the rule above.
+        pruner = optuna.pruners.PatientPruner(pruner, patience=patience)
+    return pruner

@@ -1,0 +1,47 @@
+"""A trainer that trains nothing, for tests about orchestration: curves from the config alone.
+
+val_acc rises towards a ceiling set by lr (best near lr=0.1), so samplers and pruners have
+something to find; FAKE_EPOCH_SECONDS slows each epoch; lr >= 5 diverges (NaN loss);
+dropout >= 0.9 raises, standing in for a trial that crashes.
+"""
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+
+def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
+    delay = float(os.environ.get("FAKE_EPOCH_SECONDS", "0"))
+    if config.dropout >= 0.9:
+        raise RuntimeError("fake crash for dropout >= 0.9")
+    ceiling = 95 - 20 * abs(math.log10(config.lr) + 1)
+    start = 1
+    state = Path(checkpoint_dir, "last.json") if checkpoint_dir else None
+    if state and state.exists():
+        start = json.loads(state.read_text())["epoch"] + 1
+    best, best_epoch, value = None, None, None
+    for epoch in range(start, config.epochs + 1):
+        time.sleep(delay)
+        diverged = config.lr >= 5
+        value = 10.0 if diverged else ceiling * (1 - math.exp(-epoch / 2))
+        metrics = {"epoch": epoch, "train_loss": math.nan if diverged else 1 / epoch, "train_acc": value,
+                   "val_loss": 1 / epoch, "val_acc": value, "val_top5": None, "lr": config.lr,
+                   "seconds": delay, "images_per_s": 1000.0, "peak_mem_mb": None}
+        if state:
+            state.parent.mkdir(parents=True, exist_ok=True)
+            state.write_text(json.dumps({"epoch": epoch}))
+        if best is None or value > best:
+            best, best_epoch = value, epoch
+        if diverged:
+            on_epoch(metrics)
+            return _result(best, best_epoch, value, epoch, f"diverged: train loss is nan at epoch {epoch}", device)
+        if on_epoch(metrics):
+            return _result(best, best_epoch, value, epoch, "pruned", device)
+    return _result(best, best_epoch, value, config.epochs, "completed", device)
+
+
+def _result(best, best_epoch, final, epochs_run, reason, device):
+    return {"best_val_acc": best, "best_epoch": best_epoch, "final_val_acc": final, "epochs_run": epochs_run,
+            "stop_reason": reason, "params": 1234, "model_size_mb": 0.01, "seconds": 0.0,
+            "images_per_s": 1000.0, "peak_mem_mb": None, "device": device}
