@@ -2,18 +2,19 @@
 
 The orchestrator and the study loader validate configs with this module alone, so the
 catalogue of valid names (datasets, models, optimizers, schedules) lives here; the torch
-registries in data.py, models.py and optim.py must cover exactly these names (a test checks).
+registries in data.py, models.py, optim.py and schedules.py cover exactly these names (a test
+checks).
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sweeper.errors import ConfigError
+from sweeper.train.checks import FRACTION, NON_NEGATIVE, POSITIVE, at_least, between, one_of, pair, ascending
 
 
 @dataclass(frozen=True)
@@ -23,55 +24,85 @@ class OptimizerSpec:
     has_momentum: bool = False
     has_nesterov: bool = False
     has_eps: bool = False
+    has_lookahead: bool = False
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a data set is before any setting touches it."""
+
+    side: int  # native (or default cached) image side in pixels
+    files: bool = False  # read from data_dir (so data_dir and download apply)
+    split: bool = False  # no official validation set: val_split carves one out of train
 
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     "sgd": OptimizerSpec(has_momentum=True, has_nesterov=True),
     "adam": OptimizerSpec(has_eps=True),
     "adamw": OptimizerSpec(has_eps=True),
+    "radam": OptimizerSpec(has_eps=True),
+    "rmsprop": OptimizerSpec(has_momentum=True, has_eps=True),
+    "ranger": OptimizerSpec(has_eps=True, has_lookahead=True),  # RAdam + LookAhead + grad centralization
 }
-DATASETS = ("digits", "synthetic")
-MODELS = ("cnn", "resnet18")
-SCHEDULES = ("constant", "cosine", "step")
+DATASETS: dict[str, DatasetSpec] = {
+    "digits": DatasetSpec(side=8, split=True),
+    "synthetic": DatasetSpec(side=32, split=True),
+    "cifar10": DatasetSpec(side=32, files=True),
+    "cifar100": DatasetSpec(side=32, files=True),
+    "imagenette": DatasetSpec(side=160, files=True),
+}
+RESNET_DEPTHS = (18, 34, 50, 101, 152)
+# Models torchvision defines (and has ImageNet weights for, so `pretrained` applies).
+TORCHVISION_MODELS = (
+    *(f"resnet{d}" for d in RESNET_DEPTHS),
+    *(f"vgg{d}{bn}" for d in (11, 13, 16, 19) for bn in ("", "_bn")),
+    "vit_b_32",
+)
+# "resnet" takes its variant from `depth`; cifar_alexnet is write-up 002's network; cnn_2/3/5
+# are write-up 004's; cnn is a small fast default for digits.
+MODELS: tuple[str, ...] = ("cnn", "cnn_2", "cnn_3", "cnn_5", "cifar_alexnet", "resnet", *TORCHVISION_MODELS)
+SCHEDULES = ("constant", "step", "multistep", "cosine", "onecycle", "plateau")
+
+
+def _model_is(*names) -> Callable[[dict], bool]:
+    return lambda c: c["model"] in names
+
+
+def _schedule_is(*names) -> Callable[[dict], bool]:
+    return lambda c: c["schedule"] in names
+
 
 # A setting that only matters under some condition is not sampled when it does not apply
 # (momentum for adam): name -> predicate over the config's values.
 APPLIES: dict[str, Callable[[dict], bool]] = {
+    "data_dir": lambda c: DATASETS[c["dataset"]].files,
+    "download": lambda c: DATASETS[c["dataset"]].files,
+    "val_split": lambda c: DATASETS[c["dataset"]].split,
+    "synthetic_images": lambda c: c["dataset"] == "synthetic",
+    "synthetic_classes": lambda c: c["dataset"] == "synthetic",
+    "depth": _model_is("resnet"),
+    "pretrained": lambda c: c["model"] in TORCHVISION_MODELS or c["model"] == "resnet",
+    "dropout1": _model_is("cifar_alexnet"),
+    "dropout2": _model_is("cifar_alexnet"),
+    "dropout3": _model_is("cifar_alexnet"),
     "momentum": lambda c: OPTIMIZERS[c["optimizer"]].has_momentum,
     "nesterov": lambda c: OPTIMIZERS[c["optimizer"]].has_nesterov,
     "eps": lambda c: OPTIMIZERS[c["optimizer"]].has_eps,
+    "lookahead_steps": lambda c: OPTIMIZERS[c["optimizer"]].has_lookahead,
+    "lookahead_alpha": lambda c: OPTIMIZERS[c["optimizer"]].has_lookahead,
+    "decay_bn_bias": lambda c: c["weight_decay"] > 0,
+    "step_size": _schedule_is("step"),
+    "gamma": _schedule_is("step", "multistep"),
+    "milestones": _schedule_is("multistep"),
+    "cosine_end_offset": _schedule_is("cosine"),
+    "onecycle_pct": _schedule_is("onecycle"),
+    "plateau_mode": _schedule_is("plateau"),
+    "plateau_factor": _schedule_is("plateau"),
+    "plateau_patience": _schedule_is("plateau"),
+    "plateau_threshold": _schedule_is("plateau"),
+    "plateau_threshold_mode": _schedule_is("plateau"),
+    "crop_ratio": lambda c: c["crop_scale"] is not None,
 }
-
-
-def _one_of(names) -> Callable[[Any], str | None]:
-    def check(value):
-        if value not in names:
-            return f"must be one of {', '.join(sorted(names))}"
-        return None
-
-    return check
-
-
-def _range(low=None, high=None, low_open=False, high_open=False) -> Callable[[Any], str | None]:
-    def check(value):
-        if value is None:
-            return None
-        if isinstance(value, float) and not math.isfinite(value):
-            return "must be a finite number"
-        too_low = low is not None and (value <= low if low_open else value < low)
-        too_high = high is not None and (value >= high if high_open else value > high)
-        if too_low or too_high:
-            left = "(" if low_open else "["
-            right = ")" if high_open else "]"
-            return f"must be in {left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
-        return None
-
-    return check
-
-
-POSITIVE = _range(0, low_open=True)
-NON_NEGATIVE = _range(0)
-FRACTION = _range(0, 1, high_open=True)
 
 
 def setting(default, check=None, help=""):
@@ -83,28 +114,65 @@ def setting(default, check=None, help=""):
 class TrainConfig:
     """Everything one trial trains with. Unknown keys and bad values fail at once."""
 
-    dataset: str = setting("digits", _one_of(DATASETS), "data set name")
-    data_dir: str | None = setting(None, help="folder holding the data set (downloads go here)")
-    download: bool = setting(False, help="download the data set into data_dir when missing")
-    image_size: int | None = setting(None, _range(8), "side of the square input in pixels (None: native)")
-    val_split: float = setting(0.2, _range(0, 1, True, True), "fraction held out for validation")
-    model: str = setting("cnn", _one_of(MODELS), "network architecture")
-    dropout: float = setting(0.0, FRACTION, "dropout before the classifier")
-    optimizer: str = setting("sgd", _one_of(OPTIMIZERS), "optimizer name")
-    lr: float = setting(0.05, POSITIVE, "peak learning rate")
-    momentum: float = setting(0.9, _range(0, 1), "SGD momentum (1.0 is allowed and diverges)")
+    # Data
+    dataset: str = setting("digits", one_of(DATASETS), "data set name")
+    data_dir: str | None = setting(None, help="folder holding the data set, or an ImageFolder tree with train/ and val/ for imagenette (default ./data)")
+    download: bool = setting(False, help="download the data set into data_dir when it is missing")
+    image_size: int | None = setting(None, at_least(8), "side of the square network input in pixels (None: the data set's own, 160 for imagenette)")
+    val_split: float = setting(0.2, between(0, 1, low_open=True, high_open=True), "fraction of the images held out for validation (data sets without a validation set)")
+    synthetic_images: int = setting(1024, at_least(16), "number of random images synthetic makes (train + val)")
+    synthetic_classes: int = setting(10, at_least(2), "number of classes synthetic makes")
+    # Augmentation, done on the device per batch
+    crop_scale: float | None = setting(None, between(0, 1, low_open=True), "lower bound of the random-resized crop's area, as a fraction of the image (None: no resized crop)")
+    crop_ratio: tuple[float, float] = setting((3 / 4, 4 / 3), pair(POSITIVE), "aspect-ratio range (width/height) of the random-resized crop")
+    crop_padding: int = setting(0, NON_NEGATIVE, "pixels of zero padding for a random crop at the same size (0: off; 4 for CIFAR)")
+    flip: bool = setting(False, help="random horizontal flip")
+    color_jitter: float = setting(0.0, between(0, 1), "brightness/contrast/saturation jitter strength: each factor is drawn from [1-s, 1+s]")
+    cutout: float = setting(0.0, FRACTION, "side of the square cutout as a fraction of the image side (0: off)")
+    mixup_alpha: float = setting(0.0, NON_NEGATIVE, "mixup Beta(alpha, alpha) parameter (0: off)")
+    cutmix_alpha: float = setting(0.0, NON_NEGATIVE, "cutmix Beta(alpha, alpha) parameter (0: off; with mixup, each batch picks one)")
+    # Model
+    model: str = setting("cnn", one_of(MODELS), "network architecture")
+    depth: int = setting(18, one_of(RESNET_DEPTHS), "ResNet depth, for model=resnet")
+    pretrained: bool = setting(False, help="start from torchvision's ImageNet weights (must be in the local torch hub cache)")
+    dropout: float = setting(0.0, FRACTION, "dropout probability before the classifier")
+    dropout1: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability after the first pool")
+    dropout2: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability after the second pool")
+    dropout3: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability after the 1x1 conv")
+    # Optimizer
+    optimizer: str = setting("sgd", one_of(OPTIMIZERS), "optimizer name")
+    lr: float = setting(0.05, POSITIVE, "peak learning rate (per 256 examples when linear_scaling)")
+    linear_scaling: bool = setting(False, help="linear scaling rule: the lr used is lr * batch_size / 256")
+    momentum: float = setting(0.9, between(0, 1), "momentum (1.0 is allowed and diverges)")
     nesterov: bool = setting(False, help="Nesterov momentum")
-    eps: float = setting(1e-8, POSITIVE, "Adam-family epsilon")
-    weight_decay: float = setting(0.0, NON_NEGATIVE, "L2 weight decay (decoupled for adamw)")
-    batch_size: int = setting(64, _range(1), "examples per step")
-    epochs: int = setting(10, _range(1), "passes over the training set")
-    schedule: str = setting("cosine", _one_of(SCHEDULES), "learning-rate schedule")
-    step_size: int = setting(30, _range(1), "epochs between decays, for the step schedule")
-    gamma: float = setting(0.1, POSITIVE, "decay factor per step")
-    warmup_epochs: int = setting(0, NON_NEGATIVE, "epochs of linear warmup")
-    label_smoothing: float = setting(0.0, FRACTION, "cross-entropy label smoothing")
-    seed: int = setting(0, NON_NEGATIVE, "random seed of the trial")
-    chance_patience: int = setting(3, _range(1), "epochs at chance accuracy before a trial is stopped as diverged")
+    eps: float = setting(1e-8, POSITIVE, "Adam-family / RMSprop epsilon")
+    lookahead_steps: int = setting(6, at_least(1), "ranger: fast steps between LookAhead syncs")
+    lookahead_alpha: float = setting(0.5, between(0, 1, low_open=True), "ranger: LookAhead step towards the fast weights (fraction)")
+    weight_decay: float = setting(0.0, NON_NEGATIVE, "L2 weight decay per step (decoupled for adamw)")
+    decay_bn_bias: bool = setting(True, help="apply weight decay to BatchNorm weights and biases too")
+    batch_size: int = setting(64, at_least(1), "examples per step")
+    epochs: int = setting(10, at_least(1), "passes over the training set")
+    label_smoothing: float = setting(0.0, FRACTION, "cross-entropy label smoothing (fraction of the target mass spread)")
+    # Schedule (stepped every batch, except plateau which decides after each evaluation)
+    schedule: str = setting("cosine", one_of(SCHEDULES), "learning-rate schedule")
+    warmup_epochs: float = setting(0.0, NON_NEGATIVE, "epochs of linear warmup from 0 to lr, before any schedule")
+    step_size: int = setting(30, at_least(1), "step: epochs between decays")
+    gamma: float = setting(0.1, POSITIVE, "step/multistep: lr factor at each decay")
+    milestones: tuple[int, ...] = setting((30, 60, 90), ascending, "multistep: epochs at which the lr is multiplied by gamma")
+    cosine_end_offset: float = setting(0.0, NON_NEGATIVE, "cosine: the lr reaches 0 at epochs + this many epochs (write-up 000 used 20)")
+    onecycle_pct: float = setting(0.3, between(0, 1, low_open=True, high_open=True), "onecycle: fraction of training spent rising to lr")
+    plateau_mode: str = setting("max", one_of(("max", "min")), "plateau: max watches val accuracy, min watches val loss")
+    plateau_factor: float = setting(0.1, between(0, 1, low_open=True, high_open=True), "plateau: lr factor at each reduction")
+    plateau_patience: int = setting(10, NON_NEGATIVE, "plateau: evaluations without improvement before reducing")
+    plateau_threshold: float = setting(1e-4, NON_NEGATIVE, "plateau: least change that counts as improvement (accuracy in %, for abs)")
+    plateau_threshold_mode: str = setting("rel", one_of(("rel", "abs")), "plateau: threshold relative to the best, or absolute")
+    # Speed and bookkeeping
+    bf16: bool = setting(True, help="bf16 autocast (CUDA only; ignored on CPU)")
+    channels_last: bool = setting(True, help="channels-last memory format (CUDA only; ignored on CPU)")
+    compile: bool = setting(False, help="torch.compile the model (pays a compile time of tens of seconds)")
+    eval_every: int = setting(1, at_least(1), "evaluate every this many epochs (always after the last)")
+    seed: int = setting(0, NON_NEGATIVE, "random seed of the trial (weights, order, augmentation)")
+    chance_patience: int = setting(3, at_least(1), "evaluations at chance accuracy before a trial is stopped as diverged")
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
@@ -125,6 +193,9 @@ class TrainConfig:
             problem = check(getattr(self, f.name)) if check else None
             if problem:
                 raise ConfigError(f"{f.name}={getattr(self, f.name)!r} {problem}", _fix_for(f.name))
+        for problem, fix in _cross_checks(self):
+            if problem:
+                raise ConfigError(problem, fix)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -132,6 +203,29 @@ class TrainConfig:
     def applies(self, name: str) -> bool:
         """Whether setting `name` has any effect in this config (momentum does not for adam)."""
         return setting_applies(name, self.to_dict())
+
+    @property
+    def side(self) -> int:
+        """Side of the network input in pixels."""
+        return self.image_size or DATASETS[self.dataset].side
+
+    @property
+    def arch(self) -> str:
+        """The concrete model name (`resnet` resolved through `depth`)."""
+        return f"resnet{self.depth}" if self.model == "resnet" else self.model
+
+
+def _cross_checks(c: TrainConfig):
+    """(problem or None/False, fix) for rules that involve more than one setting."""
+    pools = {"cnn_2": 2, "cnn_3": 3, "cnn_5": 5, "cifar_alexnet": 4}
+    yield (c.arch == "vit_b_32" and c.side % 32 and
+           f"vit_b_32 needs an image side divisible by 32, got {c.side}", "set image_size to 32, 224, ...")
+    need = 2 ** pools.get(c.arch, 0) if c.arch != "cifar_alexnet" else 32
+    yield (c.side < need and f"{c.arch} needs images of at least {need} pixels, got {c.side}",
+           f"set image_size to {need} or more")
+    low, high = c.crop_ratio
+    yield (low > high and f"crop_ratio={c.crop_ratio!r} must be (low, high) with low <= high",
+           "swap the two numbers")
 
 
 def setting_applies(name: str, values: dict) -> bool:
@@ -193,9 +287,9 @@ def _parse_text(name: str, text: str, kinds: tuple) -> Any:
         return None
     if bool in kinds and lowered in ("true", "false", "yes", "no", "1", "0"):
         return lowered in ("true", "yes", "1")
-    if tuple in kinds:
-        return tuple(_number(part) for part in text.split(","))
     try:
+        if tuple in kinds:
+            return tuple(_number(part) for part in text.strip("()[] ").split(",") if part.strip())
         return int(text) if int in kinds else float(text)
     except ValueError:
         raise ConfigError(f"{name}={text!r} is not a number", _fix_for(name)) from None

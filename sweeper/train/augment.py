@@ -1,0 +1,105 @@
+"""Batch augmentation on the device: one affine resample for crop/flip/resize, then colour,
+normalisation, cutout and mixup/cutmix, all as whole-batch tensor ops (no per-image Python).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from sweeper.train.config import TrainConfig
+
+
+class Augment:
+    """Turns uint8 batches into normalised float batches of side `config.side`."""
+
+    def __init__(self, c: TrainConfig, train_x: torch.Tensor):
+        self.c = c
+        self.side = c.side
+        # Per-channel statistics of the training images, in [0, 1] units (a few thousand suffice).
+        sample = train_x[:4096].float().div_(255)
+        self.mean = sample.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
+        self.std = sample.std(dim=(0, 2, 3)).clamp_min(1e-3).view(1, -1, 1, 1)
+        self.memory_format = torch.channels_last if c.channels_last and train_x.is_cuda else torch.contiguous_format
+
+    def eval(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.float().div_(255)
+        if x.shape[-1] != self.side:
+            x = F.interpolate(x, size=(self.side, self.side), mode="bilinear", antialias=True, align_corners=False)
+        return self._normalize(x)
+
+    def train(self, x: torch.Tensor, y: torch.Tensor):
+        """Returns (images, labels, mixed labels or None, weight of `labels` in the loss)."""
+        c = self.c
+        x = x.float().div_(255)
+        if c.crop_scale is not None or c.crop_padding or x.shape[-1] != self.side:
+            x = self._resample(x)
+        elif c.flip:
+            x = torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < 0.5, x.flip(3), x)
+        if c.color_jitter:
+            x = self._jitter(x)
+        x = self._normalize(x)
+        if c.cutout:
+            x = x * ~self._boxes(len(x), torch.full((len(x),), c.cutout, device=x.device))
+        return self._mix(x, y)
+
+    def _normalize(self, x):
+        return ((x - self.mean) / self.std).contiguous(memory_format=self.memory_format)
+
+    def _resample(self, x):
+        """Random-resized crop, padded random crop and flip as one affine grid per image."""
+        c, n, dev, in_side = self.c, len(x), x.device, x.shape[-1]
+        width = height = torch.ones(n, device=dev)  # crop size as a fraction of the image side
+        if c.crop_scale is not None:
+            area = torch.empty(n, device=dev).uniform_(c.crop_scale, 1.0)
+            log_ratio = torch.empty(n, device=dev).uniform_(math.log(c.crop_ratio[0]), math.log(c.crop_ratio[1]))
+            width = (area * log_ratio.exp()).sqrt().clamp(max=1.0)
+            height = (area / log_ratio.exp()).sqrt().clamp(max=1.0)
+        # Centre offsets in [-1, 1] grid units; a crop of fraction w can move by (1 - w).
+        cx = (torch.rand(n, device=dev) * 2 - 1) * (1 - width)
+        cy = (torch.rand(n, device=dev) * 2 - 1) * (1 - height)
+        if c.crop_padding:
+            shift = torch.randint(-c.crop_padding, c.crop_padding + 1, (2, n), device=dev).float() * 2 / in_side
+            cx, cy = cx + shift[0], cy + shift[1]  # whole pixels: out-of-image samples read zeros
+        sign = torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0) if c.flip else torch.ones(n, device=dev)
+        theta = torch.zeros(n, 2, 3, device=dev)
+        theta[:, 0, 0], theta[:, 0, 2] = width * sign, cx
+        theta[:, 1, 1], theta[:, 1, 2] = height, cy
+        grid = F.affine_grid(theta, [n, x.shape[1], self.side, self.side], align_corners=False)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+    def _jitter(self, x):
+        s, n = self.c.color_jitter, len(x)
+        factor = lambda: torch.empty(n, 1, 1, 1, device=x.device).uniform_(1 - s, 1 + s)  # noqa: E731
+        grey = x.mean(dim=1, keepdim=True)
+        x = x * factor()  # brightness
+        x = (x - grey.mean(dim=(2, 3), keepdim=True)) * factor() + grey.mean(dim=(2, 3), keepdim=True)  # contrast
+        grey = x.mean(dim=1, keepdim=True)
+        return ((x - grey) * factor() + grey).clamp_(0, 1)  # saturation
+
+    def _boxes(self, n, fraction):
+        """A (n, 1, side, side) mask of one random square-ish box per image, `fraction` of the side."""
+        dev = fraction.device
+        half = fraction.view(n, 1, 1) * self.side / 2
+        centre = torch.rand(2, n, 1, 1, device=dev) * self.side
+        pos = torch.arange(self.side, device=dev, dtype=torch.float32) + 0.5
+        rows = (pos.view(1, -1, 1) - centre[0]).abs() < half
+        cols = (pos.view(1, 1, -1) - centre[1]).abs() < half
+        return (rows & cols).unsqueeze(1)
+
+    def _mix(self, x, y):
+        c, n = self.c, len(x)
+        modes = [m for m, a in (("mixup", c.mixup_alpha), ("cutmix", c.cutmix_alpha)) if a > 0]
+        if not modes or n < 2:
+            return x, y, None, 1.0
+        mode = modes[int(torch.randint(len(modes), ()))]
+        alpha = c.mixup_alpha if mode == "mixup" else c.cutmix_alpha
+        lam = float(torch.distributions.Beta(alpha, alpha).sample())
+        perm = torch.randperm(n, device=x.device)
+        if mode == "mixup":
+            return lam * x + (1 - lam) * x[perm], y, y[perm], lam
+        # CutMix: a box covering (1 - lam) of the area comes from the partner image.
+        box = self._boxes(1, torch.tensor([math.sqrt(1 - lam)], device=x.device))
+        lam = 1 - float(box.float().mean())
+        return torch.where(box, x[perm], x), y, y[perm], lam

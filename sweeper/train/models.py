@@ -1,0 +1,100 @@
+"""Model registry: name -> builder(config, in_channels, classes) -> nn.Module."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from sweeper.errors import ConfigError
+from sweeper.train import nets
+from sweeper.train.config import RESNET_DEPTHS, TrainConfig
+
+SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no max-pool
+
+
+def _pretrained_state(arch: str) -> dict:
+    """torchvision's ImageNet weights from the local torch hub cache; never downloads."""
+    from torchvision import models
+
+    weights = models.get_model_weights(arch).DEFAULT
+    path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
+    if not path.exists():
+        raise ConfigError(f"pretrained weights for {arch} are not in the local cache ({path})",
+                          f"download {weights.url} into {path.parent}, or set pretrained=false")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _torchvision(arch: str, c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
+    from torchvision import models
+
+    extra = {"dropout": c.dropout} if arch.startswith("vgg") else {}
+    if arch == "vit_b_32":
+        extra = {"image_size": c.side, "dropout": c.dropout}
+    model = models.get_model(arch, weights=None, **extra)
+    if c.pretrained:
+        state = _pretrained_state(arch)
+        if arch == "vit_b_32" and c.side != 224:
+            from torchvision.models.vision_transformer import interpolate_embeddings
+            state = interpolate_embeddings(c.side, 32, state)
+        model.load_state_dict(state)
+    return model
+
+
+def _resnet(arch: str):
+    def build(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
+        model = _torchvision(arch, c, in_ch, classes)
+        if c.side < SMALL_IMAGE:
+            model.conv1 = nn.Conv2d(in_ch, 64, 3, 1, 1, bias=False)
+            model.maxpool = nn.Identity()
+        elif in_ch != 3:
+            model.conv1 = nn.Conv2d(in_ch, 64, 7, 2, 3, bias=False)
+        model.fc = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(model.fc.in_features, classes))
+        return model
+
+    return build
+
+
+def _vgg(arch: str):
+    def build(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
+        model = _torchvision(arch, c, in_ch, classes)
+        if in_ch != 3:
+            model.features[0] = nn.Conv2d(in_ch, 64, 3, padding=1)
+        model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, classes)
+        return model
+
+    return build
+
+
+def _vit(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
+    model = _torchvision("vit_b_32", c, in_ch, classes)
+    if in_ch != 3:
+        model.conv_proj = nn.Conv2d(in_ch, model.hidden_dim, 32, 32)
+    model.heads = nn.Linear(model.hidden_dim, classes)
+    return model
+
+
+REGISTRY = {
+    "cnn": lambda c, i, k: nets.cnn(i, k, c.dropout),
+    "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout),
+    "cnn_3": lambda c, i, k: nets.cnn_n(3)(i, k, c.dropout),
+    "cnn_5": lambda c, i, k: nets.cnn_n(5)(i, k, c.dropout),
+    "cifar_alexnet": lambda c, i, k: nets.CifarAlexNet(i, k, c.dropout, c.dropout1, c.dropout2, c.dropout3),
+    "resnet": lambda c, i, k: _resnet(c.arch)(c, i, k),
+    **{f"resnet{d}": _resnet(f"resnet{d}") for d in RESNET_DEPTHS},
+    **{f"vgg{d}{bn}": _vgg(f"vgg{d}{bn}") for d in (11, 13, 16, 19) for bn in ("", "_bn")},
+    "vit_b_32": _vit,
+}
+
+
+def build(c: TrainConfig, in_channels: int, classes: int) -> nn.Module:
+    if c.model not in REGISTRY:
+        raise ConfigError(f"unknown model {c.model!r}", f"valid models are: {', '.join(REGISTRY)}")
+    return REGISTRY[c.model](c, in_channels, classes)
+
+
+def size_mb(model: nn.Module) -> float:
+    """Bytes of parameters and buffers, in MiB."""
+    tensors = [*model.parameters(), *model.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors) / 2**20

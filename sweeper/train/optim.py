@@ -1,0 +1,72 @@
+"""Optimizer registry: name -> builder(config, param_groups, lr) -> torch optimizer."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from sweeper.errors import ConfigError
+from sweeper.train.config import TrainConfig
+
+
+class Ranger(torch.optim.RAdam):
+    """RAdam + LookAhead + gradient centralization (Wright's Ranger, write-ups 000/001).
+
+    Gradient centralization subtracts each conv/linear weight gradient's mean over its fan-in;
+    every `k` steps LookAhead moves slow weights `alpha` of the way to the fast ones and resets
+    the fast weights there. The slow weights live in the optimizer state, so they checkpoint.
+    """
+
+    def __init__(self, params, lr, eps, weight_decay, k=6, alpha=0.5):
+        super().__init__(params, lr=lr, betas=(0.95, 0.999), eps=eps, weight_decay=weight_decay)
+        self.k, self.alpha = k, alpha
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and p.grad.dim() > 1:
+                    p.grad.sub_(p.grad.mean(dim=tuple(range(1, p.grad.dim())), keepdim=True))
+        loss = super().step(closure)
+        for group in self.param_groups:
+            # The count lives in the param group, so it is saved with the optimizer's state_dict.
+            group["lookahead_step"] = group.get("lookahead_step", 0) + 1
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "slow" not in state:
+                    state["slow"] = p.detach().clone()
+                if group["lookahead_step"] % self.k == 0:
+                    state["slow"].add_(p - state["slow"], alpha=self.alpha)
+                    p.copy_(state["slow"])
+        return loss
+
+
+REGISTRY = {
+    "sgd": lambda c, groups, lr: torch.optim.SGD(groups, lr=lr, momentum=c.momentum,
+                                                 nesterov=c.nesterov and c.momentum > 0, weight_decay=c.weight_decay),
+    "adam": lambda c, groups, lr: torch.optim.Adam(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay),
+    "adamw": lambda c, groups, lr: torch.optim.AdamW(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay),
+    "radam": lambda c, groups, lr: torch.optim.RAdam(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay),
+    "rmsprop": lambda c, groups, lr: torch.optim.RMSprop(groups, lr=lr, momentum=c.momentum, eps=c.eps,
+                                                         weight_decay=c.weight_decay),
+    "ranger": lambda c, groups, lr: Ranger(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay,
+                                           k=c.lookahead_steps, alpha=c.lookahead_alpha),
+}
+
+
+def peak_lr(c: TrainConfig) -> float:
+    """The lr the schedule peaks at: `lr`, or `lr` per 256 examples under the linear scaling rule."""
+    return c.lr * c.batch_size / 256 if c.linear_scaling else c.lr
+
+
+def build(c: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
+    if c.optimizer not in REGISTRY:
+        raise ConfigError(f"unknown optimizer {c.optimizer!r}", f"valid optimizers are: {', '.join(REGISTRY)}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if c.decay_bn_bias or not c.weight_decay:
+        groups = [{"params": params}]
+    else:  # BatchNorm weights and all biases are the 1-d tensors
+        groups = [{"params": [p for p in params if p.dim() > 1]},
+                  {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0}]
+    return REGISTRY[c.optimizer](c, groups, peak_lr(c))

@@ -1,0 +1,73 @@
+"""Schedule registry: name -> factor(t, c) giving the lr as a fraction of its peak at epoch t.
+
+`t` is fractional epochs done (the lr changes every batch). Warmup multiplies any schedule;
+plateau is the one schedule with state, kept in `Plateau` and checkpointed with the trial.
+"""
+from __future__ import annotations
+
+import math
+
+from sweeper.errors import ConfigError
+from sweeper.train.config import TrainConfig
+
+
+def _onecycle(t: float, c: TrainConfig) -> float:
+    # torch's OneCycleLR shape: cosine up from peak/25 to the peak, then down to peak/(25*1e4).
+    up = c.onecycle_pct * c.epochs
+    start, end = 1 / 25, 1 / (25 * 1e4)
+    if t < up:
+        return start + (1 - start) * (1 - math.cos(math.pi * t / up)) / 2
+    return end + (1 - end) * (1 + math.cos(math.pi * (t - up) / (c.epochs - up))) / 2
+
+
+REGISTRY = {
+    "constant": lambda t, c: 1.0,
+    "plateau": lambda t, c: 1.0,  # the reductions come from Plateau
+    "step": lambda t, c: c.gamma ** (int(t) // c.step_size),
+    "multistep": lambda t, c: c.gamma ** sum(int(t) >= m for m in c.milestones),
+    # Reaches 0 at epochs + cosine_end_offset (write-up 000 stopped 20 epochs before zero).
+    "cosine": lambda t, c: (1 + math.cos(math.pi * t / (c.epochs + c.cosine_end_offset))) / 2,
+    "onecycle": _onecycle,
+}
+
+
+def factor(c: TrainConfig, t: float) -> float:
+    """lr / peak lr after `t` epochs, warmup included."""
+    if c.schedule not in REGISTRY:
+        raise ConfigError(f"unknown schedule {c.schedule!r}", f"valid schedules are: {', '.join(REGISTRY)}")
+    warm = min(1.0, t / c.warmup_epochs) if c.warmup_epochs else 1.0
+    return warm * REGISTRY[c.schedule](t, c)
+
+
+class Plateau:
+    """ReduceLROnPlateau's rule (cooldown 0, min_lr 0) on the watched val metric."""
+
+    def __init__(self, c: TrainConfig):
+        self.c = c
+        self.scale, self.best, self.bad = 1.0, None, 0
+
+    def step(self, metrics: dict) -> None:
+        c = self.c
+        if c.schedule != "plateau":
+            return
+        value = metrics["val_acc"] if c.plateau_mode == "max" else metrics["val_loss"]
+        sign = 1 if c.plateau_mode == "max" else -1
+        if self.best is None:
+            improved = True
+        elif c.plateau_threshold_mode == "rel":
+            improved = sign * value > sign * self.best * (1 + sign * c.plateau_threshold)
+        else:
+            improved = sign * value > sign * self.best + c.plateau_threshold
+        if improved:
+            self.best, self.bad = value, 0
+        else:
+            self.bad += 1
+        if self.bad > c.plateau_patience:
+            self.scale *= c.plateau_factor
+            self.bad = 0
+
+    def state_dict(self) -> dict:
+        return {"scale": self.scale, "best": self.best, "bad": self.bad}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.scale, self.best, self.bad = state["scale"], state["best"], state["bad"]
