@@ -1,0 +1,158 @@
+"""A report as CSV files and as one self-contained HTML page (plotly.js inlined: opens offline)."""
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import plotly.io
+import plotly.offline
+
+from sweeper.report import figures
+from sweeper.report.build import Report
+
+FORMATS = ("csv", "html")
+# The HTML trials table lists the best this many; trials.csv has them all.
+HTML_TRIALS = 300
+STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1250px; color: #222; padding: 0 16px; }
+h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+table.table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
+table.table th, table.table td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
+table.table th { background: #f6f6f6; } table.table td:first-child, table.table th:first-child { text-align: left; }
+.muted { color: #777; } .pair { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.pair > div { flex: 1 1 480px; min-width: 0; }
+.scroll { overflow-x: auto; }
+"""
+
+
+def write(report: Report, out: Path, formats: tuple = FORMATS) -> list[Path]:
+    """Writes the chosen formats into `out` (created if needed); returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "csv" in formats:
+        for filename, frame in csv_frames(report).items():
+            frame.to_csv(out / filename, index=False)
+            written.append(out / filename)
+    if "html" in formats:
+        (out / "report.html").write_text(standalone_html(report), encoding="utf-8")
+        written.append(out / "report.html")
+    return written
+
+
+def csv_frames(report: Report) -> dict[str, pd.DataFrame]:
+    """File name → frame: trials, epochs, one table per parameter, cost, importance."""
+    files = {"trials.csv": report.trials, "epochs.csv": report.epochs}
+    for name, table in report.param_tables.items():
+        files[f"by_{safe_name(name)}.csv"] = table
+    files["cost.csv"] = report.cost
+    files["importance.csv"] = report.importance
+    return files
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^\w.-]", "_", name)
+
+
+def standalone_html(report: Report) -> str:
+    """The whole report as one file; plotly.js is embedded once in the head."""
+    title = html.escape(f"{report.study.name} — sweeper report")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+            f"<style>{STYLE}</style><script type='text/javascript'>{plotly_js()}</script></head>"
+            f"<body>{report_body(report)}</body></html>")
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    return plotly.offline.get_plotlyjs()
+
+
+def report_body(report: Report, trial_link: Callable[[int], str] | None = None) -> str:
+    """Header, parameter tables with their figures, curves, cost, importance, trials (HTML).
+
+    Args:
+        trial_link: trial number → URL; trial numbers become links (the dashboard's trial pages).
+    """
+    spec, s = report.study.spec, report.summary
+    parts = [f"<h1>{html.escape(report.study.name)}</h1>"]
+    if spec.get("description"):
+        parts.append(f"<p>{html.escape(spec['description'])}</p>")
+    budget = f" of {report.n_trials}" if report.n_trials else ""
+    best = (f"best {report.metric} <b>{_fmt(s['best'])}</b> (trial {_link(s['best_trial'], trial_link)}, epoch {_fmt(s['best_epoch'])})"
+            if s["best"] is not None else "no finished trial yet")
+    parts.append(f"<p>{s['trials']}{budget} trials: {s['finished']} finished, {s['pruned']} pruned, "
+                 f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running — {best}. "
+                 f"<span class='muted'>Metric {html.escape(report.metric)}, {report.direction}.</span></p>")
+    for name, table in report.param_tables.items():
+        figure = figures.param_figure(report.trials, name, report.space[name], table, report.metric)
+        parts.append(f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
+                     f"<div class='scroll' style='flex: 0 1 auto'>{table_html(display(table), trial_link)}</div>"
+                     f"<div>{_figure(figure)}</div></div>")
+    if len(report.curves):
+        parts.append("<h2>Learning curves</h2>" + _figure(figures.curves_figure(report.curves, report.metric)))
+    parts.append("<h2>Cost beside accuracy</h2><div class='scroll'>" + table_html(display(report.cost)) + "</div>")
+    if len(report.importance):
+        parts.append("<h2>Parameter importance</h2>" + _figure(figures.importance_figure(report.importance)))
+    if len(report.parallel) > 1 and report.space:
+        parts.append(_figure(figures.parallel_figure(report.parallel, report.space, report.metric)))
+    shown = report.trials.sort_values("best", ascending=report.direction != "maximize", na_position="last")
+    note = f" (the best {HTML_TRIALS} of {len(shown)}; all in trials.csv)" if len(shown) > HTML_TRIALS else ""
+    shown = shown.head(HTML_TRIALS).drop(columns=["trial_id"])
+    parts.append(f"<h2>Trials{note}</h2><div class='scroll'>{table_html(display(shown), trial_link)}</div>")
+    return "\n".join(parts)
+
+
+def display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Strings for people: short numbers, blanks for missing, `mean ± std` in one column."""
+    shown = frame.copy()
+    if "mean" in shown and "std" in shown:
+        mean_std = [f"{_fmt(m)} ± {_fmt(s)}" if not pd.isna(s) else _fmt(m) for m, s in zip(shown["mean"], shown["std"])]
+        at = shown.columns.get_loc("mean")
+        shown = shown.drop(columns=["mean", "std"])
+        shown.insert(at, "mean ± std", mean_std)
+    for column in shown.columns:
+        shown[column] = [_fmt(v) for v in shown[column]]
+    return shown
+
+
+def table_html(shown: pd.DataFrame, trial_link: Callable[[int], str] | None = None) -> str:
+    escaped = shown.map(html.escape)
+    for column in ("trial", "best_trial"):
+        if trial_link and column in escaped:
+            escaped[column] = [_link(v, trial_link) for v in shown[column]]
+    return escaped.to_html(index=False, escape=False, classes="table", border=0)
+
+
+def _link(number, trial_link) -> str:
+    if number in (None, "") or trial_link is None:
+        return html.escape(str(number if number is not None else ""))
+    return f"<a href='{html.escape(trial_link(int(number)))}'>{html.escape(str(number))}</a>"
+
+
+def _figure(fig) -> str:
+    # No plotly.js here: the page includes it once (inline, or from the dashboard's server).
+    return plotly.io.to_html(fig, full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+
+
+def _fmt(value) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}" if abs(value) >= 1e4 else str(int(value))
+    if isinstance(value, numbers.Real):
+        if math.isnan(value):
+            return ""
+        return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
+    return str(value)

@@ -1,0 +1,183 @@
+"""Read-only SQL over Optuna's tables and `sweeper_epochs`, straight into pandas.
+
+Reports never go through `study.trials`: building thousands of FrozenTrials is slow
+(optuna#763, #4890), while a handful of SELECTs into DataFrames takes a fraction of a second.
+Every read is one short transaction on a connection that cannot write, so a report or the
+dashboard never holds a lock a running sweep waits for.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from sweeper.errors import SweeperError
+from sweeper.sweep.storage import SPEC_ATTR, read_engine, redact
+
+# Trial user attributes the supervisor writes that reports show. `config` is left out on
+# purpose: it is the largest attribute and only the trial page needs it.
+TRIAL_ATTRS = (
+    "stop_reason", "best_epoch", "final_value", "epochs_run", "pruned_at", "seconds",
+    "images_per_s", "params", "model_size_mb", "peak_mem_mb", "host", "device", "retry_of",
+)
+# Optuna's own system attributes: why a trial failed, and which trial a retry repeats.
+SYSTEM_ATTRS = ("fail_reason", "failed_trial")
+
+
+@dataclass
+class StudyInfo:
+    """One study's identity and spec (an empty spec for studies made by plain Optuna)."""
+
+    study_id: int
+    name: str
+    direction: str  # "maximize" or "minimize", of the first objective
+    spec: dict = field(default_factory=dict)
+
+
+@dataclass
+class RawTrials:
+    """The study's rows, one frame per Optuna table, read in one transaction."""
+
+    trials: pd.DataFrame  # trial_id, number, state, datetime_start, datetime_complete
+    values: pd.DataFrame  # trial_id, value
+    params: pd.DataFrame  # trial_id, param_name, param_value, distribution_json
+    attrs: pd.DataFrame  # trial_id, key, value (decoded JSON); user and system attributes
+    epochs: pd.DataFrame  # sweeper_epochs rows, or intermediate values as the metric column
+
+
+def open_reader(url: str) -> sa.Engine:
+    """An engine whose SQLite connections refuse writes (PRAGMA query_only).
+
+    A missing SQLite file is an error here: connecting would create an empty database.
+    """
+    engine = read_engine(url)
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if database not in (None, "", ":memory:") and not Path(database).expanduser().is_file():
+            raise SweeperError(f"there is no storage at {redact(url)}",
+                               "run a study first (sweeper run STUDY_FILE), or point --storage / $SWEEPER_STORAGE at it")
+        @sa.event.listens_for(engine, "connect")
+        def _read_only(dbapi_connection, _record):
+            dbapi_connection.execute("PRAGMA query_only = ON")
+    return engine
+
+
+def list_studies(engine: sa.Engine) -> pd.DataFrame:
+    """One row per study: name, trial counts by state, best value, metric and budget."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("studies"):
+            return pd.DataFrame(columns=["study_id", "name"])
+        studies = pd.read_sql(sa.text(
+            "SELECT s.study_id, s.study_name AS name, d.direction FROM studies s "
+            "LEFT JOIN study_directions d ON d.study_id = s.study_id AND d.objective = 0 "
+            "ORDER BY s.study_id"), conn)
+        counts = pd.read_sql(sa.text(
+            "SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state"), conn)
+        best = pd.read_sql(sa.text(
+            "SELECT t.study_id, MAX(v.value) AS max_value, MIN(v.value) AS min_value "
+            "FROM trial_values v JOIN trials t ON t.trial_id = v.trial_id "
+            "WHERE t.state = 'COMPLETE' AND v.objective = 0 AND v.value_type = 'FINITE' "
+            "GROUP BY t.study_id"), conn)
+        specs = pd.read_sql(sa.text(
+            "SELECT study_id, value_json FROM study_user_attributes WHERE key = :key"),
+            conn, params={"key": SPEC_ATTR})
+    by_state = counts.pivot_table(index="study_id", columns="state", values="n", aggfunc="sum")
+    frame = studies.set_index("study_id").join(by_state).join(best.set_index("study_id"))
+    for state in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"):
+        frame[state] = frame[state].fillna(0).astype(int) if state in frame else 0
+    spec = specs.set_index("study_id")["value_json"].map(json.loads).reindex(frame.index)
+    frame["direction"] = frame["direction"].fillna("MAXIMIZE").str.lower()
+    frame["best"] = frame["max_value"].where(frame["direction"] == "maximize", frame["min_value"])
+    frame["metric"] = [s.get("metric", "value") if isinstance(s, dict) else "value" for s in spec]
+    frame["n_trials"] = [s.get("n_trials") if isinstance(s, dict) else None for s in spec]
+    frame["description"] = [s.get("description", "") if isinstance(s, dict) else "" for s in spec]
+    frame["trials"] = frame[["COMPLETE", "PRUNED", "FAIL", "RUNNING"]].sum(axis=1)
+    return frame.drop(columns=["max_value", "min_value"]).reset_index()
+
+
+def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
+    """The study called `name`; an unknown name is a SweeperError listing the names there are."""
+    with engine.connect() as conn:
+        has_studies = sa.inspect(conn).has_table("studies")
+        row = has_studies and conn.execute(
+            sa.text("SELECT study_id FROM studies WHERE study_name = :name"), {"name": name}
+        ).first()
+        if not row:
+            names = conn.execute(sa.text("SELECT study_name FROM studies ORDER BY study_id")).scalars().all() if has_studies else []
+            where = f" in {redact(url)}" if url else ""
+            fix = f"studies there: {', '.join(names)}" if names else "the storage has no studies yet; run `sweeper run STUDY_FILE` first, or check --storage"
+            raise SweeperError(f"no study named {name!r}{where}", fix)
+        study_id = row[0]
+        direction = conn.execute(sa.text(
+            "SELECT direction FROM study_directions WHERE study_id = :id ORDER BY objective"),
+            {"id": study_id}).scalar()
+        spec_json = conn.execute(sa.text(
+            "SELECT value_json FROM study_user_attributes WHERE study_id = :id AND key = :key"),
+            {"id": study_id, "key": SPEC_ATTR}).scalar()
+    return StudyInfo(study_id, name, (direction or "MAXIMIZE").lower(), json.loads(spec_json) if spec_json else {})
+
+
+def read_trials(engine: sa.Engine, study_id: int, metric: str = "value") -> RawTrials:
+    """Everything a report needs about a study's trials, as of one moment."""
+    ids = {"id": study_id}
+    of_study = "JOIN trials t ON t.trial_id = x.trial_id WHERE t.study_id = :id"
+    with engine.connect() as conn:
+        trials = pd.read_sql(sa.text(
+            "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
+            "WHERE study_id = :id ORDER BY number"), conn, params=ids,
+            parse_dates=["datetime_start", "datetime_complete"])
+        values = pd.read_sql(sa.text(
+            f"SELECT x.trial_id, x.value, x.value_type FROM trial_values x {of_study} AND x.objective = 0"),
+            conn, params=ids)
+        params = pd.read_sql(sa.text(
+            f"SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json FROM trial_params x {of_study}"),
+            conn, params=ids)
+        attrs = pd.concat([_attrs(conn, table, keys, ids, of_study) for table, keys in
+                           (("trial_user_attributes", TRIAL_ATTRS), ("trial_system_attributes", SYSTEM_ATTRS))])
+        epochs = read_epochs(conn, study_id, metric)
+    # Optuna stores infinities as a value type beside a NULL/placeholder value.
+    infinite = {"INF_POS": float("inf"), "INF_NEG": float("-inf")}
+    values["value"] = values["value_type"].map(infinite).fillna(values["value"])
+    return RawTrials(trials, values.drop(columns="value_type"), params, attrs, epochs)
+
+
+def _attrs(conn, table: str, keys: tuple, ids: dict, of_study: str) -> pd.DataFrame:
+    names = ", ".join(f"'{key}'" for key in keys)  # our own constants, not user input
+    frame = pd.read_sql(sa.text(
+        f"SELECT x.trial_id, x.key, x.value_json FROM {table} x {of_study} AND x.key IN ({names})"),
+        conn, params=ids)
+    frame["value"] = frame.pop("value_json").map(json.loads)
+    return frame
+
+
+def read_epochs(conn, study_id: int, metric: str = "value", trial_ids=None, since: float | None = None) -> pd.DataFrame:
+    """Per-epoch metrics of a study's trials (optionally only some trials, or rows newer than `since`).
+
+    Studies made by plain Optuna have no `sweeper_epochs` rows: their intermediate values stand
+    in as the one metric column, so curves and epoch-of-best still work.
+    """
+    where, params = "t.study_id = :id", {"id": study_id}
+    if trial_ids is not None:
+        ids = [int(i) for i in trial_ids] or [-1]
+        where += f" AND e.trial_id IN ({', '.join(map(str, ids))})"
+    if sa.inspect(conn).has_table("sweeper_epochs"):
+        if since is not None:
+            where, params["since"] = where + " AND e.recorded_at > :since", since
+        frame = pd.read_sql(sa.text(
+            f"SELECT t.number AS trial, e.* FROM sweeper_epochs e JOIN trials t ON t.trial_id = e.trial_id "
+            f"WHERE {where} ORDER BY t.number, e.epoch"), conn, params=params)
+        if len(frame) or since is not None:
+            return frame
+    return pd.read_sql(sa.text(
+        f"SELECT t.number AS trial, e.trial_id, e.step AS epoch, e.intermediate_value AS {_ident(metric)} "
+        f"FROM trial_intermediate_values e JOIN trials t ON t.trial_id = e.trial_id "
+        f"WHERE {where} ORDER BY t.number, e.step"), conn, params=params)
+
+
+def _ident(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"not a column name: {name!r}")
+    return name
