@@ -6,9 +6,20 @@ import optuna
 from sweeper.errors import ConfigError
 
 
+class _GridSampler(optuna.samplers.GridSampler):
+    """Optuna's grid sampler, minus its `study.stop()` once the grid is done.
+
+    That call raises outside `study.optimize` (we ask and tell); the study's budget, which
+    defaults to the grid size, ends the sweep instead. Past the grid, points repeat.
+    """
+
+    def after_trial(self, study, trial, state, values) -> None:
+        pass
+
+
 def _grid(space: dict, seed):
     grid = {name: dim.grid_values() for name, dim in space.items()}
-    return optuna.samplers.GridSampler(grid, seed=seed)
+    return _GridSampler(grid, seed=seed)
 
 
 SAMPLERS = {

@@ -1,0 +1,44 @@
+"""Shared fixtures: a SQLite storage in a temp dir, study files written by tests, the CLI in a subprocess."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def storage_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'sweeper.db'}"
+
+
+@pytest.fixture
+def write_study(tmp_path):
+    """Writes a study file into the temp dir and returns its path."""
+
+    def write(text: str, name: str = "study.py") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+def cli_env(**extra) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def run_cli(*args, cwd=None, timeout=300, env=None) -> subprocess.CompletedProcess:
+    """`sweeper ARGS` as a user runs it, in its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "sweeper.cli", *map(str, args)],
+        cwd=cwd, env=env or cli_env(), capture_output=True, text=True, timeout=timeout,
+    )
