@@ -71,7 +71,7 @@ def build_report(engine: sa.Engine, name: str, *, url: str = "", by: str | None 
         study=study, metric=metric, direction=direction, space=space,
         summary=tables.summary(trial_frame, direction),
         trials=trial_frame,
-        epochs=frames.epochs_frame(raw),
+        epochs=frames.epochs_frame(raw.epochs),
         param_tables=param_tables,
         cost=tables.cost_table(trial_frame, tables.few_valued(trial_frame, space), direction),
         importance=importance.importance_frame(trial_frame, dists, direction),

@@ -93,14 +93,14 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
         figure = figures.param_figure(report.trials, name, report.space[name], table, report.metric)
         parts.append(f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
                      f"<div class='scroll' style='flex: 0 1 auto'>{table_html(display(table), trial_link)}</div>"
-                     f"<div>{_figure(figure)}</div></div>")
+                     f"<div>{figure_html(figure)}</div></div>")
     if len(report.curves):
-        parts.append("<h2>Learning curves</h2>" + _figure(figures.curves_figure(report.curves, report.metric)))
+        parts.append("<h2>Learning curves</h2>" + figure_html(figures.curves_figure(report.curves, report.metric)))
     parts.append("<h2>Cost beside accuracy</h2><div class='scroll'>" + table_html(display(report.cost)) + "</div>")
     if len(report.importance):
-        parts.append("<h2>Parameter importance</h2>" + _figure(figures.importance_figure(report.importance)))
+        parts.append("<h2>Parameter importance</h2>" + figure_html(figures.importance_figure(report.importance)))
     if len(report.parallel) > 1 and report.space:
-        parts.append(_figure(figures.parallel_figure(report.parallel, report.space, report.metric)))
+        parts.append(figure_html(figures.parallel_figure(report.parallel, report.space, report.metric)))
     shown = report.trials.sort_values("best", ascending=report.direction != "maximize", na_position="last")
     note = f" (the best {HTML_TRIALS} of {len(shown)}; all in trials.csv)" if len(shown) > HTML_TRIALS else ""
     shown = shown.head(HTML_TRIALS).drop(columns=["trial_id"])
@@ -135,8 +135,9 @@ def _link(number, trial_link) -> str:
     return f"<a href='{html.escape(trial_link(int(number)))}'>{html.escape(str(number))}</a>"
 
 
-def _figure(fig) -> str:
-    # No plotly.js here: the page includes it once (inline, or from the dashboard's server).
+def figure_html(fig) -> str:
+    """A figure's div and data, without plotly.js: the page includes that once (inline, or served
+    by the dashboard)."""
     return plotly.io.to_html(fig, full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 

@@ -70,9 +70,9 @@ def trials_frame(raw: RawTrials, metric: str, direction: str, param_names: list[
     return frame[ordered].reset_index(drop=True)
 
 
-def epochs_frame(raw: RawTrials) -> pd.DataFrame:
+def epochs_frame(epochs: pd.DataFrame) -> pd.DataFrame:
     """One row per trial and epoch, `trial` (the trial number) first; `recorded_at` dropped."""
-    frame = raw.epochs.drop(columns=["recorded_at"], errors="ignore")
+    frame = epochs.drop(columns=["recorded_at"], errors="ignore")
     # A metric no trial reported comes back from SQL as all-None objects; keep it numeric.
     metrics = [c for c in frame.columns if c not in ("trial", "trial_id", "epoch")]
     return frame.astype({c: float for c in metrics})
