@@ -150,7 +150,8 @@ def _diverged(history: list[dict], classes: int, patience: int) -> str | None:
 
 def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainConfig) -> None:
     accs = [m["val_acc"] for m in history if m["val_acc"] is not None]
-    if history[-1]["val_acc"] is not None and history[-1]["val_acc"] >= max(accs):
+    # Strictly better than every earlier evaluation: ties keep the earliest, like the result's best_epoch.
+    if history[-1]["val_acc"] is not None and accs[-1] > max(accs[:-1], default=-1.0):
         checkpoint.save({"model": model.state_dict(), "epoch": history[-1]["epoch"], "val_acc": accs[-1]},
                         folder / "best.pt")
     checkpoint.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "plateau": plateau.state_dict(),

@@ -1,0 +1,124 @@
+"""fit(config, on_epoch): learning, metrics, pruning, divergence, checkpoints and resuming."""
+import time
+
+import pytest
+import torch
+
+from sweeper.train import fit
+from sweeper.train.config import TrainConfig
+
+METRIC_KEYS = {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_top5", "lr", "seconds",
+               "images_per_s", "peak_mem_mb"}
+RESULT_KEYS = {"best_val_acc", "best_epoch", "final_val_acc", "epochs_run", "stop_reason", "params",
+               "model_size_mb", "seconds", "images_per_s", "peak_mem_mb", "device"}
+TIMING = {"seconds", "images_per_s", "peak_mem_mb"}
+
+
+def run(checkpoint_dir=None, on_epoch=None, **values):
+    epochs = []
+
+    def record(metrics):
+        epochs.append(metrics)
+        return on_epoch(metrics) if on_epoch else None
+
+    result = fit(TrainConfig.from_dict(values), record, checkpoint_dir=checkpoint_dir)
+    return epochs, result
+
+
+def test_reaches_95_percent_on_digits_well_under_a_minute():
+    start = time.perf_counter()
+    epochs, result = run(dataset="digits", model="cnn", optimizer="sgd", lr=0.05, epochs=15)
+    assert time.perf_counter() - start < 45
+    assert result["best_val_acc"] >= 95 and result["stop_reason"] == "completed"
+    assert [m["epoch"] for m in epochs] == list(range(1, 16))
+    assert set(epochs[0]) == METRIC_KEYS and set(result) == RESULT_KEYS
+    assert all(0 <= m["val_acc"] <= 100 and 0 <= m["train_acc"] <= 100 for m in epochs)
+    assert result["params"] > 0 and result["model_size_mb"] > 0 and result["device"] == "cpu"
+
+
+SMALL = dict(dataset="synthetic", image_size=16, synthetic_images=192, batch_size=32, model="cnn")
+
+
+def test_few_classes_have_no_top5_and_eval_every_skips_evaluations():
+    epochs, result = run(**SMALL, synthetic_classes=5, epochs=3, eval_every=2)
+    assert [m["val_acc"] is None for m in epochs] == [True, False, False]  # the last epoch always evaluates
+    assert all(m["val_top5"] is None for m in epochs)
+    assert result["best_epoch"] in (2, 3)
+
+
+def test_on_epoch_returning_true_prunes_at_once():
+    epochs, result = run(**SMALL, epochs=5, on_epoch=lambda m: m["epoch"] == 2)
+    assert len(epochs) == 2 and result["stop_reason"] == "pruned" and result["epochs_run"] == 2
+
+
+def test_nan_loss_stops_as_diverged():
+    epochs, result = run(dataset="digits", model="cnn", lr=1e20, epochs=5)
+    assert result["stop_reason"] == "diverged: train loss is nan at epoch 1"
+    assert epochs == [] and result["best_val_acc"] == 0.0
+
+
+def test_chance_accuracy_stops_as_diverged():
+    # An lr this small leaves the network where it started: at chance.
+    epochs, result = run(dataset="digits", model="cnn", lr=1e-9, epochs=10, chance_patience=3)
+    assert result["stop_reason"] == "diverged: val accuracy at chance (10.0%) for 3 evaluations"
+    assert len(epochs) == 3
+
+
+class Killed(Exception):
+    pass
+
+
+def kill_at(epoch):
+    def on_epoch(metrics):
+        if metrics["epoch"] == epoch:
+            raise Killed  # what a dead executor looks like to fit: nothing after this epoch
+    return on_epoch
+
+
+# Everything with state or randomness: ranger's slow weights, plateau, dropout, augmentation, mixup.
+RESUMABLE = dict(**SMALL, epochs=4, optimizer="ranger", lr=3e-3, lookahead_steps=3, schedule="plateau",
+                 plateau_patience=0, plateau_factor=0.5, dropout=0.2, crop_scale=0.5, flip=True,
+                 crop_padding=2, color_jitter=0.2, cutout=0.25, mixup_alpha=0.2, cutmix_alpha=1.0,
+                 warmup_epochs=1, seed=3, chance_patience=5)
+
+
+def without_timing(epochs):
+    return [{k: v for k, v in m.items() if k not in TIMING} for m in epochs]
+
+
+def test_resuming_from_last_pt_gives_the_uninterrupted_curve(tmp_path):
+    whole, whole_result = run(**RESUMABLE)
+    with pytest.raises(Killed):
+        run(tmp_path, on_epoch=kill_at(2), **RESUMABLE)
+    assert (tmp_path / "last.pt").exists() and (tmp_path / "best.pt").exists()
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    resumed, result = run(tmp_path, **RESUMABLE)
+    assert [m["epoch"] for m in resumed] == [3, 4]
+    assert without_timing(resumed) == without_timing(whole[2:])
+    for key in ("best_val_acc", "best_epoch", "final_val_acc", "epochs_run", "stop_reason"):
+        assert result[key] == whole_result[key]
+    best = torch.load(tmp_path / "best.pt", weights_only=True)
+    assert best["epoch"] == whole_result["best_epoch"]
+
+
+def test_a_finished_checkpoint_returns_without_training(tmp_path):
+    run(tmp_path, **SMALL, epochs=2)
+    epochs, result = run(tmp_path, **SMALL, epochs=2)
+    assert epochs == [] and result["epochs_run"] == 2 and result["stop_reason"] == "completed"
+
+
+@pytest.mark.parametrize("values", [
+    dict(crop_scale=0.35, crop_ratio=(0.5, 2.0), flip=True, label_smoothing=0.1),
+    dict(crop_padding=4, flip=True, color_jitter=0.4, cutout=0.5),
+    dict(mixup_alpha=0.4, schedule="onecycle", optimizer="adamw", lr=1e-3),
+    dict(cutmix_alpha=1.0, schedule="multistep", milestones=(1,), optimizer="rmsprop", lr=1e-3),
+    dict(image_size=24, model="cifar_alexnet", dropout1=0.3, dropout2=0.3, dropout3=0.1, schedule="step",
+         step_size=1, linear_scaling=True, weight_decay=5e-4, decay_bn_bias=False),
+])
+def test_every_knob_trains(values):
+    config = {**SMALL, "epochs": 2, **values}
+    if config["model"] == "cifar_alexnet":
+        config["image_size"] = 32
+    epochs, result = run(**config)
+    assert result["stop_reason"] == "completed" and len(epochs) == 2
+    assert all(m["train_loss"] == m["train_loss"] for m in epochs)  # finite, not NaN

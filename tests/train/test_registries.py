@@ -1,0 +1,119 @@
+"""Contract tests over the registries: each covers its catalogue, and every entry works."""
+import pytest
+import torch
+
+from sweeper.errors import ConfigError
+from sweeper.train import config as cfg, data, models, optim, schedules
+from sweeper.train.config import TrainConfig
+
+
+@pytest.mark.parametrize("registry, catalogue", [
+    (data.REGISTRY, cfg.DATASETS), (models.REGISTRY, cfg.MODELS),
+    (optim.REGISTRY, cfg.OPTIMIZERS), (schedules.REGISTRY, cfg.SCHEDULES),
+])
+def test_registry_keys_equal_the_catalogue(registry, catalogue):
+    assert set(registry) == set(catalogue)
+
+
+def test_unknown_names_answer_with_the_valid_list():
+    bad = TrainConfig.__new__(TrainConfig)
+    object.__setattr__(bad, "__dict__", {**TrainConfig().__dict__, "model": "alexnet", "optimizer": "lion",
+                                         "schedule": "poly", "dataset": "mnist"})
+    for call, word in [(lambda: models.build(bad, 3, 10), "valid models are: cnn"),
+                       (lambda: optim.build(bad, torch.nn.Linear(2, 2)), "valid optimizers are: sgd"),
+                       (lambda: schedules.factor(bad, 0.0), "valid schedules are: constant"),
+                       (lambda: data.load(bad), "valid datasets are: digits")]:
+        with pytest.raises(ConfigError, match=word):
+            call()
+
+
+@pytest.mark.parametrize("name", list(models.REGISTRY))
+def test_every_model_builds_and_runs_a_forward_pass(name):
+    side = 32
+    net = models.build(TrainConfig(model=name, image_size=side), 3, 10).eval()
+    with torch.no_grad():
+        assert net(torch.zeros(2, 3, side, side)).shape == (2, 10)
+
+
+def test_small_models_take_one_grey_channel_at_digits_size():
+    for name in ("cnn", "resnet18"):
+        net = models.build(TrainConfig(model=name), 1, 10).eval()
+        assert net(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
+def test_write_up_004_parameter_counts():
+    counts = {name: sum(p.numel() for p in models.build(TrainConfig(model=name, image_size=32), 3, 100).parameters())
+              for name in ("cnn_2", "cnn_3", "cnn_5")}
+    assert counts == {"cnn_2": 219_044, "cnn_3": 168_036, "cnn_5": 1_116_388}
+
+
+def test_pretrained_weights_missing_from_the_cache_is_a_config_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    with pytest.raises(ConfigError, match="not in the local cache.*download https://"):
+        models.build(TrainConfig(model="resnet18", pretrained=True, image_size=32), 3, 10)
+
+
+def test_pretrained_weights_in_the_cache_are_loaded(tmp_path, monkeypatch):
+    from torchvision import models as tv
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    reference = tv.resnet18()
+    url = tv.ResNet18_Weights.DEFAULT.url
+    (tmp_path / "checkpoints").mkdir()
+    torch.save(reference.state_dict(), tmp_path / "checkpoints" / url.rsplit("/", 1)[1])
+    net = models.build(TrainConfig(model="resnet18", pretrained=True, image_size=160), 3, 10)
+    assert torch.equal(net.layer1[0].conv1.weight, reference.layer1[0].conv1.weight)
+
+
+@pytest.mark.parametrize("name", list(optim.REGISTRY))
+def test_every_optimizer_steps_and_round_trips_its_state(name):
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2))
+    config = TrainConfig(optimizer=name, lr=0.01, weight_decay=1e-4, decay_bn_bias=False, lookahead_steps=2)
+    opt = optim.build(config, net)
+    before = [p.detach().clone() for p in net.parameters()]
+    for _ in range(3):
+        opt.zero_grad()
+        net(torch.randn(16, 4)).square().mean().backward()
+        opt.step()
+    assert any(not torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    assert len(opt.param_groups) == 2 and opt.param_groups[1]["weight_decay"] == 0.0
+    again = optim.build(config, net)
+    again.load_state_dict(opt.state_dict())
+
+
+def test_linear_scaling_rule():
+    assert optim.peak_lr(TrainConfig(lr=0.1, batch_size=512, linear_scaling=True)) == pytest.approx(0.2)
+    assert optim.peak_lr(TrainConfig(lr=0.1, batch_size=512)) == 0.1
+
+
+def curve(**values):
+    c = TrainConfig(epochs=10, **values)
+    return [schedules.factor(c, t) for t in (0.5, 1, 3, 5, 9.5, 10)]
+
+
+def test_schedules_have_their_shapes():
+    assert curve(schedule="constant") == [1.0] * 6
+    assert curve(schedule="step", step_size=3, gamma=0.5) == [1, 1, 0.5, 0.5, 0.125, 0.125]
+    assert curve(schedule="multistep", milestones=(2, 5), gamma=0.1) == pytest.approx([1, 1, 0.1, 0.01, 0.01, 0.01])
+    cosine = curve(schedule="cosine")
+    assert cosine[0] < 1 and cosine[-1] == pytest.approx(0) and cosine == sorted(cosine, reverse=True)
+    offset = curve(schedule="cosine", cosine_end_offset=20)
+    assert offset[-1] == pytest.approx(0.75)  # cos reaches 0 at epoch 30, a third of the way at 10
+    onecycle = curve(schedule="onecycle")
+    assert onecycle[0] < onecycle[2] and onecycle[-1] < 1e-3 and max(onecycle) <= 1
+    warm = curve(schedule="constant", warmup_epochs=2)
+    assert warm[:3] == [0.25, 0.5, 1.0]
+
+
+def test_plateau_follows_reduce_lr_on_plateau():
+    c = TrainConfig(schedule="plateau", plateau_mode="max", plateau_factor=0.5, plateau_patience=2,
+                    plateau_threshold=0.5, plateau_threshold_mode="abs")
+    plateau = schedules.Plateau(c)
+    reference = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0), mode="max", factor=0.5, patience=2,
+        threshold=0.5, threshold_mode="abs")
+    for acc in [10, 20, 20.3, 20.4, 20.2, 21, 21, 21, 21, 30]:
+        plateau.step({"val_acc": acc, "val_loss": 0.0})
+        reference.step(acc)
+        assert plateau.scale == pytest.approx(reference.optimizer.param_groups[0]["lr"])
+    assert plateau.scale < 1
