@@ -58,7 +58,7 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
         except Exception as error:  # a failing trial must not take the executor down
             conn.send(("failed", {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}))
         finally:
-            devices.release()
+            devices.release(device)
 
 
 def _epoch_reporter(conn):

@@ -12,7 +12,7 @@ from rich.table import Table
 def _fmt(value) -> str:
     if value is None:
         return "-"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _params(params: dict) -> str:
@@ -76,14 +76,12 @@ class Progress:
 
 
 def summary_table(trials: list, metric: str, limit: int = 10) -> Table:
-    """The best finished trials, for the end of a run and for `sweeper status`."""
+    """The best finished trials, one column per searched parameter."""
     table = Table(title=f"best trials by {metric}")
-    table.add_column("trial", justify="right")
-    table.add_column(metric, justify="right")
-    table.add_column("epochs", justify="right")
-    table.add_column("seconds", justify="right")
-    table.add_column("params")
+    names = list(dict.fromkeys(name for t in trials[:limit] for name in t.params))
+    for column in ("trial", metric, "epochs", "seconds", *names):
+        table.add_column(column, justify="right")
     for t in trials[:limit]:
         table.add_row(str(t.number), _fmt(t.value), _fmt(t.user_attrs.get("epochs_run")),
-                      _fmt(t.user_attrs.get("seconds")), _params(t.params))
+                      _fmt(t.user_attrs.get("seconds")), *(_fmt(t.params.get(n)) for n in names))
     return table

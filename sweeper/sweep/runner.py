@@ -21,11 +21,12 @@ def run_sweep(study: Study, storage: str | None, *, workers: int, device: str = 
     supervisor = Supervisor(study, url, workers=workers, device=device, artifacts=artifacts, progress=progress)
     optuna_study = supervisor.run()
     finished = optuna_study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    pruned = optuna_study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
     reverse = study.direction == "maximize"
     finished.sort(key=lambda t: t.value, reverse=reverse)
     if finished:
         console.print(summary_table(finished, study.metric))
-    console.print(f"study {study.name!r} in {redact(url)}: {len(finished)} complete trials; "
+    console.print(f"study {study.name!r} in {redact(url)}: {len(finished)} complete, {len(pruned)} pruned; "
                   f"`sweeper report {study.name}` builds the tables and curves")
     if supervisor.stopping:
         again = "sweeper worker " + shlex.quote(study.name) + (f" --storage {shlex.quote(redact(url))}" if storage else "")

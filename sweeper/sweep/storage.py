@@ -9,6 +9,7 @@ Accuracies are percentages (0-100), the unit the write-ups publish.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -93,9 +94,7 @@ def open_storage(url: str, **rdb_kwargs) -> optuna.storages.RDBStorage:
         storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs(url), **rdb_kwargs)
         metadata.create_all(storage.engine)
         if storage.engine.dialect.name == "sqlite":
-            # WAL lets readers (reports, the dashboard) read while the supervisor writes.
-            with storage.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            tune_sqlite(storage.engine)
     except (OperationalError, SQLAlchemyError) as error:
         raise StorageError(
             f"cannot open the storage {redact(url)}: {_first_line(error)}",
@@ -107,6 +106,37 @@ def open_storage(url: str, **rdb_kwargs) -> optuna.storages.RDBStorage:
             "use postgresql+psycopg://… (psycopg 3 ships with sweeper) or install the driver",
         ) from None
     return storage
+
+
+def tune_sqlite(engine: sa.Engine) -> None:
+    """WAL, so readers (reports, the dashboard) never block the writer, and no fsync per commit.
+
+    In WAL mode synchronous=NORMAL stays consistent and loses nothing when a process is killed;
+    only a power cut can lose the last commits. It makes each commit ~30x cheaper.
+    """
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")  # persistent: stored in the file
+    sa.event.listen(engine, "connect", _per_connection_pragmas)
+    engine.dispose()  # pooled connections were opened before the listener
+
+
+def _per_connection_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def write_user_attrs(engine: sa.Engine, trial_id: int, attrs: dict) -> None:
+    """Sets many user attributes of a running trial in one transaction, as Optuna stores them.
+
+    Optuna's set_user_attr commits once per key; a finished trial has a dozen of them.
+    """
+    table = sa.table("trial_user_attributes", sa.column("trial_id"), sa.column("key"), sa.column("value_json"))
+    with engine.begin() as connection:
+        connection.execute(table.delete().where((table.c.trial_id == trial_id) & table.c.key.in_(list(attrs))))
+        connection.execute(table.insert(), [
+            {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)} for key, value in attrs.items()
+        ])
 
 
 def read_engine(url: str) -> sa.Engine:

@@ -166,25 +166,25 @@ class Supervisor:
         for executor in idle:
             if not self._can_ask():
                 return
-            running = self._ask()
+            running = self._ask(executor)
             if running:
                 self._send_trial(executor, running)
 
-    def _ask(self) -> RunningTrial | None:
+    def _ask(self, executor: Executor) -> RunningTrial | None:
         trial = self.study.ask()
         # A race between machines can ask one trial too many: the later-numbered one yields.
         if budget.used(self.storage.engine, self.study_id, below=trial.number) >= self.spec.n_trials:
-            trials.fail(self.study, trial, "over budget", retry=False)
+            trials.fail(self.storage.engine, self.study, trial, "over budget", retry=False)
             return None
         try:
             params = self.spec.sample(trial)
             config = self.spec.config_for(params)
         except SweeperError as error:
-            trials.fail(self.study, trial, f"failed: {error}", retry=False)
+            trials.fail(self.storage.engine, self.study, trial, f"failed: {error}", retry=False)
             return None
         root = trial.user_attrs.get("retry_of", trial.number)
         running = RunningTrial(trial, params, config.to_dict(), root)
-        trials.set_attrs(trial, {"config": running.config, "host": trials.HOST})
+        trials.set_attrs(self.storage.engine, trial, {"config": running.config, "host": trials.HOST, "device": executor.device})
         if root != trial.number:
             running.epochs = trials.inherit_epochs(self.storage.engine, self.study_id, trial, root)
             for epoch in running.epochs:
@@ -192,7 +192,6 @@ class Supervisor:
         return running
 
     def _send_trial(self, executor: Executor, running: RunningTrial) -> None:
-        running.trial.set_user_attr("device", executor.device)
         self.storage.record_heartbeat(running.trial._trial_id)
         task = {
             "number": running.trial.number,
@@ -224,14 +223,14 @@ class Supervisor:
         executor.running = None
         if kind == "done":
             payload.setdefault("seconds", time.time() - running.started)
-            state = trials.finish(self.study, running.trial, running.epochs, payload, self.spec.metric)
+            state = trials.finish(self.storage.engine, self.study, running.trial, running.epochs, payload, self.spec.metric)
             self.failures_in_a_row = 0
             self.progress.finished(running.trial.number, state.name, payload.get("stop_reason"), running.params, self._best())
         elif kind == "interrupted":
-            trials.fail(self.study, running.trial, f"interrupted at epoch {payload.get('epoch')}", retry=True)
+            trials.fail(self.storage.engine, self.study, running.trial, f"interrupted at epoch {payload.get('epoch')}", retry=True)
         else:  # failed
             reason = f"failed: {payload['error']}"
-            trials.fail(self.study, running.trial, reason, retry=False)
+            trials.fail(self.storage.engine, self.study, running.trial, reason, retry=False)
             self.failures_in_a_row += 1
             self.progress.finished(running.trial.number, "FAIL", reason, running.params, self._best())
             if self.failures_in_a_row >= max(3, self.workers):
@@ -249,7 +248,7 @@ class Supervisor:
         if executor.running:
             last = executor.running.epochs[-1]["epoch"] if executor.running.epochs else 0
             reason = f"executor died (exit code {code}) after epoch {last}"
-            trials.fail(self.study, executor.running.trial, reason, retry=True)
+            trials.fail(self.storage.engine, self.study, executor.running.trial, reason, retry=True)
             self.progress.note(f"trial {executor.running.trial.number}: {reason}; retrying it from its checkpoint")
             executor.running = None
         if self.stopping or self.aborting:
@@ -284,7 +283,7 @@ class Supervisor:
             executor.process.join(5)
             if executor.running:
                 last = executor.running.epochs[-1]["epoch"] if executor.running.epochs else 0
-                trials.fail(self.study, executor.running.trial, f"interrupted after epoch {last}", retry=True)
+                trials.fail(self.storage.engine, self.study, executor.running.trial, f"interrupted after epoch {last}", retry=True)
                 executor.running = None
 
     def _stop_executors(self) -> None:

@@ -8,7 +8,7 @@ import optuna
 import sqlalchemy as sa
 from optuna.trial import TrialState
 
-from sweeper.sweep.storage import epochs_table
+from sweeper.sweep.storage import epochs_table, write_user_attrs
 
 MAX_RETRIES = 3
 HOST = socket.gethostname()
@@ -21,7 +21,7 @@ def best_value(values, direction: str) -> float | None:
     return max(finite) if direction == "maximize" else min(finite)
 
 
-def finish(study: optuna.Study, trial: optuna.trial.Trial, epochs: list[dict], result: dict, metric: str) -> TrialState:
+def finish(engine: sa.Engine, study: optuna.Study, trial: optuna.trial.Trial, epochs: list[dict], result: dict, metric: str) -> TrialState:
     """Tells Optuna how a trial ended; the value is the best epoch's metric.
 
     Diverged trials (NaN loss, chance accuracy) are PRUNED: stopped early as hopeless, like
@@ -45,14 +45,14 @@ def finish(study: optuna.Study, trial: optuna.trial.Trial, epochs: list[dict], r
     if stop == "completed" and best is None:
         attrs["stop_reason"] = f"failed: no finite {metric} in any epoch"
         state = TrialState.FAIL
-    set_attrs(trial, attrs)
+    set_attrs(engine, trial, attrs)
     study.tell(trial, best if state == TrialState.COMPLETE else None, state=state)
     return state
 
 
-def fail(study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool) -> None:
+def fail(engine: sa.Engine, study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool) -> None:
     """Fails a trial; with `retry`, a WAITING copy takes its place in the budget and resumes it."""
-    set_attrs(trial, {"stop_reason": reason})
+    set_attrs(engine, trial, {"stop_reason": reason})
     frozen = study.tell(trial, state=TrialState.FAIL)
     if retry:
         retry_trial(study, frozen)
@@ -79,9 +79,8 @@ def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
     )
 
 
-def set_attrs(trial: optuna.trial.Trial, attrs: dict) -> None:
-    for key, value in attrs.items():
-        trial.set_user_attr(key, value)
+def set_attrs(engine: sa.Engine, trial: optuna.trial.Trial, attrs: dict) -> None:
+    write_user_attrs(engine, trial._trial_id, attrs)
 
 
 def inherit_epochs(engine: sa.Engine, study_id: int, trial: optuna.trial.Trial, root: int) -> list[dict]:

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets everything up (the venv; PostgreSQL and Chromium from Debian's packages when missing,
+# which needs root) and runs the whole test suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${need[*]} from Debian's packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing ${need[*]}: install them (sudo apt-get install ${need[*]}) or their tests are skipped" >&2
+  fi
+fi
+bash scripts/setup.sh
+exec .venv/bin/python -m pytest -q "$@"
