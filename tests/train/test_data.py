@@ -1,0 +1,80 @@
+"""Data sets: shapes, fixed splits, the ImageFolder path, disk and memory caches, clear errors."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from sweeper.errors import ConfigError
+from sweeper.train import data, fit
+from sweeper.train.config import TrainConfig
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    data._MEMORY.clear()
+    data._ON_DEVICE.clear()
+    yield
+    data._MEMORY.clear()
+    data._ON_DEVICE.clear()
+
+
+def test_digits_is_grey_uint8_with_the_same_split_for_every_seed():
+    a = data.load(TrainConfig(seed=1))
+    assert a.train_x.dtype == torch.uint8 and a.train_x.shape[1:] == (1, 8, 8)
+    assert len(a.val_y) == round(1797 * 0.2) and a.classes == 10
+    data._MEMORY.clear()
+    assert torch.equal(data.load(TrainConfig(seed=2)).val_x, a.val_x)
+
+
+def test_synthetic_makes_any_shape_and_class_count():
+    d = data.load(TrainConfig(dataset="synthetic", image_size=24, synthetic_images=100, synthetic_classes=4))
+    assert d.train_x.shape[1:] == (3, 24, 24) and len(d.train_y) + len(d.val_y) == 100 and d.classes == 4
+
+
+def test_the_memory_cache_serves_later_trials():
+    first = data.load(TrainConfig())
+    assert data.load(TrainConfig(lr=0.3)) is first
+
+
+def write_tree(root, classes=("cat", "dog"), per_split={"train": 6, "val": 3}):
+    rng = np.random.default_rng(0)
+    for split, count in per_split.items():
+        for label, name in enumerate(classes):
+            folder = root / split / name
+            folder.mkdir(parents=True)
+            for i in range(count):
+                pixels = rng.integers(0, 255, (20 + i, 30, 3), dtype=np.uint8)
+                pixels[..., label] = 255  # each class has its own colour cast
+                Image.fromarray(pixels).save(folder / f"{i}.png")
+
+
+def test_imagenette_reads_any_imagefolder_tree_and_caches_it_on_disk(tmp_path):
+    write_tree(tmp_path)
+    config = TrainConfig(dataset="imagenette", data_dir=str(tmp_path), image_size=16, model="cnn", epochs=2,
+                         batch_size=4, crop_scale=0.5, flip=True)
+    result = fit(config, lambda m: None)
+    assert result["stop_reason"] == "completed"
+    cache = tmp_path / ".sweeper-cache" / "folder-16px.pt"
+    assert cache.exists()
+    decoded = data._MEMORY.popitem()[1]
+    assert decoded.train_x.shape == (12, 3, 16, 16) and decoded.val_x.shape == (6, 3, 16, 16) and decoded.classes == 2
+    again = data.load(config)  # from the disk cache, without decoding
+    assert torch.equal(again.train_x, decoded.train_x) and torch.equal(again.val_y, decoded.val_y)
+
+
+@pytest.mark.parametrize("dataset", ["cifar10", "cifar100", "imagenette"])
+def test_a_missing_data_folder_is_a_config_error_naming_it(tmp_path, dataset):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ConfigError) as caught:
+        fit(TrainConfig(dataset=dataset, data_dir=str(missing), model="cnn"), lambda m: None)
+    text = str(caught.value)
+    assert str(missing) in text and "download=true" in text
+
+
+def test_cifar_uses_its_disk_cache_without_torchvision_files(tmp_path):
+    fake = data.Data(torch.zeros(8, 3, 32, 32, dtype=torch.uint8), torch.arange(8) % 10,
+                     torch.zeros(4, 3, 32, 32, dtype=torch.uint8), torch.arange(4), 10)
+    (tmp_path / ".sweeper-cache").mkdir()
+    torch.save(vars(fake), tmp_path / ".sweeper-cache" / "cifar10.pt")
+    loaded = data.load(TrainConfig(dataset="cifar10", data_dir=str(tmp_path)))
+    assert torch.equal(loaded.train_y, fake.train_y) and loaded.classes == 10
