@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         report = build_report(engine, name, url=url, by=args.by, trials=tuple(args.trial), top=args.top)
     finally:
         engine.dispose()
-    console = Console()
+    # Piped into a file or a log, print tables at full width instead of squeezing them to 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=240)
     print_report(report, console, tuple(args.trial))
     if formats:
         out = Path(args.out) / export.safe_name(name)

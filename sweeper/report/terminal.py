@@ -44,7 +44,7 @@ def print_report(report: Report, console: Console, trials: tuple = ()) -> None:
 def rich_table(shown: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for i, column in enumerate(shown.columns):
-        table.add_column(str(column), justify="left" if i == 0 else "right")
+        table.add_column(str(column), justify="left" if i == 0 else "right", no_wrap=i > 0)
     for row in shown.itertuples(index=False):
         table.add_row(*row)
     return table

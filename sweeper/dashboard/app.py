@@ -1,0 +1,122 @@
+"""The dashboard: a read-only Flask app over the report code, for every study in one storage.
+
+Routes (all GET): / (studies), /study/NAME (tables, figures, live trials), /study/NAME/trial/N,
+/study/NAME/files/FILE (CSV/HTML downloads), /api/studies and /api/study/NAME/live (JSON the
+pages poll every 2 s), /static/plotly.min.js (served locally: the dashboard works offline).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from io import StringIO
+from urllib.parse import quote
+
+from flask import Flask, Response, abort, jsonify, render_template_string, url_for
+
+from sweeper.dashboard import pages
+from sweeper.dashboard.live import clean, live_state, trial_detail, version
+from sweeper.errors import SweeperError
+from sweeper.report import export, figures
+from sweeper.report.build import Report, build_report
+from sweeper.report.sql import find_study, list_studies, open_reader
+from sweeper.sweep.storage import redact
+
+CACHED_REPORTS = 8  # full reports kept in memory, one per recently viewed study
+
+
+def create_app(storage_url: str) -> Flask:
+    """The app for one storage. Opens only read-only connections; nothing here writes."""
+    app = Flask(__name__)
+    engine = open_reader(storage_url)
+    reports = _ReportCache(engine, storage_url)
+    where = redact(storage_url)
+
+    def page(template: str, **context) -> str:
+        return render_template_string(template, storage=where, style=export.STYLE + pages.STYLE, **context)
+
+    def study_or_404(name: str):
+        try:
+            return find_study(engine, name, storage_url)
+        except SweeperError:
+            abort(404, f"no study named {name!r} in {where}")
+
+    @app.get("/")
+    def studies():
+        return page(pages.STUDIES, title="studies", studies=_studies(engine))
+
+    @app.get("/api/studies")
+    def studies_json():
+        return jsonify(_studies(engine))
+
+    @app.get("/study/<name>")
+    def study(name: str):
+        key, report = reports.get(study_or_404(name))
+        body = export.report_body(report, trial_link=lambda n: url_for("trial", name=name, number=n))
+        files = list(export.csv_frames(report)) + ["report.html"]
+        return page(pages.STUDY, title=name, report=report, body=body, files=files, name=name, version=list(key))
+
+    @app.get("/api/study/<name>/live")
+    def live(name: str):
+        return jsonify(live_state(engine, study_or_404(name)))
+
+    @app.get("/study/<name>/trial/<int:number>")
+    def trial(name: str, number: int):
+        info = study_or_404(name)
+        detail = trial_detail(engine, info, number)
+        if detail is None:
+            abort(404, f"study {name!r} has no trial {number}")
+        metric = info.spec.get("metric", "value")
+        curves = figures.curves_figure(detail["epochs"], metric, f"Trial {number}") if len(detail["epochs"]) else None
+        return page(pages.TRIAL, title=f"{name} trial {number}", name=name, d=detail, metric=metric,
+                    epochs=export.table_html(export.display(detail["epochs"].drop(columns=["trial", "trial_id"]))),
+                    figure=export.figure_html(curves) if curves else "")
+
+    @app.get("/study/<name>/files/<filename>")
+    def download(name: str, filename: str):
+        _, report = reports.get(study_or_404(name))
+        if filename == "report.html":
+            return Response(export.standalone_html(report), mimetype="text/html",
+                            headers={"Content-Disposition": f"attachment; filename={quote(name)}-report.html"})
+        frame = export.csv_frames(report).get(filename)
+        if frame is None:
+            abort(404)
+        text = StringIO()
+        frame.to_csv(text, index=False)
+        return Response(text.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={quote(name)}-{filename}"})
+
+    @app.get("/static/plotly.min.js")
+    def plotly_js():
+        return Response(export.plotly_js(), mimetype="application/javascript",
+                        headers={"Cache-Control": "max-age=86400"})
+
+    return app
+
+
+def _studies(engine) -> list[dict]:
+    frame = list_studies(engine)
+    return clean(frame.drop(columns=["study_id"]).to_dict(orient="records"))
+
+
+class _ReportCache:
+    """Full reports by study, rebuilt only when a trial is added or finishes (see live.version)."""
+
+    def __init__(self, engine, url: str):
+        self.engine, self.url = engine, url
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()  # the dev server is threaded; build each report once
+
+    def get(self, study) -> tuple[tuple, Report]:
+        """The study's version and its report as of that version."""
+        with self.engine.connect() as conn:
+            current = version(conn, study.study_id)
+        key = (study.name, current)
+        with self.lock:
+            if key not in self.entries:
+                for stale in [k for k in self.entries if k[0] == study.name]:
+                    del self.entries[stale]
+                self.entries[key] = build_report(self.engine, study.name, url=self.url)
+                while len(self.entries) > CACHED_REPORTS:
+                    self.entries.popitem(last=False)
+            self.entries.move_to_end(key)
+            return current, self.entries[key]
