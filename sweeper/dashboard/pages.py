@@ -73,7 +73,7 @@ function renderLive(d) {
   const c = d.counts, done = c.COMPLETE + c.PRUNED + c.FAIL;
   document.getElementById("live-status").textContent = `${done}${d.n_trials ? " of " + d.n_trials : ""} trials done ` +
     `(${c.COMPLETE} complete, ${c.PRUNED} pruned, ${c.FAIL} failed), ${c.RUNNING} running, ${c.WAITING} waiting — ` +
-    `best ${d.metric} ${fmt(d.best)} · updated ${new Date(d.time * 1000).toLocaleTimeString()}`;
+    `best ${d.metric} ${fmt(d.best) || "—"} · updated ${new Date(d.time * 1000).toLocaleTimeString()}`;
   document.getElementById("stale").hidden = JSON.stringify(d.version) === JSON.stringify(VERSION);
   document.querySelector("#running tbody").innerHTML = d.running.map(t =>
     `<tr><td>${trialLink(t.trial)}</td><td class="epoch">${t.epoch}</td><td>${fmt(t.last[d.metric])}</td>` +
@@ -82,9 +82,11 @@ function renderLive(d) {
     "<tr><td colspan=5 class='muted'>no trial is running</td></tr>";
   document.getElementById("recent").innerHTML = d.recent.map(r =>
     `trial ${trialLink(r.trial)} ${r.state.toLowerCase()} ${fmt(r.value)}`).join(" · ") || "none yet";
+  const maxEpoch = Math.max(1, ...d.running.map(t => t.epoch));  // whole epochs on the axis
   const traces = d.running.map(t => ({x: t.curve.epoch, y: t.curve[d.metric], mode: "lines+markers", name: "trial " + t.trial}));
   Plotly.react("live-curve", traces, {title: {text: d.metric + " of the running trials, by epoch"}, height: 300,
-    template: "plotly_white", margin: {l: 50, r: 20, t: 40, b: 40}, xaxis: {title: {text: "epoch"}}});
+    template: "plotly_white", margin: {l: 50, r: 20, t: 40, b: 40},
+    xaxis: {title: {text: "epoch"}, tickformat: "d", dtick: maxEpoch <= 20 ? 1 : undefined}});
 }
 poll(LIVE_URL, renderLive);
 """)

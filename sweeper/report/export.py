@@ -90,10 +90,11 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
                  f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running — {best}. "
                  f"<span class='muted'>Metric {html.escape(report.metric)}, {report.direction}.</span></p>")
     for name, table in report.param_tables.items():
-        figure = figures.param_figure(report.trials, name, report.space[name], table, report.metric)
+        # No figure until a trial has finished: an empty plot says less than the table.
+        figure = figures.param_figure(report.trials, name, report.space[name], table, report.metric) if s["finished"] else None
         parts.append(f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
                      f"<div class='scroll' style='flex: 0 1 auto'>{table_html(display(table), trial_link)}</div>"
-                     f"<div>{figure_html(figure)}</div></div>")
+                     f"<div>{figure_html(figure) if figure else ''}</div></div>")
     if len(report.curves):
         parts.append("<h2>Learning curves</h2>" + figure_html(figures.curves_figure(report.curves, report.metric)))
     parts.append("<h2>Cost beside accuracy</h2><div class='scroll'>" + table_html(display(report.cost)) + "</div>")
