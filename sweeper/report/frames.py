@@ -72,10 +72,7 @@ def trials_frame(raw: RawTrials, metric: str, direction: str, param_names: list[
 
 def epochs_frame(epochs: pd.DataFrame) -> pd.DataFrame:
     """One row per trial and epoch, `trial` (the trial number) first; `recorded_at` dropped."""
-    frame = epochs.drop(columns=["recorded_at"], errors="ignore")
-    # A metric no trial reported comes back from SQL as all-None objects; keep it numeric.
-    metrics = [c for c in frame.columns if c not in ("trial", "trial_id", "epoch")]
-    return frame.astype({c: float for c in metrics})
+    return epochs.drop(columns=["recorded_at"], errors="ignore")
 
 
 def epoch_summary(epochs: pd.DataFrame, metric: str, direction: str) -> pd.DataFrame:

@@ -160,6 +160,9 @@ def read_epochs(conn, study_id: int, metric: str = "value", trial_ids=None, numb
     if numbers is None:
         numbers = _frame(conn, f"SELECT trial_id, number FROM trials WHERE study_id = {int(study_id)}").set_index("trial_id")["number"]
     frame.insert(0, "trial", frame["trial_id"].map(numbers))
+    # A metric no trial reported comes back as all-None objects: keep every metric numeric.
+    for column in frame.columns.difference(["trial", "trial_id", "epoch"]):
+        frame[column] = pd.to_numeric(frame[column])
     return frame.sort_values(["trial", "epoch"], kind="stable", ignore_index=True)
 
 
