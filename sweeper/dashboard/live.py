@@ -83,7 +83,8 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
             "SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = :t"),
             conn, params={"t": trial_id})
         attrs = conn.execute(sa.text(
-            "SELECT key, value_json FROM trial_user_attributes WHERE trial_id = :t ORDER BY key"), {"t": trial_id}).all()
+            "SELECT a.key, a.value_json FROM trial_user_attributes a WHERE a.trial_id = :t ORDER BY a.key"),
+            {"t": trial_id}).all()
         value = conn.execute(sa.text(
             "SELECT value FROM trial_values WHERE trial_id = :t AND objective = 0"), {"t": trial_id}).scalar()
         epochs = read_epochs(conn, study.study_id, study.spec.get("metric", "value"), trial_ids=[trial_id])

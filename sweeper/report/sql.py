@@ -82,7 +82,7 @@ def list_studies(engine: sa.Engine) -> pd.DataFrame:
             "WHERE t.state = 'COMPLETE' AND v.objective = 0 AND v.value_type = 'FINITE' "
             "GROUP BY t.study_id"), conn)
         specs = pd.read_sql(sa.text(
-            "SELECT study_id, value_json FROM study_user_attributes WHERE key = :key"),
+            "SELECT a.study_id, a.value_json FROM study_user_attributes a WHERE a.key = :key"),
             conn, params={"key": SPEC_ATTR})
     by_state = counts.pivot_table(index="study_id", columns="state", values="n", aggfunc="sum")
     frame = studies.set_index("study_id").join(by_state).join(best.set_index("study_id"))
@@ -115,7 +115,7 @@ def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
             "SELECT direction FROM study_directions WHERE study_id = :id ORDER BY objective"),
             {"id": study_id}).scalar()
         spec_json = conn.execute(sa.text(
-            "SELECT value_json FROM study_user_attributes WHERE study_id = :id AND key = :key"),
+            "SELECT a.value_json FROM study_user_attributes a WHERE a.study_id = :id AND a.key = :key"),
             {"id": study_id, "key": SPEC_ATTR}).scalar()
     return StudyInfo(study_id, name, (direction or "MAXIMIZE").lower(), json.loads(spec_json) if spec_json else {})
 
@@ -168,7 +168,8 @@ def read_epochs(conn, study_id: int, metric: str = "value", trial_ids=None, numb
 
 def _attrs(conn, table: str, keys: tuple, of_study: str) -> pd.DataFrame:
     names = ", ".join(f"'{key}'" for key in keys)  # our own constants, not user input
-    frame = _frame(conn, f"SELECT trial_id, key, value_json FROM {table} x WHERE {of_study} AND key IN ({names})")
+    # `x.key`, qualified: KEY is a reserved word in MySQL, and a qualified name may be one.
+    frame = _frame(conn, f"SELECT x.trial_id, x.key, x.value_json FROM {table} x WHERE {of_study} AND x.key IN ({names})")
     # One json.loads over all values at once: ten times faster than one call per row.
     frame["value"] = json.loads("[" + ",".join(frame.pop("value_json")) + "]") if len(frame) else []
     return frame
