@@ -30,12 +30,12 @@ TRIALS = [
 ]
 
 
-def write_known_study(url: str) -> None:
+def write_known_study(url: str, name: str = SPEC["name"]) -> None:
     storage = open_storage(url)
-    study = optuna.create_study(storage=storage, study_name=SPEC["name"], direction="maximize")
-    study.set_user_attr(SPEC_ATTR, SPEC)
+    study = optuna.create_study(storage=storage, study_name=name, direction="maximize")
+    study.set_user_attr(SPEC_ATTR, {**SPEC, "name": name})
     log = EpochLog(storage.engine)
-    study_id = storage.get_study_id_from_name(SPEC["name"])
+    study_id = storage.get_study_id_from_name(name)
     for number, (batch, lr, state, accs, reason) in enumerate(TRIALS):
         attrs = {"params": 11_000_000 * batch // 32, "model_size_mb": 42.0, "host": "box", "device": "cuda:0",
                  "seconds": 10.0 * len(accs), "images_per_s": 1000.0 + batch, "peak_mem_mb": 10.0 * batch}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import uuid
 
 import optuna
 import pandas as pd
@@ -14,6 +15,8 @@ from sweeper.report import command, export
 from sweeper.report.build import build_report
 from sweeper.report.sql import open_reader
 from sweeper.report.tables import param_table
+from tests.pg import postgres_url  # noqa: F401 (fixture)
+from tests.report.conftest import write_known_study
 
 NA = None  # a missing value in an expected row
 
@@ -164,3 +167,15 @@ def test_plain_optuna_study_reports_from_intermediate_values(tmp_path):
     assert report.trials["epochs"].tolist() == [2] * 12  # last step reported
     assert report.param_tables["x"]["trials"].sum() == 12
     assert len(report.curves) and "value" in report.curves
+
+
+def test_same_report_on_postgresql(postgres_url, report):
+    name = f"batch-{uuid.uuid4().hex[:8]}"  # the session's server is shared by other tests
+    write_known_study(postgres_url, name)
+    on_pg = build_report(open_reader(postgres_url), name, trials=(3,))
+    for param, table in report.param_tables.items():
+        assert rows(on_pg.param_tables[param]) == rows(table)
+    columns = [c for c in report.trials.columns if c not in ("started", "completed", "trial_id")]
+    assert rows(on_pg.trials[columns]) == rows(report.trials[columns])
+    assert rows(on_pg.epochs.drop(columns="trial_id")) == rows(report.epochs.drop(columns="trial_id"))
+    assert on_pg.summary == report.summary
