@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import socket
+
+from werkzeug.serving import make_server
 
 from sweeper.dashboard.app import create_app
+from sweeper.errors import UsageError
 from sweeper.sweep.storage import redact, resolve_url
 
 DESCRIPTION = """\
@@ -34,6 +38,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     url = resolve_url(args.storage)
     app = create_app(url)
-    print(f"sweeper dashboard for {redact(url)} at http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
+    _check_can_listen(args.host, args.port)
+    server = make_server(args.host, args.port, app, threaded=True)
+    print(f"sweeper dashboard for {redact(url)} at http://{args.host}:{server.server_port}/ (Ctrl-C stops it)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:  # the way to stop it: not an error
+        pass
     return 0
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """A taken port or a foreign address is the user's to fix: werkzeug would exit 1 on its own."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((host, port))
+    except (OSError, OverflowError) as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {error}",
+                         "pick a free port with --port (or stop what is using it), and an address of this machine with --host") from None

@@ -36,3 +36,15 @@ def test_dashboard_command_serves_on_localhost(tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert f"at http://127.0.0.1:{port}/" in output and "known.db" in output  # bound to this machine only
+
+
+def test_port_in_use_is_one_line(tmp_path, capsys):
+    from sweeper.cli import main
+
+    url = f"sqlite:///{tmp_path / 'known.db'}"
+    write_known_study(url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["dashboard", "--storage", url, "--port", str(taken.getsockname()[1])]) == 2
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err

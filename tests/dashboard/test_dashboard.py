@@ -59,6 +59,7 @@ def page():
 def test_study_list_study_page_and_trial_page(serve, page, tmp_path):
     url = f"sqlite:///{tmp_path / 'known.db'}"
     write_known_study(url)
+    before = (tmp_path / "known.db").read_bytes()
     base = serve(url)
 
     page.goto(base + "/")
@@ -88,6 +89,7 @@ def test_study_list_study_page_and_trial_page(serve, page, tmp_path):
     with pytest.raises(urllib.error.HTTPError) as refused:  # read-only: nothing accepts a write
         urllib.request.urlopen(urllib.request.Request(base + "/study/batch", method="POST", data=b""))
     assert refused.value.code == 405
+    assert (tmp_path / "known.db").read_bytes() == before  # browsing every page changed nothing
 
 
 def test_live_page_follows_a_running_sweep(serve, page, tmp_path, write_study):
