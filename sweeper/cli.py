@@ -45,6 +45,8 @@ def _add_sweep_options(command: argparse.ArgumentParser) -> None:
                          help="auto: GPUs round-robin when there are any, else the CPU (default auto)")
     command.add_argument("--artifacts", default="runs", metavar="DIR",
                          help="where checkpoints go, runs/<study>/<trial>/ (default runs; a shared path across machines)")
+    command.add_argument("--grace-period", type=int, default=120, metavar="SECONDS",
+                         help="a running trial whose machine has not been heard from for this long is retried elsewhere (default 120)")
 
 
 def _add_run(commands) -> None:
@@ -123,7 +125,10 @@ def _sweep(study, args) -> int:
 
     if args.workers < 1:
         raise UsageError(f"--workers {args.workers} must be 1 or more", "use --workers 1 for one trial at a time")
-    return run_sweep(study, args.storage, workers=args.workers, device=args.device, artifacts=args.artifacts)
+    if args.grace_period < 2:
+        raise UsageError(f"--grace-period {args.grace_period} is too short", "give at least a few seconds; the default is 120")
+    return run_sweep(study, args.storage, workers=args.workers, device=args.device, artifacts=args.artifacts,
+                     grace_period=args.grace_period)
 
 
 def _status(args) -> int:

@@ -2,7 +2,9 @@
 
 val_acc rises towards a ceiling set by lr (best near lr=0.1), so samplers and pruners have
 something to find; FAKE_EPOCH_SECONDS slows each epoch; lr >= 5 diverges (NaN loss);
-dropout >= 0.9 raises, standing in for a trial that crashes.
+dropout >= 0.9 raises, standing in for a trial that crashes; batch_size >= 4096 runs out of
+GPU memory. With FAKE_TRIAL_LOG set, each start appends {"dir", "start", "pid"} to that file,
+so tests can see which trial ran where and from which epoch it resumed.
 """
 import json
 import math
@@ -15,11 +17,23 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
     delay = float(os.environ.get("FAKE_EPOCH_SECONDS", "0"))
     if config.dropout >= 0.9:
         raise RuntimeError("fake crash for dropout >= 0.9")
+    if config.batch_size >= 4096:
+        import torch
+
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
     ceiling = 95 - 20 * abs(math.log10(config.lr) + 1)
-    start = 1
+    history = []
     state = Path(checkpoint_dir, "last.json") if checkpoint_dir else None
     if state and state.exists():
-        start = json.loads(state.read_text())["epoch"] + 1
+        history = json.loads(state.read_text())["history"]
+    start = len(history) + 1
+    if os.environ.get("FAKE_TRIAL_LOG"):
+        with open(os.environ["FAKE_TRIAL_LOG"], "a") as log:
+            log.write(json.dumps({"dir": str(checkpoint_dir), "start": start, "pid": os.getpid()}) + "\n")
+    # As the real trainer does: epochs restored from the checkpoint are reported again, so the
+    # caller has every one, even one whose report was lost with a killed supervisor.
+    for metrics in history:
+        on_epoch(dict(metrics))
     best, best_epoch, value = None, None, None
     for epoch in range(start, config.epochs + 1):
         time.sleep(delay)
@@ -29,8 +43,9 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
                    "val_loss": 1 / epoch, "val_acc": value, "val_top5": None, "lr": config.lr,
                    "seconds": delay, "images_per_s": 1000.0, "peak_mem_mb": None}
         if state:
+            history.append(metrics)
             state.parent.mkdir(parents=True, exist_ok=True)
-            state.write_text(json.dumps({"epoch": epoch}))
+            state.write_text(json.dumps({"history": history}))
         if best is None or value > best:
             best, best_epoch = value, epoch
         if diverged:

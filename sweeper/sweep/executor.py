@@ -2,17 +2,19 @@
 
 It never imports Optuna; the supervisor never imports torch (the trainer is imported here,
 inside the child process only). Messages on the pipe are plain tuples:
-supervisor -> executor: ("trial", task) | ("continue",) | ("prune",) | ("interrupt",) | ("stop",)
-executor -> supervisor: ("ready", info) | ("epoch", metrics) | ("done", result)
+supervisor -> executor: ("check", task) | ("trial", task) | ("continue",) | ("prune",)
+                        | ("interrupt",) | ("stop",)
+executor -> supervisor: ("ready", info) | ("checked", {}) | ("epoch", metrics) | ("done", result)
                         | ("failed", error) | ("interrupted", info)
 """
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import traceback
 
-from sweeper.errors import SweeperError
+from sweeper.errors import ConfigError, SweeperError
 
 
 class Interrupted(Exception):
@@ -40,12 +42,18 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
     except SweeperError as error:
         conn.send(("failed", {"error": str(error), "user_error": True}))
         return
-    conn.send(("ready", {"device": device}))
+    conn.send(("ready", {"device": device, "pid": os.getpid()}))
     while True:
-        message = conn.recv()
+        try:
+            message = conn.recv()
+        except EOFError:  # the supervisor is gone: nobody to train for
+            return
         if message[0] == "stop":
             return
         task = message[1]
+        if message[0] == "check":
+            conn.send(_check(task))
+            continue
         try:
             fit = load_trainer(task.get("trainer"))
             config = TrainConfig.from_dict(task["config"])
@@ -55,10 +63,39 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
             conn.send(("interrupted", {"epoch": stop.args[0] if stop.args else None}))
         except SweeperError as error:
             conn.send(("failed", {"error": str(error), "user_error": True}))
+        except (BrokenPipeError, EOFError):  # the supervisor is gone
+            return
         except Exception as error:  # a failing trial must not take the executor down
-            conn.send(("failed", {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}))
+            conn.send(("failed", {"error": _describe(error, task), "traceback": traceback.format_exc()}))
         finally:
             devices.release(device)
+
+
+def _check(task: dict) -> tuple:
+    """The trainer imports and, for the built-in one, the data set is where the config says."""
+    from sweeper.train.config import TrainConfig
+
+    try:
+        load_trainer(task.get("trainer"))
+        if not task.get("trainer"):
+            from sweeper.train import data
+
+            data.load(TrainConfig.from_dict(task["config"]))
+    except SweeperError as error:
+        return ("failed", {"error": str(error), "user_error": True})
+    except (ImportError, AttributeError) as error:
+        problem = ConfigError(f"cannot load trainer {task.get('trainer')!r}: {error}",
+                              "check the module:function name and that its module is importable (PYTHONPATH)")
+        return ("failed", {"error": str(problem), "user_error": True})
+    return ("checked", {})
+
+
+def _describe(error: Exception, task: dict) -> str:
+    if type(error).__name__ == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError, by name: no torch import here
+        config = task["config"]
+        return (f"out of GPU memory with model={config.get('model')} batch_size={config.get('batch_size')}"
+                f" image_size={config.get('image_size')}: lower batch_size or image_size, or run fewer --workers per GPU")
+    return f"{type(error).__name__}: {error}"
 
 
 def _epoch_reporter(conn):

@@ -9,16 +9,18 @@ from rich.console import Console
 from sweeper.spec import Study
 from sweeper.sweep.progress import Progress, summary_table
 from sweeper.sweep.storage import check_url, redact, resolve_url
-from sweeper.sweep.supervisor import Supervisor
+from sweeper.sweep.supervisor import DEFAULT_GRACE_PERIOD_S, Supervisor
 
 
-def run_sweep(study: Study, storage: str | None, *, workers: int, device: str = "auto", artifacts: str = "runs") -> int:
+def run_sweep(study: Study, storage: str | None, *, workers: int, device: str = "auto", artifacts: str = "runs",
+              grace_period: int = DEFAULT_GRACE_PERIOD_S) -> int:
     """Runs the study to its budget; 0 when done, 130 when stopped by Ctrl-C / SIGTERM."""
     url = resolve_url(storage)
     check_url(url)
     console = Console()
     progress = Progress(study.name, study.n_trials, study.metric, console)
-    supervisor = Supervisor(study, url, workers=workers, device=device, artifacts=artifacts, progress=progress)
+    supervisor = Supervisor(study, url, workers=workers, device=device, artifacts=artifacts, progress=progress,
+                            grace_period=grace_period)
     optuna_study = supervisor.run()
     finished = optuna_study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     pruned = optuna_study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))

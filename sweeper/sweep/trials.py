@@ -46,14 +46,14 @@ def finish(engine: sa.Engine, study: optuna.Study, trial: optuna.trial.Trial, ep
         attrs["stop_reason"] = f"failed: no finite {metric} in any epoch"
         state = TrialState.FAIL
     set_attrs(engine, trial, attrs)
-    study.tell(trial, best if state == TrialState.COMPLETE else None, state=state)
+    study.tell(trial, best if state == TrialState.COMPLETE else None, state=state, skip_if_finished=True)
     return state
 
 
 def fail(engine: sa.Engine, study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool) -> None:
     """Fails a trial; with `retry`, a WAITING copy takes its place in the budget and resumes it."""
     set_attrs(engine, trial, {"stop_reason": reason})
-    frozen = study.tell(trial, state=TrialState.FAIL)
+    frozen = study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
     if retry:
         retry_trial(study, frozen)
 
