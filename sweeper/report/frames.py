@@ -141,11 +141,19 @@ def _stop_reasons(states: pd.Series, attrs: pd.DataFrame) -> pd.Series:
     return reasons
 
 
-def is_diverged(frame: pd.DataFrame) -> pd.Series:
-    return frame["stop_reason"].astype(str).str.startswith("diverged")
+def outcomes(frame: pd.DataFrame) -> pd.Series:
+    """Each trial's one outcome: running, waiting, failed, diverged, pruned or finished.
+
+    Exclusive, so a table's counts add up to its trials. A diverged trial may be COMPLETE or
+    PRUNED in Optuna (the supervisor stops it either way); its stop reason decides.
+    """
+    state = frame["state"]
+    diverged = frame["stop_reason"].astype(str).str.startswith("diverged")
+    conditions = [state == "RUNNING", state == "WAITING", state == "FAIL", diverged, state == "PRUNED", state == "COMPLETE"]
+    names = ["running", "waiting", "failed", "diverged", "pruned", "finished"]
+    return pd.Series(np.select(conditions, names, default="other"), index=frame.index)
 
 
 def finished(frame: pd.DataFrame) -> pd.Series:
-    """Trials that ran to their end: COMPLETE and not diverged; their values are comparable."""
-    return (frame["state"] == "COMPLETE") & ~is_diverged(frame)
-
+    """Trials that ran to their end (COMPLETE, not diverged): their values are comparable."""
+    return outcomes(frame) == "finished"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from sweeper.report.frames import finished, is_diverged, param_column
+from sweeper.report.frames import finished, outcomes, param_column
 
 # An integer parameter with at most this many values gets one row per value, not bins.
 MAX_VALUE_ROWS = 8
@@ -108,13 +108,12 @@ def curve_trials(trials: pd.DataFrame, direction: str, top: int, by_table: pd.Da
 
 def summary(trials: pd.DataFrame, direction: str) -> dict:
     """Counts by outcome and the best finished trial, for the report's header."""
-    states = trials["state"]
+    counts = outcomes(trials).value_counts()
     done = trials[finished(trials) & trials["best"].notna()]
     best = done.loc[done["best"].idxmax() if direction == "maximize" else done["best"].idxmin()] if len(done) else None
     return {
-        "trials": int((states != "WAITING").sum()), "finished": int(finished(trials).sum()),
-        "pruned": int((states == "PRUNED").sum()), "diverged": int(is_diverged(trials).sum()),
-        "failed": int((states == "FAIL").sum()), "running": int((states == "RUNNING").sum()),
+        "trials": int(len(trials) - counts.get("waiting", 0)),
+        **{name: int(counts.get(name, 0)) for name in ("finished", "pruned", "diverged", "failed", "running")},
         "best_trial": None if best is None else int(best["trial"]),
         "best": None if best is None else float(best["best"]),
         "best_epoch": None if best is None or pd.isna(best["best_epoch"]) else int(best["best_epoch"]),
@@ -153,11 +152,9 @@ def _bins(values: pd.Series, dim: dict) -> tuple[pd.Series, list[str]]:
 
 
 def _row(group: pd.DataFrame, direction: str) -> list:
-    states = group["state"]
-    done = finished(group)
-    scores = group.loc[done, "best"].dropna()
-    counts = [int((states != "WAITING").sum()), int((states == "RUNNING").sum()), int(done.sum()),
-              int((states == "PRUNED").sum()), int(is_diverged(group).sum()), int((states == "FAIL").sum())]
+    outcome = outcomes(group)
+    scores = group.loc[outcome == "finished", "best"].dropna()
+    counts = [int((outcome != "waiting").sum())] + [int((outcome == name).sum()) for name in COUNT_COLUMNS[1:]]
     if not len(scores):
         return counts + [math.nan, math.nan, math.nan, math.nan, None, None]
     best_index = scores.idxmax() if direction == "maximize" else scores.idxmin()

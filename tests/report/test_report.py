@@ -179,3 +179,11 @@ def test_same_report_on_postgresql(postgres_url, report):
     assert rows(on_pg.trials[columns]) == rows(report.trials[columns])
     assert rows(on_pg.epochs.drop(columns="trial_id")) == rows(report.epochs.drop(columns="trial_id"))
     assert on_pg.summary == report.summary
+
+
+def test_outcomes_are_exclusive_whatever_state_a_diverged_trial_has():
+    trials = pd.DataFrame({"trial": range(4), "opt": ["sgd"] * 4, "best": [90.0, 10.0, 10.0, 50.0], "best_epoch": [3, 1, 1, 2],
+                           "state": ["COMPLETE", "COMPLETE", "PRUNED", "PRUNED"],
+                           "stop_reason": ["completed", "diverged: loss is nan", "diverged: accuracy at chance", "pruned"]})
+    table = param_table(trials, "opt", {"kind": "choice", "values": ["sgd"]}, "maximize")
+    assert rows(table[["trials", "running", "finished", "pruned", "diverged", "failed", "best"]]) == [[4, 0, 1, 1, 2, 0, 90.0]]
