@@ -42,3 +42,6 @@ def run_cli(*args, cwd=None, timeout=300, env=None) -> subprocess.CompletedProce
         [sys.executable, "-m", "sweeper.cli", *map(str, args)],
         cwd=cwd, env=env or cli_env(), capture_output=True, text=True, timeout=timeout,
     )
+
+
+from tests.pg import postgres_server, postgres_url  # noqa: E402,F401  (fixtures: a real PostgreSQL server)
