@@ -21,10 +21,11 @@ class Augment:
         sample = train_x[:4096].float().div_(255)
         self.mean = sample.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
         self.std = sample.std(dim=(0, 2, 3)).clamp_min(1e-3).view(1, -1, 1, 1)
+        self._mean255, self._std255 = self.mean * 255, self.std * 255  # batches stay in 0..255 until normalised
         self.memory_format = torch.channels_last if c.channels_last and train_x.is_cuda else torch.contiguous_format
 
     def eval(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.float().div_(255)
+        x = x.float()
         if x.shape[-1] != self.side:
             x = F.interpolate(x, size=(self.side, self.side), mode="bilinear", antialias=True, align_corners=False)
         return self._normalize(x)
@@ -32,7 +33,7 @@ class Augment:
     def train(self, x: torch.Tensor, y: torch.Tensor):
         """Returns (images, labels, mixed labels or None, weight of `labels` in the loss)."""
         c = self.c
-        x = x.float().div_(255)
+        x = x.float()
         if c.crop_scale is not None or c.crop_padding or x.shape[-1] != self.side:
             x = self._resample(x)
         elif c.flip:
@@ -45,7 +46,7 @@ class Augment:
         return self._mix(x, y)
 
     def _normalize(self, x):
-        return ((x - self.mean) / self.std).contiguous(memory_format=self.memory_format)
+        return x.sub_(self._mean255).div_(self._std255).contiguous(memory_format=self.memory_format)
 
     def _resample(self, x):
         """Random-resized crop, padded random crop and flip as one affine grid per image."""
@@ -63,10 +64,12 @@ class Augment:
             shift = torch.randint(-c.crop_padding, c.crop_padding + 1, (2, n), device=dev).float() * 2 / in_side
             cx, cy = cx + shift[0], cy + shift[1]  # whole pixels: out-of-image samples read zeros
         sign = torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0) if c.flip else torch.ones(n, device=dev)
-        theta = torch.zeros(n, 2, 3, device=dev)
-        theta[:, 0, 0], theta[:, 0, 2] = width * sign, cx
-        theta[:, 1, 1], theta[:, 1, 2] = height, cy
-        grid = F.affine_grid(theta, [n, x.shape[1], self.side, self.side], align_corners=False)
+        # The sampling grid of an axis-aligned affine map, built by broadcasting (cheaper than
+        # affine_grid's batched matmul): output pixel centres in [-1, 1], scaled and shifted.
+        base = (torch.arange(self.side, device=dev, dtype=torch.float32) * 2 + 1) / self.side - 1
+        gx = (base.view(1, 1, -1) * (width * sign).view(n, 1, 1) + cx.view(n, 1, 1)).expand(n, self.side, self.side)
+        gy = (base.view(1, -1, 1) * height.view(n, 1, 1) + cy.view(n, 1, 1)).expand(n, self.side, self.side)
+        grid = torch.stack((gx, gy), dim=-1)
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
     def _jitter(self, x):
@@ -76,7 +79,7 @@ class Augment:
         x = x * factor()  # brightness
         x = (x - grey.mean(dim=(2, 3), keepdim=True)) * factor() + grey.mean(dim=(2, 3), keepdim=True)  # contrast
         grey = x.mean(dim=1, keepdim=True)
-        return ((x - grey) * factor() + grey).clamp_(0, 1)  # saturation
+        return ((x - grey) * factor() + grey).clamp_(0, 255)  # saturation
 
     def _boxes(self, n, fraction):
         """A (n, 1, side, side) mask of one random square-ish box per image, `fraction` of the side."""
