@@ -67,7 +67,7 @@ def create_app(storage_url: str) -> Flask:
             abort(404, f"study {name!r} has no trial {number}")
         metric = info.spec.get("metric", "value")
         curves = figures.curves_figure(detail["epochs"], metric, f"Trial {number}") if len(detail["epochs"]) else None
-        return page(pages.TRIAL, title=f"{name} trial {number}", name=name, d=detail, metric=metric,
+        return page(pages.TRIAL, title=f"{name} trial {number}", name=name, d=detail, metric=metric, fmt=export.fmt,
                     epochs=export.table_html(export.display(detail["epochs"].drop(columns=["trial", "trial_id"]))),
                     figure=export.figure_html(curves) if curves else "")
 

@@ -90,8 +90,8 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
         epochs = read_epochs(conn, study.study_id, study.spec.get("metric", "value"), trial_ids=[trial_id])
     decoded = frames.decode_params(params)
     return {
-        "trial": number, "state": row.state, "value": value, "started": row.datetime_start,
-        "completed": row.datetime_complete,
+        "trial": number, "state": row.state, "value": value,
+        "started": pd.to_datetime(row.datetime_start), "completed": pd.to_datetime(row.datetime_complete),
         "params": {name: values.iloc[0] for name, values in decoded.items()},
         "attrs": {key: json.loads(text) for key, text in attrs},
         "epochs": frames.epochs_frame(epochs),

@@ -12,7 +12,7 @@ nav { margin-bottom: 12px; } nav a { font-weight: 600; text-decoration: none; }
 """
 
 _HEAD = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }} — sweeper</title>
-<style>{{ style|safe }}</style><script src="{{ url_for('plotly_js') }}"></script></head><body>
+<link rel="icon" href="data:,"><style>{{ style|safe }}</style><script src="{{ url_for('plotly_js') }}"></script></head><body>
 <nav><a href="{{ url_for('studies') }}">sweeper</a> <span class="muted">· {{ storage }}</span></nav>
 """
 _FOOT = """
@@ -93,10 +93,13 @@ poll(LIVE_URL, renderLive);
 
 TRIAL = _page("""
 <p><a href="{{ url_for('study', name=name) }}">{{ name }}</a> / trial {{ d.trial }}</p>
-<h1>Trial {{ d.trial }} <span class="muted">{{ d.state }}</span></h1>
-<p>{{ metric }}: <b>{{ d.value if d.value is not none else "—" }}</b> · started {{ d.started or "—" }} · finished {{ d.completed or "—" }}</p>
-<h2>Params</h2><table class="table">{% for k, v in d.params.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}</table>
+<h1>Trial {{ d.trial }} <span class="muted">{{ d.state }}{% if d.attrs.stop_reason %} — {{ d.attrs.stop_reason }}{% endif %}</span></h1>
+<p>{{ metric }}: <b>{{ fmt(d.value) or "—" }}</b> · started {{ fmt(d.started) or "—" }} · finished {{ fmt(d.completed) or "—" }}</p>
+<h2>Params</h2><table class="table">{% for k, v in d.params.items() %}<tr><td>{{ k }}</td><td>{{ fmt(v) }}</td></tr>{% endfor %}</table>
 {{ figure|safe }}
 <h2>Epochs</h2><div class="scroll">{{ epochs|safe }}</div>
-<h2>Attributes</h2><table class="table">{% for k, v in d.attrs.items() %}<tr><td>{{ k }}</td><td style="text-align:left; white-space:normal">{{ v }}</td></tr>{% endfor %}</table>
+<h2>Attributes</h2><table class="table">{% for k, v in d.attrs.items() %}<tr><td>{{ k }}</td>
+<td style="text-align:left; white-space:normal">{% if v is mapping %}<div style="columns: 3 220px">
+{% for ck, cv in v.items() %}<div><span class="muted">{{ ck }}</span> {{ fmt(cv) }}</div>{% endfor %}</div>
+{% else %}{{ fmt(v) }}{% endif %}</td></tr>{% endfor %}</table>
 """, "")

@@ -84,7 +84,7 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
     if spec.get("description"):
         parts.append(f"<p>{html.escape(spec['description'])}</p>")
     budget = f" of {report.n_trials}" if report.n_trials else ""
-    best = (f"best {report.metric} <b>{_fmt(s['best'])}</b> (trial {_link(s['best_trial'], trial_link)}, epoch {_fmt(s['best_epoch'])})"
+    best = (f"best {report.metric} <b>{fmt(s['best'])}</b> (trial {_link(s['best_trial'], trial_link)}, epoch {fmt(s['best_epoch'])})"
             if s["best"] is not None else "no finished trial yet")
     parts.append(f"<p>{s['trials']}{budget} trials: {s['finished']} finished, {s['pruned']} pruned, "
                  f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running — {best}. "
@@ -113,12 +113,12 @@ def display(frame: pd.DataFrame) -> pd.DataFrame:
     """Strings for people: short numbers, blanks for missing, `mean ± std` in one column."""
     shown = frame.copy()
     if "mean" in shown and "std" in shown:
-        mean_std = [f"{_fmt(m)} ± {_fmt(s)}" if not pd.isna(s) else _fmt(m) for m, s in zip(shown["mean"], shown["std"])]
+        mean_std = [f"{fmt(m)} ± {fmt(s)}" if not pd.isna(s) else fmt(m) for m, s in zip(shown["mean"], shown["std"])]
         at = shown.columns.get_loc("mean")
         shown = shown.drop(columns=["mean", "std"])
         shown.insert(at, "mean ± std", mean_std)
     for column in shown.columns:
-        shown[column] = [_fmt(v) for v in shown[column]]
+        shown[column] = [fmt(v) for v in shown[column]]
     return shown
 
 
@@ -142,7 +142,8 @@ def figure_html(fig) -> str:
     return plotly.io.to_html(fig, full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
-def _fmt(value) -> str:
+def fmt(value) -> str:
+    """A value as the tables print it: 4 significant digits, thousands separated, blank if missing."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, str):

@@ -38,8 +38,9 @@ def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curv
                     line=dict(color=colour, dash="dash" if column.startswith("train") else "solid"),
                     hovertemplate=f"trial {trial} {column}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>",
                 ), row=1, col=col_index)
+    whole_epochs = dict(dtick=1) if len(curves) and curves["epoch"].max() <= 20 else {}  # no "epoch 1.5" ticks
     for col_index, name in enumerate(panels, 1):
-        fig.update_xaxes(title_text="epoch", row=1, col=col_index)
+        fig.update_xaxes(title_text="epoch", row=1, col=col_index, **whole_epochs)
         if PANELS.get(name, (None, False))[1]:
             fig.update_yaxes(type="log", row=1, col=col_index)
     fig.update_layout(title=title + " (dashed: train, solid: val)", **{**LAYOUT, "margin": dict(l=50, r=20, t=80, b=40)})
