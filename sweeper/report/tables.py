@@ -73,8 +73,7 @@ def cost_table(trials: pd.DataFrame, group_by: list[str], direction: str) -> pd.
     ran["seconds_per_epoch"] = ran["seconds"] / ran["epochs"].astype(float)
     ran["_finished_best"] = ran["best"].where(finished(ran))
     keys = group_by or (lambda _: "all trials")
-    grouped = ran.groupby(keys, dropna=False, sort=True)
-    table = grouped.agg(
+    table = ran.groupby(keys, dropna=False, sort=False).agg(
         trials=("trial", "size"),
         n_params=("n_params", "median"),
         model_size_mb=("model_size_mb", "median"),
@@ -85,6 +84,10 @@ def cost_table(trials: pd.DataFrame, group_by: list[str], direction: str) -> pd.
         best=("_finished_best", "max" if direction == "maximize" else "min"),
     )
     table["n_params"] = table["n_params"].round().astype("Int64")
+    try:
+        table = table.sort_index()
+    except TypeError:  # choices of mixed types (None and 0.35): keep the order they appear in
+        pass
     table = table.reset_index()
     return table.rename(columns={"index": "config"}) if not group_by else table
 
@@ -102,8 +105,7 @@ def curve_trials(trials: pd.DataFrame, direction: str, top: int, by_table: pd.Da
     done = trials[finished(trials) & trials["best"].notna()]
     best_first = done.sort_values("best", ascending=direction != "maximize")["trial"].tolist()
     per_value = by_table["best_trial"].dropna().astype(int).tolist() if by_table is not None else []
-    chosen = list(dict.fromkeys([int(n) for n in extra] + per_value + best_first[:top]))
-    return chosen
+    return list(dict.fromkeys([int(n) for n in extra] + per_value + best_first[:top]))
 
 
 def summary(trials: pd.DataFrame, direction: str) -> dict:
