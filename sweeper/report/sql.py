@@ -23,6 +23,7 @@ TRIAL_ATTRS = (
     "stop_reason", "best_epoch", "final_value", "epochs_run", "pruned_at", "seconds",
     "images_per_s", "params", "model_size_mb", "peak_mem_mb", "host", "device", "retry_of",
 )
+MAX_NAMES = 20  # study names listed in an "unknown study" message
 # Optuna's own system attributes: why a trial failed, and which trial a retry repeats.
 SYSTEM_ATTRS = ("fail_reason", "failed_trial")
 
@@ -108,7 +109,8 @@ def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
         if not row:
             names = conn.execute(sa.text("SELECT study_name FROM studies ORDER BY study_id")).scalars().all() if has_studies else []
             where = f" in {redact(url)}" if url else ""
-            fix = f"studies there: {', '.join(names)}" if names else "the storage has no studies yet; run `sweeper run STUDY_FILE` first, or check --storage"
+            shown = ", ".join(names[:MAX_NAMES]) + (f" … ({len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else "")
+            fix = f"studies there: {shown}" if names else "the storage has no studies yet; run `sweeper run STUDY_FILE` first, or check --storage"
             raise SweeperError(f"no study named {name!r}{where}", fix)
         study_id = row[0]
         direction = conn.execute(sa.text(
