@@ -21,13 +21,13 @@ FORMATS = ("csv", "html")
 # The HTML trials table lists the best this many; trials.csv has them all.
 HTML_TRIALS = 300
 STYLE = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1250px; color: #222; padding: 0 16px; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1500px; color: #222; padding: 0 16px; }
 h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 table.table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
 table.table th, table.table td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 table.table th { background: #f6f6f6; } table.table td:first-child, table.table th:first-child { text-align: left; }
-.muted { color: #777; } .pair { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-.pair > div { flex: 1 1 480px; min-width: 0; }
+.muted { color: #777; } .pair { display: grid; grid-template-columns: max-content minmax(380px, 1fr); gap: 16px; align-items: start; }
+@media (max-width: 1300px) { .pair { grid-template-columns: minmax(0, 1fr); } }  /* table above its figure */
 .scroll { overflow-x: auto; }
 """
 
@@ -93,7 +93,7 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
         # No figure until a trial has finished: an empty plot says less than the table.
         figure = figures.param_figure(report.trials, name, report.space[name], table, report.metric) if s["finished"] else None
         parts.append(f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
-                     f"<div class='scroll' style='flex: 0 1 auto'>{table_html(display(table), trial_link)}</div>"
+                     f"<div class='scroll'>{table_html(display(table), trial_link)}</div>"
                      f"<div>{figure_html(figure) if figure else ''}</div></div>")
     if len(report.curves):
         parts.append("<h2>Learning curves</h2>" + figure_html(figures.curves_figure(report.curves, report.metric)))
