@@ -122,3 +122,15 @@ def test_every_knob_trains(values):
     epochs, result = run(**config)
     assert result["stop_reason"] == "completed" and len(epochs) == 2
     assert all(m["train_loss"] == m["train_loss"] for m in epochs)  # finite, not NaN
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_with_bf16_and_channels_last_trains_and_resumes(tmp_path):
+    values = dict(**SMALL, epochs=3, bf16=True, channels_last=True, crop_scale=0.5, flip=True, mixup_alpha=0.2)
+    epochs = []
+    with pytest.raises(Killed):
+        fit(TrainConfig.from_dict(values), kill_at(1), device="cuda", checkpoint_dir=tmp_path)
+    result = fit(TrainConfig.from_dict(values), epochs.append, device="cuda", checkpoint_dir=tmp_path)
+    assert [m["epoch"] for m in epochs] == [2, 3] and result["stop_reason"] == "completed"
+    assert result["device"].startswith("cuda") and result["peak_mem_mb"] > 0
