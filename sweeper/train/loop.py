@@ -16,7 +16,6 @@ from sweeper.train import checkpoint, data as datasets, models, optim, schedules
 from sweeper.train.augment import Augment
 from sweeper.train.config import TrainConfig
 
-EVAL_BATCH = 512  # images per evaluation batch (no gradients, so larger than training's)
 NAN_CHECK_EVERY = 25  # steps between loss checks; each one waits for the device
 
 
@@ -125,8 +124,9 @@ class _Epochs:
         loss = torch.zeros((), device=self.dev)
         top1 = torch.zeros((), device=self.dev, dtype=torch.int64)
         top5 = torch.zeros((), device=self.dev, dtype=torch.int64)
-        for start in range(0, len(y_all), EVAL_BATCH):
-            x, y = self.augment.eval(x_all[start:start + EVAL_BATCH]), y_all[start:start + EVAL_BATCH]
+        step = 2 * self.batch  # no gradients are kept, so twice the training batch fits
+        for start in range(0, len(y_all), step):
+            x, y = self.augment.eval(x_all[start:start + step]), y_all[start:start + step]
             with self.autocast():
                 out = self.model(x).float()
             loss += F.cross_entropy(out, y, reduction="sum")
