@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import resource
 import time
@@ -27,6 +26,7 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict], bool | None], *, device:
     from last.pt when it is there (on_epoch then sees only the new epochs).
     """
     c, dev = config, torch.device(device)
+    c.validate()  # a config built directly, not through from_dict, is checked too
     torch.manual_seed(c.seed)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
