@@ -158,6 +158,7 @@ REGISTRY = {
 }
 
 _MEMORY: dict[tuple, Data] = {}  # per process: an executor runs many trials in a row
+MEMORY_SLOTS = 2  # data sets kept in memory per process, the most recently used
 _ON_DEVICE: list = []  # one slot: (key, device, Data) of the last trial, so its successor skips the copy
 
 
@@ -184,6 +185,9 @@ def load(c: TrainConfig, device: str | torch.device = "cpu") -> Data:
         return _ON_DEVICE[0][2]
     if key not in _MEMORY:
         _MEMORY[key] = REGISTRY[c.dataset](c)
+    _MEMORY[key] = _MEMORY.pop(key)  # most recent last
+    while len(_MEMORY) > MEMORY_SLOTS:
+        _MEMORY.pop(next(iter(_MEMORY)))
     _ON_DEVICE.clear()  # free the previous trial's copy before making a new one
     data = _MEMORY[key].to(device)
     _ON_DEVICE.append((key, str(device), data))

@@ -30,6 +30,7 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict], bool | None], *, device:
     torch.manual_seed(c.seed)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
+        torch.backends.cudnn.benchmark = True  # batches have one shape (the last partial one is dropped)
     data = datasets.load(c, dev)
     model = models.build(c, data.train_x.shape[1], data.classes).to(dev)
     if dev.type == "cuda" and c.channels_last:

@@ -62,6 +62,25 @@ def test_imagenette_reads_any_imagefolder_tree_and_caches_it_on_disk(tmp_path):
     assert torch.equal(again.train_x, decoded.train_x) and torch.equal(again.val_y, decoded.val_y)
 
 
+def test_imagenette_reads_torchvisions_layout(tmp_path):
+    # torchvision's Imagenette finds imagenette2-160/{train,val}/<wnid>/*.JPEG under data_dir.
+    for split, count in (("train", 4), ("val", 2)):
+        for wnid in ("n01440764", "n02102040"):
+            folder = tmp_path / "imagenette2-160" / split / wnid
+            folder.mkdir(parents=True)
+            for i in range(count):
+                Image.new("RGB", (40, 30), (i * 40, 0, 0)).save(folder / f"{i}.JPEG")
+    loaded = data.load(TrainConfig(dataset="imagenette", data_dir=str(tmp_path), image_size=32))
+    assert loaded.train_x.shape == (8, 3, 32, 32) and loaded.val_x.shape == (4, 3, 32, 32) and loaded.classes == 2
+    assert (tmp_path / ".sweeper-cache" / "imagenette-32px.pt").exists()
+
+
+def test_memory_cache_keeps_the_most_recent_data_sets():
+    for classes in (2, 3, 4):
+        data.load(TrainConfig(dataset="synthetic", synthetic_images=32, synthetic_classes=classes))
+    assert [key[-1] for key in data._MEMORY] == [3, 4]
+
+
 @pytest.mark.parametrize("dataset", ["cifar10", "cifar100", "imagenette"])
 def test_a_missing_data_folder_is_a_config_error_naming_it(tmp_path, dataset):
     missing = tmp_path / "nowhere"
