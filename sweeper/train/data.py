@@ -108,6 +108,9 @@ def _imagenette(c: TrainConfig) -> Data:
         load = _image_loader(side)
         if folder:
             parts = [datasets.ImageFolder(str(root / split), loader=load) for split in ("train", "val")]
+            if parts[0].classes != parts[1].classes:  # labels are folder positions: they must line up
+                raise ConfigError(f"{root / 'val'} has class folders {parts[1].classes}, {root / 'train'} has {parts[0].classes}",
+                                  "give val/ the same class sub-folders as train/")
         else:
             size = "160px" if side <= 160 else "320px" if side <= 320 else "full"
             try:

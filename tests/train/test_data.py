@@ -81,6 +81,13 @@ def test_memory_cache_keeps_the_most_recent_data_sets():
     assert [key[-1] for key in data._MEMORY] == [3, 4]
 
 
+def test_imagefolder_classes_must_match_between_train_and_val(tmp_path):
+    write_tree(tmp_path)
+    (tmp_path / "val" / "dog").rename(tmp_path / "val" / "horse")
+    with pytest.raises(ConfigError, match="same class sub-folders"):
+        data.load(TrainConfig(dataset="imagenette", data_dir=str(tmp_path), image_size=16))
+
+
 @pytest.mark.parametrize("dataset", ["cifar10", "cifar100", "imagenette"])
 def test_a_missing_data_folder_is_a_config_error_naming_it(tmp_path, dataset):
     missing = tmp_path / "nowhere"
