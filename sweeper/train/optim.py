@@ -22,23 +22,24 @@ class Ranger(torch.optim.RAdam):
 
     @torch.no_grad()
     def step(self, closure=None):
+        fresh = {}  # LookAhead's slow weights start from the weights before the first step
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None and p.grad.dim() > 1:
-                    p.grad.sub_(p.grad.mean(dim=tuple(range(1, p.grad.dim())), keepdim=True))
+            params = [p for p in group["params"] if p.grad is not None]
+            fresh.update((p, p.detach().clone()) for p in params if "slow" not in self.state[p])
+            grads = [p.grad for p in params if p.grad.dim() > 1]
+            if grads:
+                torch._foreach_sub_(grads, [g.mean(dim=tuple(range(1, g.dim())), keepdim=True) for g in grads])
         loss = super().step(closure)
+        for p, weights in fresh.items():
+            self.state[p]["slow"] = weights  # after RAdam's step, which initialises an empty state
         for group in self.param_groups:
             # The count lives in the param group, so it is saved with the optimizer's state_dict.
             group["lookahead_step"] = group.get("lookahead_step", 0) + 1
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "slow" not in state:
-                    state["slow"] = p.detach().clone()
-                if group["lookahead_step"] % self.k == 0:
-                    state["slow"].add_(p - state["slow"], alpha=self.alpha)
-                    p.copy_(state["slow"])
+            if group["lookahead_step"] % self.k == 0:
+                params = [p for p in group["params"] if "slow" in self.state[p]]
+                slow = [self.state[p]["slow"] for p in params]
+                torch._foreach_lerp_(slow, params, self.alpha)
+                torch._foreach_copy_(params, slow)
         return loss
 
 

@@ -117,3 +117,22 @@ def test_plateau_follows_reduce_lr_on_plateau():
         reference.step(acc)
         assert plateau.scale == pytest.approx(reference.optimizer.param_groups[0]["lr"])
     assert plateau.scale < 1
+
+
+def test_ranger_is_radam_with_centralized_gradients_and_lookahead():
+    torch.manual_seed(0)
+    start = torch.randn(3, 4)
+    w = torch.nn.Parameter(start.clone())
+    ranger = optim.Ranger([w], lr=0.1, eps=1e-8, weight_decay=0, k=2, alpha=0.5)
+    v = torch.nn.Parameter(start.clone())
+    radam = torch.optim.RAdam([v], lr=0.1, betas=(0.95, 0.999), eps=1e-8)
+    for opt, p in ((ranger, w), (radam, v)):
+        for _ in range(2):
+            opt.zero_grad()
+            (p ** 2).sum().backward()
+            if opt is radam:
+                p.grad.sub_(p.grad.mean(dim=1, keepdim=True))
+            opt.step()
+    # After k=2 fast steps the weights move alpha of the way from the start to the fast weights.
+    assert torch.allclose(w, start + 0.5 * (v.detach() - start))
+    assert torch.equal(ranger.state[w]["slow"], w.detach())
