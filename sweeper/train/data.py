@@ -132,6 +132,7 @@ def _image_loader(side: int):
 
     def load(path):
         with Image.open(path) as image:
+            image.draft("RGB", (side, side))  # JPEGs decode at 1/2, 1/4 or 1/8 size when that still covers `side`
             image = image.convert("RGB")
             scale = side / min(image.size)
             w, h = max(side, math.ceil(image.width * scale)), max(side, math.ceil(image.height * scale))
