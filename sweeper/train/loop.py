@@ -58,9 +58,9 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict], bool | None], *, device:
         history.append(metrics)
         if folder:
             _save(folder, model, opt, plateau, dev, history, c)
-        stop = _diverged(history, data.classes, c.chance_patience) or stop
-        if on_epoch(dict(metrics)) is True:
-            stop = "pruned"
+        pruned = on_epoch(dict(metrics)) is True
+        # A diverged trial says so even when the pruner would have stopped it too.
+        stop = _diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
         if stop != "completed":
             break
     return _result(history, stop, model, dev)
