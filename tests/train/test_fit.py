@@ -134,3 +134,17 @@ def test_cuda_with_bf16_and_channels_last_trains_and_resumes(tmp_path):
     result = fit(TrainConfig.from_dict(values), epochs.append, device="cuda", checkpoint_dir=tmp_path)
     assert [m["epoch"] for m in epochs] == [2, 3] and result["stop_reason"] == "completed"
     assert result["device"].startswith("cuda") and result["peak_mem_mb"] > 0
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "multistep", "cosine", "onecycle", "plateau"])
+def test_every_schedule_drives_the_lr_fit_reports(schedule):
+    from sweeper.train import schedules
+    epochs, result = run(**SMALL, epochs=3, lr=0.1, schedule=schedule, step_size=1, milestones=(2,), gamma=0.5,
+                         plateau_patience=0)
+    config = TrainConfig.from_dict({**SMALL, "epochs": 3, "lr": 0.1, "schedule": schedule, "step_size": 1,
+                                    "milestones": (2,), "gamma": 0.5})
+    steps = (192 - round(192 * 0.2)) // 32  # training images // batch
+    first_step = [0.1 * schedules.factor(config, e + 1 / steps) for e in range(3)]
+    if schedule != "plateau":  # plateau's reductions depend on the accuracies
+        assert [m["lr"] for m in epochs] == pytest.approx(first_step)
+    assert result["stop_reason"] in ("completed", "diverged: val accuracy at chance (10.0%) for 3 evaluations")
