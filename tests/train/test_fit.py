@@ -148,3 +148,11 @@ def test_every_schedule_drives_the_lr_fit_reports(schedule):
     if schedule != "plateau":  # plateau's reductions depend on the accuracies
         assert [m["lr"] for m in epochs] == pytest.approx(first_step)
     assert result["stop_reason"] in ("completed", "diverged: val accuracy at chance (10.0%) for 3 evaluations")
+
+
+@pytest.mark.slow
+def test_compiled_model_trains(tmp_path):
+    # torch.compile needs a C++ compiler on the CPU and 10-30 s (less with a warm compile cache).
+    epochs, result = run(tmp_path, **SMALL, epochs=2, compile=True)
+    assert result["stop_reason"] == "completed" and len(epochs) == 2
+    assert "model" in torch.load(tmp_path / "last.pt", weights_only=True)  # the plain module's weights
