@@ -1,0 +1,361 @@
+"""How sweeper scales: trials per second with 1, 4, 16 executors, and per-trial cost as a study grows.
+
+The objective is instant (tests/fake_trainer.py, FAKE_EPOCH_SECONDS=0: 10 epochs, no work), so
+what is timed is the orchestration.
+
+1. Throughput on SQLite and PostgreSQL: sweeper's real Supervisor with k executors, against k
+   raw Optuna processes, each running `study.optimize` on the same storage with the same
+   objective (suggest lr, 10 x report + should_prune, return), sharing the budget, with the same
+   sampler (random) and pruner (median, n_startup_trials=4, n_warmup_steps=1).
+   Start-up is not timed on either side: the clock runs from the moment every executor (or raw
+   process) has started, imported and opened the study, to the last trial's end.
+   On SQLite each measurement gets a fresh file, since sweeper turns WAL on for good in its
+   file; on SQLite it also times raw Optuna on the storage as sweeper tunes it (WAL, no fsync per commit,
+   60 s busy timeout), to tell the orchestration's cost from the tuning's gain.
+2. Per-trial cost (one executor; one raw process) with 100 and with 10,000 trials already in
+   the study, prefilled with bulk SQL as complete sweeper trials (10 intermediate values, 10
+   epoch rows, a few attributes each). The steady cost is the slope over the trials after the
+   first; the first is shown apart: a process's first `ask` reads every stored trial into
+   Optuna's cache (_CachedStorage), once, in raw Optuna and sweeper alike.
+
+Targets: sweeper >= raw Optuna at every point; the cost at 10,000 trials <= 2x the cost at 100.
+
+    python bench/scale.py                                   # small defaults, a few minutes on 2 cores
+    python bench/scale.py --trials 400 --executors 1,4,16,64 --existing 100,10000,100000
+    python bench/scale.py --postgres postgresql+psycopg://me:pw@db/bench --skip-history
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime
+import io
+import json
+import math
+import multiprocessing as mp
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["FAKE_EPOCH_SECONDS"] = "0"
+os.environ.setdefault("PYTHONPATH", str(ROOT))  # spawned executors import tests.fake_trainer
+
+import optuna  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+EPOCHS = 10
+
+
+# ---- the objective, as raw Optuna runs it ----------------------------------------------------
+def curve(lr: float, epoch: int) -> float:
+    """tests/fake_trainer.py's val_acc, so the pruner sees the same numbers on both sides."""
+    ceiling = 95 - 20 * abs(math.log10(lr) + 1)
+    return ceiling * (1 - math.exp(-epoch / 2))
+
+
+def objective(trial: optuna.Trial) -> float:
+    lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
+    best = None
+    for epoch in range(1, EPOCHS + 1):
+        value = curve(lr, epoch)
+        best = value if best is None else max(best, value)
+        trial.report(value, epoch)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return best
+
+
+def pruner() -> optuna.pruners.BasePruner:
+    from sweeper.sweep.registry import make_pruner
+
+    return make_pruner("median", EPOCHS)
+
+
+def raw_storage(url: str, tuned: bool):
+    if tuned:
+        from sweeper.sweep.storage import open_storage
+
+        return open_storage(url)
+    return url  # what a user of raw Optuna passes: optuna.storages.get_storage(url)
+
+
+def raw_process(url: str, name: str, trials: int, tuned: bool, ready, go, results) -> None:
+    """One raw Optuna process: open the study, wait for the start signal, optimize its share."""
+    try:
+        study = optuna.load_study(study_name=name, storage=raw_storage(url, tuned),
+                                  sampler=optuna.samplers.RandomSampler(), pruner=pruner())
+        ready.put(os.getpid())
+        go.wait()
+        error = None
+        try:
+            study.optimize(objective, n_trials=trials)
+        except Exception as exc:  # e.g. "database is locked": the process stops, as it would for a user
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+        results.put((time.perf_counter(), error))
+    except Exception as exc:
+        ready.put(None)
+        results.put((time.perf_counter(), f"{type(exc).__name__}: {exc}"))
+
+
+def count_finished(url: str, name: str) -> tuple[int, int]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = dict(connection.execute(sa.text(
+            "SELECT t.state, COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id "
+            "WHERE s.study_name = :name GROUP BY t.state"), {"name": name}).all())
+    engine.dispose()
+    return rows.get("COMPLETE", 0) + rows.get("PRUNED", 0), rows.get("FAIL", 0)
+
+
+def run_raw(url: str, name: str, trials: int, processes: int, tuned: bool = False) -> dict:
+    optuna.create_study(study_name=name, storage=raw_storage(url, tuned), direction="maximize")
+    context = mp.get_context("spawn")
+    ready, results, go = context.Queue(), context.Queue(), context.Event()
+    shares = [trials // processes + (i < trials % processes) for i in range(processes)]
+    children = [context.Process(target=raw_process, args=(url, name, share, tuned, ready, go, results))
+                for share in shares if share]
+    for child in children:
+        child.start()
+    for _ in children:
+        ready.get(timeout=600)
+    started = time.perf_counter()
+    go.set()
+    ends = [results.get(timeout=1800) for _ in children]
+    for child in children:
+        child.join(30)
+    seconds = max(end for end, _ in ends) - started
+    finished, failed = count_finished(url, name)
+    errors = sorted({error for _, error in ends if error})
+    return {"seconds": seconds, "finished": finished, "failed": failed, "errors": errors}
+
+
+# ---- sweeper's side: the real Supervisor --------------------------------------------------
+def make_supervisor_class():
+    from sweeper.sweep.supervisor import Supervisor
+
+    class TimedSupervisor(Supervisor):
+        """The real Supervisor; the clock runs over its loop, after every executor is ready."""
+
+        def _loop(self) -> None:
+            self.loop_started = time.perf_counter()
+            try:
+                super()._loop()
+            finally:
+                self.loop_ended = time.perf_counter()
+
+    return TimedSupervisor
+
+
+def run_sweeper(url: str, name: str, trials: int, executors: int, artifacts: str, profile: cProfile.Profile | None = None) -> dict:
+    from sweeper.spec import Study, loguniform
+    from sweeper.sweep.progress import Progress
+
+    study = Study(name=name, train=dict(epochs=EPOCHS), space=dict(lr=loguniform(1e-3, 1.0)), n_trials=trials,
+                  trainer="tests.fake_trainer:fit", sampler="random", pruner="median")
+    with contextlib.redirect_stdout(io.StringIO()):
+        progress = Progress(name, trials, "val_acc")
+    finished_at = []  # time the sweep, not the printing; keep when each trial ended
+    progress.note = lambda *a, **k: None
+    progress.finished = lambda *a, **k: finished_at.append(time.perf_counter())
+    supervisor = make_supervisor_class()(study, url, workers=executors, artifacts=artifacts, progress=progress)
+    if profile:
+        profile.enable()
+    try:
+        supervisor.run()
+    finally:
+        if profile:
+            profile.disable()
+    finished, failed = count_finished(url, name)
+    return {"seconds": supervisor.loop_ended - supervisor.loop_started, "finished": finished, "failed": failed, "errors": [],
+            "started": supervisor.loop_started, "finished_at": finished_at}
+
+
+# ---- prefilled studies ---------------------------------------------------------------------
+def prefill(url: str, name: str, count: int) -> None:
+    """A study with `count` complete sweeper-like trials, written with bulk SQL in seconds."""
+    from optuna.storages._rdb import models
+
+    from sweeper.sweep.storage import epochs_table, open_storage
+
+    storage = open_storage(url)
+    study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
+    study_id = study._study_id
+    distribution = optuna.distributions.distribution_to_json(optuna.distributions.FloatDistribution(1e-3, 1.0, log=True))
+    now = datetime.datetime.now()
+    lrs = [10 ** (-3 + 3 * ((i * 0.618034) % 1)) for i in range(count)]
+    finite_value = models.TrialValueModel.TrialValueType.FINITE
+    finite_step = models.TrialIntermediateValueModel.TrialIntermediateValueType.FINITE
+    with storage.engine.begin() as connection:
+        connection.execute(models.TrialModel.__table__.insert(), [
+            {"number": i, "study_id": study_id, "state": optuna.trial.TrialState.COMPLETE,
+             "datetime_start": now, "datetime_complete": now} for i in range(count)])
+        ids = dict(connection.execute(sa.text("SELECT number, trial_id FROM trials WHERE study_id = :s"), {"s": study_id}).all())
+        trial_ids = [ids[i] for i in range(count)]
+        connection.execute(models.TrialParamModel.__table__.insert(), [
+            {"trial_id": t, "param_name": "lr", "param_value": lr, "distribution_json": distribution}
+            for t, lr in zip(trial_ids, lrs)])
+        connection.execute(models.TrialValueModel.__table__.insert(), [
+            {"trial_id": t, "objective": 0, "value": curve(lr, EPOCHS), "value_type": finite_value}
+            for t, lr in zip(trial_ids, lrs)])
+        connection.execute(models.TrialIntermediateValueModel.__table__.insert(), [
+            {"trial_id": t, "step": e, "intermediate_value": curve(lr, e), "intermediate_value_type": finite_step}
+            for t, lr in zip(trial_ids, lrs) for e in range(1, EPOCHS + 1)])
+        connection.execute(models.TrialUserAttributeModel.__table__.insert(), [
+            {"trial_id": t, "key": key, "value_json": json.dumps(value)}
+            for t, lr in zip(trial_ids, lrs)
+            for key, value in (("stop_reason", "completed"), ("epochs_run", EPOCHS), ("best_value", curve(lr, EPOCHS)),
+                               ("best_epoch", EPOCHS), ("config", {"lr": lr, "epochs": EPOCHS}))])
+        connection.execute(epochs_table.insert(), [
+            {"trial_id": t, "epoch": e, "val_acc": curve(lr, e), "train_acc": curve(lr, e), "val_loss": 1 / e,
+             "train_loss": 1 / e, "lr": lr, "seconds": 0.0, "recorded_at": time.time()}
+            for t, lr in zip(trial_ids, lrs) for e in range(1, EPOCHS + 1)])
+    storage.engine.dispose()
+
+
+def raw_sequential(url: str, name: str, trials: int) -> dict:
+    """One raw Optuna process on an existing study (sweeper's storage settings), with when each trial ended."""
+    study = optuna.load_study(study_name=name, storage=raw_storage(url, tuned=True),
+                              sampler=optuna.samplers.RandomSampler(), pruner=pruner())
+    finished_at = []
+    started = time.perf_counter()
+    study.optimize(objective, n_trials=trials, callbacks=[lambda study, trial: finished_at.append(time.perf_counter())])
+    return {"started": started, "finished_at": finished_at}
+
+
+def split_cost(result: dict) -> tuple[float, float]:
+    """(seconds to the first finished trial, seconds per trial after it).
+
+    The first `ask` of a process reads every stored trial into Optuna's cache (_CachedStorage),
+    once; the steady per-trial cost is the slope over the trials after the first.
+    """
+    ends = result["finished_at"]
+    return ends[0] - result["started"], (ends[-1] - ends[0]) / (len(ends) - 1)
+
+
+# ---- the report ------------------------------------------------------------------------------
+def rate(result: dict) -> float:
+    return result["finished"] / result["seconds"] if result["seconds"] > 0 else float("nan")
+
+
+def describe(result: dict) -> str:
+    text = f"{rate(result):7.1f} trials/s ({result['finished']} in {result['seconds']:.2f} s"
+    if result["failed"]:
+        text += f", {result['failed']} FAIL"
+    if result["errors"]:
+        text += f"; {len(result['errors'])} kind(s) of error: {result['errors'][0]}"
+    return text + ")"
+
+
+def throughput(storages: dict, executors: list[int], trials: int, folder: str) -> list[str]:
+    misses = []
+    for label, make_url in storages.items():
+        print(f"\n== throughput on {label}: {trials} trials, instant objective, start-up not timed ==", flush=True)
+        for k in executors:
+            tag = f"{label}-{k}-{int(time.time() * 1000) % 10**8}"
+            raw = run_raw(make_url(f"raw-{k}"), f"raw-{tag}", trials, k)
+            line = f"  {k:>2} executors | raw Optuna x{k}: {describe(raw)}"
+            tuned = None
+            if label == "sqlite":  # on PostgreSQL sweeper changes only the pool: nothing to tell apart
+                tuned = run_raw(make_url(f"tuned-{k}"), f"tuned-{tag}", trials, k, tuned=True)
+            ours = run_sweeper(make_url(f"sweeper-{k}"), f"sweeper-{tag}", trials, k, folder)
+            ratio = rate(ours) / rate(raw)
+            print(line, flush=True)
+            if tuned:
+                print(f"             | raw Optuna x{k} on sweeper's storage settings: {describe(tuned)}", flush=True)
+            verdict = "ok" if ratio >= 1 else "MISSED"
+            print(f"             | sweeper, {k} executor(s): {describe(ours)}", flush=True)
+            print(f"             | sweeper / raw Optuna: {ratio:.2f}x (target >= 1.00x: {verdict})"
+                  + (f"; / raw on tuned storage: {rate(ours) / rate(tuned):.2f}x" if tuned else ""), flush=True)
+            if ratio < 1:
+                misses.append(f"{label}, {k} executors: {ratio:.2f}x of raw Optuna")
+    return misses
+
+
+def history(storages: dict, existing: list[int], extra: int, folder: str, profile_path: str | None) -> list[str]:
+    misses = []
+    for label, make_url in storages.items():
+        print(f"\n== per-trial cost on {label} with trials already in the study "
+              f"(one executor; {extra} new trials each) ==", flush=True)
+        costs = {}
+        for count in existing:
+            tag = f"{label}-{count}-{int(time.time() * 1000) % 10**8}"
+            url = make_url(f"history-{count}")
+            started = time.perf_counter()
+            prefill(url, f"raw-{tag}", count)
+            prefill(url, f"sweeper-{tag}", count)
+            filled = time.perf_counter() - started
+            raw_first, raw = split_cost(raw_sequential(url, f"raw-{tag}", extra))
+            profile = cProfile.Profile() if profile_path and count == max(existing) else None
+            first, per_trial = split_cost(run_sweeper(url, f"sweeper-{tag}", count + extra, 1, folder, profile))
+            costs[count] = per_trial
+            print(f"  {count:>6} trials stored (prefilled in {filled:.1f} s): per trial: raw Optuna {raw * 1e3:6.1f} ms, "
+                  f"sweeper {per_trial * 1e3:6.1f} ms ({per_trial / raw:.2f}x raw); first trial, once per process "
+                  f"(Optuna's cache fill): raw {raw_first:.2f} s, sweeper {first:.2f} s", flush=True)
+            if profile:
+                path = f"{profile_path}.{label}.{count}"
+                profile.dump_stats(path)
+                out = io.StringIO()
+                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
+                print(f"  profile of the supervisor at {count} trials ({path}):\n"
+                      + "\n".join("    " + l for l in out.getvalue().splitlines()[:60]), flush=True)
+        low, high = min(existing), max(existing)
+        ratio = costs[high] / costs[low]
+        verdict = "ok" if ratio <= 2 else "MISSED"
+        print(f"  sweeper's cost at {high} / at {low}: {ratio:.2f}x (target <= 2.00x: {verdict})", flush=True)
+        if ratio > 2:
+            misses.append(f"{label}: cost at {high} trials is {ratio:.2f}x the cost at {low}")
+    return misses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=48, help="trials per throughput measurement (default 48)")
+    parser.add_argument("--executors", default="1,4,16", help="executor / raw process counts (default 1,4,16)")
+    parser.add_argument("--existing", default="100,10000", help="trials already stored, for the per-trial cost (default 100,10000)")
+    parser.add_argument("--extra", type=int, default=40, help="new trials timed on each prefilled study (default 40)")
+    parser.add_argument("--storages", default="sqlite,postgres", help="sqlite, postgres or both (default both)")
+    parser.add_argument("--postgres", metavar="URL", help="an existing PostgreSQL database (default: start one with tests/pg.py)")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-history", action="store_true")
+    parser.add_argument("--profile", metavar="PATH", help="cProfile the supervisor at the largest study; stats to PATH.*")
+    args = parser.parse_args()
+    executors = [int(k) for k in args.executors.split(",")]
+    existing = [int(n) for n in args.existing.split(",")]
+    wanted = [s.strip() for s in args.storages.split(",") if s.strip()]
+
+    with tempfile.TemporaryDirectory(prefix="sweeper-scale-") as folder, contextlib.ExitStack() as stack:
+        storages = {}
+        if "sqlite" in wanted:
+            storages["sqlite"] = lambda key: f"sqlite:///{folder}/{key}-{time.time_ns()}.db"
+        if "postgres" in wanted:
+            url = args.postgres
+            if not url:
+                from tests.pg import PostgresServer, PostgresUnavailable
+
+                try:
+                    server = stack.enter_context(PostgresServer(durable=True))
+                    url = server.url
+                    print(f"PostgreSQL {server.bin.parent.name} started on {url} (fsync on, as in production)")
+                except PostgresUnavailable as error:
+                    print(f"skipping PostgreSQL: {error}")
+            if url:
+                storages["postgresql"] = lambda key, url=url: url
+        print(f"sweeper scale benchmark: optuna {optuna.__version__}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+        misses = []
+        if not args.skip_throughput:
+            misses += throughput(storages, executors, args.trials, folder)
+        if not args.skip_history:
+            misses += history(storages, existing, args.extra, folder, args.profile)
+        print("\ntargets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
+
+
+if __name__ == "__main__":
+    main()
