@@ -88,7 +88,11 @@ class PostgresServer:
         self.durable = durable
         self.url = f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{DATABASE}"
         self.running = False
-        self._initdb()
+        try:
+            self._initdb()
+        except BaseException:
+            self.close()
+            raise
         atexit.register(self.close)
 
     # ---- running the binaries -------------------------------------------------------------
