@@ -33,7 +33,7 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
     # As the real trainer does: epochs restored from the checkpoint are reported again, so the
     # caller has every one, even one whose report was lost with a killed supervisor.
     for metrics in history:
-        on_epoch(dict(metrics))
+        on_epoch({**metrics, "resumed": True})
     best, best_epoch, value = None, None, None
     for epoch in range(start, config.epochs + 1):
         time.sleep(delay)

@@ -9,6 +9,7 @@ Accuracies are percentages (0-100), the unit the write-ups publish.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import time
@@ -155,13 +156,18 @@ class EpochLog:
         row = {name: _as_float(metrics.get(name)) for name in EPOCH_METRICS}
         row.update(trial_id=trial_id, epoch=epoch, recorded_at=time.time())
         with self.engine.begin() as connection:
-            # A re-sent epoch (a resumed executor) replaces the row instead of failing.
-            connection.execute(
-                epochs_table.delete().where(
-                    (epochs_table.c.trial_id == trial_id) & (epochs_table.c.epoch == epoch)
-                )
-            )
-            connection.execute(epochs_table.insert().values(**row))
+            connection.execute(self._upsert(row))
+
+    def _upsert(self, row: dict):
+        """An insert that replaces a re-sent epoch (a resumed trial reports it again): one statement."""
+        dialect = self.engine.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+            statement = insert(epochs_table).values(**row)
+            changed = {k: v for k, v in row.items() if k not in ("trial_id", "epoch")}
+            return statement.on_conflict_do_update(index_elements=["trial_id", "epoch"], set_=changed)
+        return sa.text("REPLACE INTO sweeper_epochs ({0}) VALUES ({1})".format(
+            ", ".join(row), ", ".join(f":{k}" for k in row))).bindparams(**row)
 
 
 def _as_float(value) -> float | None:

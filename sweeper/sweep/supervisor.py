@@ -71,6 +71,7 @@ class Supervisor:
         self.failures_in_a_row = 0
         self.last_heartbeat = 0.0
         self.counts = None
+        self.best = None
 
     def _db(self, operation):
         return patiently(operation, self.progress.note)
@@ -125,10 +126,12 @@ class Supervisor:
             self.progress.update(self._snapshot())
         self._abort_running()
 
-    def _can_ask(self) -> bool:
+    def _can_ask(self, recount: bool = True) -> bool:
+        """Whether the budget allows another trial; `recount=False` trusts the last tally plus our own asks."""
         if self.stopping:
             return False
-        self.counts = self._db(lambda: budget.tally(self.engine, self.study_id))
+        if recount or self.counts is None:
+            self.counts = self._db(lambda: budget.tally(self.engine, self.study_id))
         return self.counts["WAITING"] > 0 or sum(self.counts.values()) < self.spec.n_trials
 
     def _dispatch(self) -> None:
@@ -137,9 +140,14 @@ class Supervisor:
             return
         self._db(lambda: optuna.storages.fail_stale_trials(self.study))  # lost machines' trials come back as retries
         for executor in idle:
-            if not self._can_ask():
+            if not self._can_ask(recount=False):
                 return
             running = self._db(lambda: self._ask(executor))
+            # Count our own ask (ask takes a WAITING retry first) instead of tallying again;
+            # other machines' asks are caught by the rank check inside _ask.
+            if self.counts["WAITING"] > 0:
+                self.counts["WAITING"] -= 1
+            self.counts["RUNNING"] += 1
             if running:
                 self._send_trial(executor, running)
 
@@ -188,7 +196,8 @@ class Supervisor:
     def _handle(self, executor: Executor, kind: str, payload: dict) -> None:
         running = executor.running
         if kind == "epoch":
-            running.epochs.append(payload)
+            payload.pop("resumed", None)  # a restored epoch reported again after a resume replaces its copy
+            running.epochs = [e for e in running.epochs if e["epoch"] != payload["epoch"]] + [payload]
             answer = self._db(lambda: self._record_epoch(running, payload))
             executor.conn.send((answer,))
             return
@@ -197,6 +206,8 @@ class Supervisor:
             payload.setdefault("seconds", time.time() - running.started)
             state = self._db(lambda: trials.finish(self.engine, self.study, running.trial, running.epochs, payload, self.spec.metric))
             self.failures_in_a_row = 0
+            if state.name == "COMPLETE":
+                self._note_best(running)
             self.progress.finished(running.trial.number, state.name, payload.get("stop_reason"), running.params, self._best())
         elif kind == "interrupted":
             self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
@@ -268,8 +279,21 @@ class Supervisor:
         return {"finished": counts["COMPLETE"] + counts["PRUNED"] + counts["FAIL"], "running": running}
 
     def _best(self):
-        try:
-            best = self._db(lambda: self.study.best_trial)
-        except ValueError:
-            return None
-        return best.number, best.value, best.params
+        """(number, value, params) of the best trial seen: read once, then kept up to date locally."""
+        if self.best is None:
+            try:
+                trial = self._db(lambda: self.study.best_trial)
+                self.best = (trial.number, trial.value, trial.params)
+            except ValueError:
+                return None
+        return self.best
+
+    def _note_best(self, running: RunningTrial) -> None:
+        value = trials.best_value([e.get(self.spec.metric) for e in running.epochs], self.spec.direction)
+        best = self._best()
+        if value is None or best is None:
+            self.best = self.best or ((running.trial.number, value, running.params) if value is not None else None)
+            return
+        improved = value > best[1] if self.spec.direction == "maximize" else value < best[1]
+        if improved:
+            self.best = (running.trial.number, value, running.params)

@@ -23,7 +23,9 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict], bool | None], *, device:
     """Trains `config`, calling `on_epoch(metrics)` after each epoch; True from it stops (pruned).
 
     With `checkpoint_dir`, writes last.pt every epoch and best.pt at each new best, and resumes
-    from last.pt when it is there (on_epoch then sees only the new epochs).
+    from last.pt when it is there. On resume, on_epoch first sees the restored epochs again
+    (marked "resumed": True): last.pt is written before on_epoch, so a caller killed between
+    the two has not recorded the last restored epoch, and gets it now.
     """
     c, dev = config, torch.device(device)
     c.validate()  # a config built directly, not through from_dict, is checked too
@@ -47,6 +49,9 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict], bool | None], *, device:
         plateau.load_state_dict(saved["plateau"])
         checkpoint.set_rng_state(saved["rng"], dev)
         history = saved["history"]
+        for metrics in history:
+            if on_epoch({**metrics, "resumed": True}) is True:
+                return _result(history, "pruned", model, dev)
 
     trainer = _Epochs(c, dev, data, torch.compile(model) if c.compile else model, opt, plateau)
     stop = "completed"

@@ -92,7 +92,11 @@ def test_resuming_from_last_pt_gives_the_uninterrupted_curve(tmp_path):
         run(tmp_path, on_epoch=kill_at(2), **RESUMABLE)
     assert (tmp_path / "last.pt").exists() and (tmp_path / "best.pt").exists()
     assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
-    resumed, result = run(tmp_path, **RESUMABLE)
+    seen, result = run(tmp_path, **RESUMABLE)
+    restored = [m for m in seen if m.pop("resumed", False)]
+    resumed = seen[len(restored):]
+    assert [m["epoch"] for m in restored] == [1, 2]  # reported again, for a caller that lost them
+    assert without_timing(restored) == without_timing(whole[:2])
     assert [m["epoch"] for m in resumed] == [3, 4]
     assert without_timing(resumed) == without_timing(whole[2:])
     for key in ("best_val_acc", "best_epoch", "final_val_acc", "epochs_run", "stop_reason"):
@@ -104,7 +108,8 @@ def test_resuming_from_last_pt_gives_the_uninterrupted_curve(tmp_path):
 def test_a_finished_checkpoint_returns_without_training(tmp_path):
     run(tmp_path, **SMALL, epochs=2)
     epochs, result = run(tmp_path, **SMALL, epochs=2)
-    assert epochs == [] and result["epochs_run"] == 2 and result["stop_reason"] == "completed"
+    assert [m["epoch"] for m in epochs if m["resumed"]] == [1, 2] and len(epochs) == 2
+    assert result["epochs_run"] == 2 and result["stop_reason"] == "completed"
 
 
 @pytest.mark.parametrize("values", [
@@ -132,7 +137,7 @@ def test_cuda_with_bf16_and_channels_last_trains_and_resumes(tmp_path):
     with pytest.raises(Killed):
         fit(TrainConfig.from_dict(values), kill_at(1), device="cuda", checkpoint_dir=tmp_path)
     result = fit(TrainConfig.from_dict(values), epochs.append, device="cuda", checkpoint_dir=tmp_path)
-    assert [m["epoch"] for m in epochs] == [2, 3] and result["stop_reason"] == "completed"
+    assert [m["epoch"] for m in epochs if not m.get("resumed")] == [2, 3] and result["stop_reason"] == "completed"
     assert result["device"].startswith("cuda") and result["peak_mem_mb"] > 0
 
 
