@@ -6,7 +6,7 @@ when the Study is built, so a bad study file fails before anything touches the s
 from __future__ import annotations
 
 import dataclasses
-import math
+import itertools
 import runpy
 import traceback
 from dataclasses import dataclass, field
@@ -204,7 +204,7 @@ class Study:
 
     def _default_budget(self) -> int:
         if self.sampler == "grid" and self.space:
-            return math.prod(len(dim.grid_values()) for dim in self.space.values())
+            return len(self.grid_points())
         return 20
 
     def base_config(self) -> TrainConfig:
@@ -216,13 +216,30 @@ class Study:
 
     def sample(self, trial) -> dict:
         """Draws the trial's params; settings that do not apply to it (momentum for adam) are skipped."""
+        return self._active_params(lambda name, dim: dim.suggest(trial, name))
+
+    def grid_points(self) -> list[dict]:
+        """Every distinct point of a grid study, settings that do not apply left out.
+
+        Optuna's GridSampler would run sgd x 3 momenta and adam x 3 momenta: three identical
+        adam trials. These points are enqueued instead, each run once.
+        """
+        points = []
+        for combination in itertools.product(*(dim.grid_values() for dim in self.space.values())):
+            chosen = dict(zip(self.space, combination))
+            params = self._active_params(lambda name, dim: chosen[name])
+            if params not in points:
+                points.append(params)
+        return points
+
+    def _active_params(self, pick) -> dict:
         values = {**self.base_config().to_dict()}
         params = {}
         # Unconditional settings first, so the conditions of the others can be judged.
         ordered = sorted(self.space.items(), key=lambda item: item[1].conditional(item[0]))
         for name, dim in ordered:
             if dim.active(name, values):
-                params[name] = values[name] = dim.suggest(trial, name)
+                params[name] = values[name] = pick(name, dim)
         return params
 
     def with_overrides(self, settings: dict[str, str] | None = None, n_trials: int | None = None) -> "Study":

@@ -6,27 +6,13 @@ import optuna
 from sweeper.errors import ConfigError
 
 
-class _GridSampler(optuna.samplers.GridSampler):
-    """Optuna's grid sampler, minus its `study.stop()` once the grid is done.
-
-    That call raises outside `study.optimize` (we ask and tell); the study's budget, which
-    defaults to the grid size, ends the sweep instead. Past the grid, points repeat.
-    """
-
-    def after_trial(self, study, trial, state, values) -> None:
-        pass
-
-
-def _grid(space: dict, seed):
-    grid = {name: dim.grid_values() for name, dim in space.items()}
-    return _GridSampler(grid, seed=seed)
-
-
 SAMPLERS = {
     # constant_liar keeps parallel workers from sampling the same point (Optuna's default only since 5.0).
     "tpe": lambda space, seed: optuna.samplers.TPESampler(seed=seed, constant_liar=True),
     "random": lambda space, seed: optuna.samplers.RandomSampler(seed=seed),
-    "grid": _grid,
+    # Grid studies enqueue their distinct points (Study.grid_points) as waiting trials, which
+    # ask() hands out first; the sampler only serves trials asked beyond the grid.
+    "grid": lambda space, seed: optuna.samplers.RandomSampler(seed=seed),
     "cmaes": lambda space, seed: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
     "qmc": lambda space, seed: optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False),
 }

@@ -111,7 +111,17 @@ class Supervisor:
                 "keep the direction of the existing study, or give this study a new name",
             )
         study.set_user_attr(SPEC_ATTR, spec.to_spec())
+        if spec.sampler == "grid":
+            self._enqueue_grid(study)
         return study
+
+    def _enqueue_grid(self, study: optuna.Study) -> None:
+        """Queues the grid points no trial has taken yet, as far as the budget allows."""
+        taken = [t.params for t in study.get_trials(deepcopy=False)]
+        room = self.spec.n_trials - budget.used(self.engine, study._study_id)
+        missing = [point for point in self.spec.grid_points() if point not in taken]
+        for point in missing[:max(0, room)]:
+            study.enqueue_trial(point, skip_if_exists=True)
 
     # ---- the loop ----------------------------------------------------------------------
     def _loop(self) -> None:

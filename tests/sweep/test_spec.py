@@ -109,3 +109,12 @@ def test_spec_round_trips_through_json():
     again = Study.from_spec(spec)
     assert again.space == study.space and again.name == "s"
     assert again.reference == {"batch_size": {"32": 93.5}}
+
+
+def test_grid_points_leave_out_settings_that_do_not_apply():
+    study = Study(name="s", space=dict(optimizer=choice(["sgd", "adam"]), momentum=choice([0.0, 0.9, 1.0])), sampler="grid")
+    assert study.grid_points() == [
+        {"optimizer": "sgd", "momentum": 0.0}, {"optimizer": "sgd", "momentum": 0.9},
+        {"optimizer": "sgd", "momentum": 1.0}, {"optimizer": "adam"},
+    ]
+    assert study.n_trials == 4  # not 6: adam is not run three times

@@ -104,3 +104,12 @@ def test_supervisor_never_imports_torch_and_executors_never_import_optuna(tmp_pa
         "assert 'optuna' not in sys.modules, 'the executor imported optuna'\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_a_grid_study_runs_each_distinct_point_once(storage_url, tmp_path):
+    study = fake_study(n_trials=None, sampler="grid",
+                       space=dict(optimizer=choice(["sgd", "adam"]), momentum=choice([0.0, 0.9]), lr=choice([0.1, 0.01])))
+    optuna_study = run(study, storage_url, workers=2, artifacts=tmp_path)
+    params = sorted(tuple(sorted(t.params.items())) for t in optuna_study.trials)
+    assert len(params) == 6 == len(set(params))  # sgd x 2 momenta x 2 lr, adam x 2 lr
+    assert all(t.state == TrialState.COMPLETE for t in optuna_study.trials)
