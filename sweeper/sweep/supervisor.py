@@ -31,6 +31,7 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
 
 DEFAULT_GRACE_PERIOD_S = 120
+EPOCH_FLUSH_S = 1.0  # epochs shorter than this are written to the database in batches
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Supervisor:
         self.aborting = False  # second Ctrl-C: stop now
         self.failures_in_a_row = 0
         self.last_heartbeat = 0.0
+        self.last_stale_check = float("-inf")
         self.counts = None
         self.best = None
 
@@ -83,7 +85,7 @@ class Supervisor:
             heartbeat_stale_trial_callback=trials.retry_trial,
         )
         self.engine = self.storage.engine
-        self.epoch_log = EpochLog(self.engine)
+        self.epoch_log = EpochLog(self.engine, flush_every_s=EPOCH_FLUSH_S)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.pool.start(interrupted=lambda: self.aborting)
@@ -127,6 +129,8 @@ class Supervisor:
     def _loop(self) -> None:
         while not self.aborting:
             self._heartbeat()
+            if self.epoch_log.pending and time.monotonic() - self.epoch_log.last_flush >= EPOCH_FLUSH_S:
+                self._db(self.epoch_log.flush)
             self._dispatch()
             if not self.pool.busy() and not self._can_ask():
                 return
@@ -148,7 +152,10 @@ class Supervisor:
         idle = self.pool.idle()
         if not idle or not self._can_ask():
             return
-        self._db(lambda: optuna.storages.fail_stale_trials(self.study))  # lost machines' trials come back as retries
+        if time.monotonic() - self.last_stale_check >= self.heartbeat_interval:
+            # Lost machines' trials come back as retries; staleness is measured in heartbeat intervals.
+            self.last_stale_check = time.monotonic()
+            self._db(lambda: optuna.storages.fail_stale_trials(self.study))
         for executor in idle:
             if not self._can_ask(recount=False):
                 return
@@ -212,6 +219,7 @@ class Supervisor:
             executor.conn.send((answer,))
             return
         executor.running = None
+        self._db(self.epoch_log.flush)  # a finished trial's curve is whole in the database
         if kind == "done":
             payload.setdefault("seconds", time.time() - running.started)
             state = self._db(lambda: trials.finish(self.engine, self.study, running.trial, running.epochs, payload, self.spec.metric))
@@ -243,6 +251,7 @@ class Supervisor:
             running.trial.report(value, epoch["epoch"])
 
     def _fail(self, running: RunningTrial, reason: str, *, retry: bool) -> None:
+        self._db(self.epoch_log.flush)  # its retry copies these epochs
         self._db(lambda: trials.fail(self.engine, self.study, running.trial, reason, retry=retry))
 
     def _replace_dead(self, executor: Executor) -> None:
