@@ -7,6 +7,7 @@ goes through `patiently`, so a database restart pauses the sweep instead of endi
 """
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 import warnings
@@ -192,11 +193,16 @@ class Supervisor:
         return running
 
     def _send_trial(self, executor: Executor, running: RunningTrial) -> None:
+        checkpoints = self.artifacts / self.spec.name / str(running.root)
+        if running.root == running.trial.number:
+            # A first attempt starts from scratch: checkpoints under its number can only be left
+            # over from an earlier study of the same name (a deleted database), not its own.
+            shutil.rmtree(checkpoints, ignore_errors=True)
         task = {
             "number": running.trial.number,
             "config": running.config,
             "trainer": self.spec.trainer,
-            "checkpoint_dir": str(self.artifacts / self.spec.name / str(running.root)),
+            "checkpoint_dir": str(checkpoints),
         }
         executor.running = running
         executor.conn.send(("trial", task))

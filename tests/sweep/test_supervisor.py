@@ -114,3 +114,12 @@ def test_a_grid_study_runs_each_distinct_point_once(storage_url, tmp_path):
     params = sorted(tuple(sorted(t.params.items())) for t in optuna_study.trials)
     assert len(params) == 6 == len(set(params))  # sgd x 2 momenta x 2 lr, adam x 2 lr
     assert all(t.state == TrialState.COMPLETE for t in optuna_study.trials)
+
+
+def test_checkpoints_left_by_an_earlier_study_of_the_same_name_are_not_resumed(storage_url, tmp_path):
+    stale = tmp_path / "fake" / "0"
+    stale.mkdir(parents=True)
+    (stale / "last.json").write_text('{"history": [{"epoch": 1, "val_acc": 1.0}, {"epoch": 2, "val_acc": 1.0}]}')
+    optuna_study = run(fake_study(n_trials=1), storage_url, artifacts=tmp_path)
+    assert sorted(optuna_study.trials[0].intermediate_values) == [1, 2, 3, 4]
+    assert optuna_study.trials[0].intermediate_values[1] != 1.0  # trained from epoch 1, not the stale file's numbers
