@@ -19,11 +19,16 @@ def _params(params: dict) -> str:
     return " ".join(f"{k}={_fmt(v)}" for k, v in params.items())
 
 
+def make_console() -> Console:
+    """The terminal's width on a terminal; wide when piped to a log, so tables are not cut."""
+    return Console() if sys.stdout.isatty() else Console(width=240)
+
+
 class Progress:
     """Trials done of the budget, the running trials with their epoch, and the best so far."""
 
     def __init__(self, study_name: str, budget: int, metric: str, console: Console | None = None):
-        self.console = console or Console(stderr=False)
+        self.console = console or make_console()
         self.metric = metric
         self.best = None
         self.live = None

@@ -4,10 +4,9 @@ from __future__ import annotations
 import shlex
 
 from optuna.trial import TrialState
-from rich.console import Console
 
 from sweeper.spec import Study
-from sweeper.sweep.progress import Progress, summary_table
+from sweeper.sweep.progress import Progress, make_console, summary_table
 from sweeper.sweep.storage import check_url, redact, resolve_url
 from sweeper.sweep.supervisor import DEFAULT_GRACE_PERIOD_S, Supervisor
 
@@ -17,7 +16,7 @@ def run_sweep(study: Study, storage: str | None, *, workers: int, device: str = 
     """Runs the study to its budget; 0 when done, 130 when stopped by Ctrl-C / SIGTERM."""
     url = resolve_url(storage)
     check_url(url)
-    console = Console()
+    console = make_console()
     progress = Progress(study.name, study.n_trials, study.metric, console)
     supervisor = Supervisor(study, url, workers=workers, device=device, artifacts=artifacts, progress=progress,
                             grace_period=grace_period)

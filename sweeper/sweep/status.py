@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sweeper.errors import StudyFileError
+from sweeper.sweep.progress import make_console
 from sweeper.sweep.storage import open_storage, redact, resolve_url
 
 _STUDIES = """
@@ -37,7 +38,7 @@ FROM trials t WHERE t.study_id = :study_id AND t.state = 'RUNNING' ORDER BY t.nu
 
 
 def show_status(reference: str | None, storage: str | None, console: Console | None = None) -> int:
-    console = console or Console()
+    console = console or make_console()
     url = resolve_url(storage)
     engine = open_storage(url).engine
     with engine.connect() as connection:
