@@ -29,6 +29,10 @@ def run_sweep(study: Study, storage: str | None, *, workers: int, device: str = 
         console.print(summary_table(finished, study.metric))
     console.print(f"study {study.name!r} in {redact(url)}: {len(finished)} complete, {len(pruned)} pruned; "
                   f"`sweeper report {study.name}` builds the tables and curves")
+    elsewhere = optuna_study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    if elsewhere and not supervisor.stopping:
+        console.print(f"{len(elsewhere)} trials of this study are running on other machines (or on one that stopped: "
+                      f"they are retried here once silent for --grace-period seconds; run this again then)")
     if supervisor.stopping:
         again = "sweeper worker " + shlex.quote(study.name) + (f" --storage {shlex.quote(redact(url))}" if storage else "")
         console.print(f"stopped early; running trials resume from their checkpoints when you continue: {again}")

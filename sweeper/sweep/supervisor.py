@@ -151,12 +151,15 @@ class Supervisor:
 
     def _dispatch(self) -> None:
         idle = self.pool.idle()
-        if not idle or not self._can_ask():
+        if not idle:
             return
         if time.monotonic() - self.last_stale_check >= self.heartbeat_interval:
-            # Lost machines' trials come back as retries; staleness is measured in heartbeat intervals.
+            # Lost machines' trials come back as retries (before the budget check: they may be
+            # all of it); staleness is measured in heartbeat intervals.
             self.last_stale_check = time.monotonic()
             self._db(lambda: optuna.storages.fail_stale_trials(self.study))
+        if not self._can_ask():
+            return
         for executor in idle:
             if not self._can_ask(recount=False):
                 return
