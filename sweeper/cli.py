@@ -7,8 +7,8 @@ import sys
 import textwrap
 
 from sweeper.errors import SweeperError, UsageError
+from sweeper.sweep.storage import STORAGE_HELP
 
-STORAGE_HELP = "database URL (default: $SWEEPER_STORAGE, else sqlite:///sweeper.db)"
 
 
 def _parser() -> argparse.ArgumentParser:

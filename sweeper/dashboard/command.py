@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from sweeper.dashboard.app import create_app
 from sweeper.errors import UsageError
-from sweeper.sweep.storage import redact, resolve_url
+from sweeper.sweep.storage import STORAGE_HELP, redact, resolve_url
 
 DESCRIPTION = """\
 A live web view of every study in the storage: the study list with progress; per study the
@@ -28,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "dashboard", help="live web view of the studies in a storage", description=DESCRIPTION,
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--storage", metavar="URL", help="database URL (default: $SWEEPER_STORAGE, else sqlite:///sweeper.db)")
+    parser.add_argument("--storage", metavar="URL", help=STORAGE_HELP)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     parser.set_defaults(handler=run)

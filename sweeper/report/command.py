@@ -13,7 +13,7 @@ from sweeper.report.build import TOP_CURVES, build_report
 from sweeper.report.sql import open_reader
 from sweeper.report.terminal import print_report
 from sweeper.spec import load_study_file
-from sweeper.sweep.storage import redact, resolve_url
+from sweeper.sweep.storage import STORAGE_HELP, redact, resolve_url
 
 DESCRIPTION = """\
 Rebuild a study's tables and curves from the storage alone (no study file needed):
@@ -37,7 +37,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "report", help="tables, curves, CSV and HTML for a study", description=DESCRIPTION,
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", metavar="STUDY", help="a study file (studies/NAME.py) or a study name in the storage")
-    parser.add_argument("--storage", metavar="URL", help="database URL (default: $SWEEPER_STORAGE, else sqlite:///sweeper.db)")
+    parser.add_argument("--storage", metavar="URL", help=STORAGE_HELP)
     parser.add_argument("--out", metavar="DIR", default="reports", help="folder for the files (default: reports/)")
     parser.add_argument("--format", default="csv,html", help="files to write: csv, html, both (default) or none")
     parser.add_argument("--by", metavar="PARAM", help="print only this parameter's table (all are written)")

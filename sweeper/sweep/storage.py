@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sweeper.errors import StorageError
 
 DEFAULT_STORAGE = "sqlite:///sweeper.db"
+STORAGE_HELP = f"database URL (default: $SWEEPER_STORAGE, else {DEFAULT_STORAGE})"  # every command's --storage
 # Study user attribute holding the study spec, so workers and reports need no study file.
 SPEC_ATTR = "sweeper_spec"
 # Seconds a SQLite writer waits for a lock before failing: longer than any write we make.
@@ -160,12 +161,19 @@ class EpochLog:
         self.flush_every_s = flush_every_s
         self.pending: list[dict] = []
         self.last_flush = 0.0
+        dialect = engine.dialect.name
+        # Dialects with INSERT ... ON CONFLICT; others (MySQL) take REPLACE INTO.
+        self._insert = (importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+                        if dialect in ("sqlite", "postgresql") else None)
 
     def write(self, trial_id: int, epoch: int, metrics: dict) -> None:
         row = {name: _as_float(metrics.get(name)) for name in EPOCH_METRICS}
         row.update(trial_id=trial_id, epoch=epoch, recorded_at=time.time())
         self.pending = [r for r in self.pending if (r["trial_id"], r["epoch"]) != (trial_id, epoch)] + [row]
-        if time.monotonic() - self.last_flush >= self.flush_every_s:
+        self.flush_if_due()
+
+    def flush_if_due(self) -> None:
+        if self.pending and time.monotonic() - self.last_flush >= self.flush_every_s:
             self.flush()
 
     def flush(self) -> None:
@@ -179,10 +187,8 @@ class EpochLog:
 
     def _upsert(self, row: dict):
         """An insert that replaces a re-sent epoch (a resumed trial reports it again): one statement."""
-        dialect = self.engine.dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
-            statement = insert(epochs_table).values(**row)
+        if self._insert is not None:
+            statement = self._insert(epochs_table).values(**row)
             changed = {k: v for k, v in row.items() if k not in ("trial_id", "epoch")}
             return statement.on_conflict_do_update(index_elements=["trial_id", "epoch"], set_=changed)
         return sa.text("REPLACE INTO sweeper_epochs ({0}) VALUES ({1})".format(

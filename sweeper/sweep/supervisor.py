@@ -130,8 +130,7 @@ class Supervisor:
     def _loop(self) -> None:
         while not self.aborting:
             self._heartbeat()
-            if self.epoch_log.pending and time.monotonic() - self.epoch_log.last_flush >= EPOCH_FLUSH_S:
-                self._db(self.epoch_log.flush)
+            self._db(self.epoch_log.flush_if_due)
             self._dispatch()
             if not self.pool.busy() and not self._can_ask():
                 return
@@ -228,8 +227,8 @@ class Supervisor:
             executor.conn.send((answer,))
             return
         executor.running = None
-        self._db(self.epoch_log.flush)  # a finished trial's curve is whole in the database
         if kind == "done":
+            self._db(self.epoch_log.flush)  # a finished trial's curve is whole in the database
             payload.setdefault("seconds", time.time() - running.started)
             state = self._db(lambda: trials.finish(self.engine, self.study, running.trial, running.epochs, payload, self.spec.metric))
             self.failures_in_a_row = 0
