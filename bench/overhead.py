@@ -25,8 +25,9 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 from sweeper.spec import Study, loguniform  # noqa: E402
 from sweeper.sweep.progress import Progress  # noqa: E402
-from sweeper.sweep.storage import EpochLog, open_storage  # noqa: E402
-from sweeper.sweep.supervisor import Supervisor  # noqa: E402
+from sweeper.sweep import pruning  # noqa: E402
+from sweeper.sweep.storage import TrialLog, open_storage  # noqa: E402
+from sweeper.sweep.supervisor import SYNC_INTERVAL_S, Supervisor  # noqa: E402
 
 EPOCHS = 10
 
@@ -62,7 +63,8 @@ def per_trial(run, url: str, label: str, small: int, large: int, *extra) -> floa
 
 
 def epoch_cost(url: str, existing: int, repeats: int = 200) -> tuple[float, float]:
-    """Seconds per epoch for raw report+should_prune and for sweeper's (epoch row too), at `existing` trials."""
+    """Seconds per epoch at `existing` trials: raw report + should_prune, and sweeper's supervisor
+    path (epoch row and intermediate value into its TrialLog, pruning on a StudySnapshot)."""
     storage = open_storage(url)
     study = optuna.create_study(study_name=f"full-{existing}", storage=storage, direction="maximize",
                                 pruner=optuna.pruners.MedianPruner())
@@ -71,17 +73,24 @@ def epoch_cost(url: str, existing: int, repeats: int = 200) -> tuple[float, floa
         study.add_trial(optuna.trial.create_trial(
             params={"lr": 0.01 + i * 1e-4}, distributions=distributions, value=50.0,
             intermediate_values={s: 5.0 * s for s in range(1, EPOCHS + 1)}))
-    log = EpochLog(storage.engine)
+    log = TrialLog(storage.engine, flush_every_s=SYNC_INTERVAL_S)
+    snapshot = pruning.StudySnapshot(study, SYNC_INTERVAL_S)
     timings = []
-    for write_epoch_row in (False, True):
+    for sweepers_path in (False, True):
         trial = study.ask()
         trial.suggest_float("lr", 1e-3, 1.0, log=True)
+        values = {}
         started = time.perf_counter()
         for step in range(1, repeats + 1):
-            if write_epoch_row:
-                log.write(trial._trial_id, step, {"val_acc": 1.0, "train_loss": 0.5})
-            trial.report(1.0, step)
-            trial.should_prune()
+            if sweepers_path:
+                values[step] = 1.0
+                log.epoch(trial._trial_id, step, {"val_acc": 1.0, "train_loss": 0.5})
+                log.pruning_value(trial._trial_id, step, 1.0)
+                pruning.should_prune(snapshot, trial, values)
+            else:
+                trial.report(1.0, step)
+                trial.should_prune()
+        log.flush()
         timings.append((time.perf_counter() - started) / repeats)
         study.tell(trial, 1.0)
     return timings[0], timings[1]
@@ -107,7 +116,7 @@ def main() -> None:
               f"against raw Optuna on the same tuned storage: {ours / tuned:.2f}x")
         raw_epoch, our_epoch = epoch_cost(url, args.existing)
         print(f"per epoch with {args.existing} trials stored: raw report+should_prune {raw_epoch * 1e3:.2f} ms, "
-              f"sweeper (with its epoch row) {our_epoch * 1e3:.2f} ms, ratio {our_epoch / raw_epoch:.2f}x")
+              f"sweeper (with its epoch row, batched; pruning on a snapshot) {our_epoch * 1e3:.2f} ms, ratio {our_epoch / raw_epoch:.2f}x")
 
 
 if __name__ == "__main__":

@@ -25,13 +25,14 @@ GROUP BY t.state
 _NO_LIMIT = 2**62
 
 
-def tally(engine: sa.Engine, study_id: int, below: int = _NO_LIMIT) -> Counter:
+def tally(db: sa.Engine | sa.Connection, study_id: int, below: int = _NO_LIMIT) -> Counter:
     """Budget-using trials by state (WAITING, RUNNING, COMPLETE, PRUNED, FAIL), numbered below `below`."""
-    with engine.connect() as connection:
-        rows = connection.execute(sa.text(_TALLY), {"study_id": study_id, "below": below})
-        return Counter(dict(rows.all()))
+    if isinstance(db, sa.Engine):
+        with db.connect() as connection:
+            return tally(connection, study_id, below)
+    return Counter(dict(db.execute(sa.text(_TALLY), {"study_id": study_id, "below": below}).all()))
 
 
-def used(engine: sa.Engine, study_id: int, below: int = _NO_LIMIT) -> int:
+def used(db: sa.Engine | sa.Connection, study_id: int, below: int = _NO_LIMIT) -> int:
     """How much of the budget is taken; a trial for which used(below=its number) reaches the budget is over it."""
-    return sum(tally(engine, study_id, below).values())
+    return sum(tally(db, study_id, below).values())

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import optuna
 import sqlalchemy as sa
+from optuna.storages._rdb import models as optuna_models
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -43,6 +44,11 @@ epochs_table = sa.Table(
     *(sa.Column(name, sa.Float) for name in EPOCH_METRICS),
     sa.Column("recorded_at", sa.Float),  # unix seconds
 )
+# Optuna's tables that sweeper writes in batches, as Optuna's own models define them (the
+# intermediate value type is a database enum on PostgreSQL).
+_intermediate_values = optuna_models.TrialIntermediateValueModel
+_user_attrs = optuna_models.TrialUserAttributeModel.__table__
+_heartbeats = optuna_models.TrialHeartbeatModel.__table__
 
 
 def resolve_url(url: str | None) -> str:
@@ -128,71 +134,95 @@ def _per_connection_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def write_user_attrs(engine: sa.Engine, trial_id: int, attrs: dict) -> None:
-    """Sets many user attributes of a running trial in one transaction, as Optuna stores them.
-
-    Optuna's set_user_attr commits once per key; a finished trial has a dozen of them.
-    """
-    table = sa.table("trial_user_attributes", sa.column("trial_id"), sa.column("key"), sa.column("value_json"))
-    with engine.begin() as connection:
-        connection.execute(table.delete().where((table.c.trial_id == trial_id) & table.c.key.in_(list(attrs))))
-        connection.execute(table.insert(), [
-            {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)} for key, value in attrs.items()
-        ])
-
-
 def read_engine(url: str) -> sa.Engine:
     """An engine for read-only SQL (reports, dashboard), without Optuna's schema checks."""
     check_url(url)
     return sa.create_engine(url, **engine_kwargs(url))
 
 
-class EpochLog:
-    """Writes one row per trial and epoch into `sweeper_epochs`.
+class TrialLog:
+    """What running trials report, written in batches: epoch rows, pruning values, attributes.
 
-    With `flush_every_s`, rows arriving faster than that are written together in one
-    transaction: a sweep of second-long epochs writes each at once, one of instant epochs does
-    not pay a commit per epoch. Rows still buffered when a supervisor is killed are not lost:
-    a resumed trial reports its restored epochs again.
+    Optuna commits each intermediate value and each user attribute on its own: a trial of ten
+    instant epochs would pay a dozen commits (each an fsync on PostgreSQL) for data nobody
+    reads within the second. With `flush_every_s`, everything arriving faster than that is
+    written in one transaction; a sweep of second-long epochs still writes each at once.
+    `flush` must run before a trial is told finished, so Optuna and other machines never see a
+    finished trial without its curve (a pruned trial's value is its last intermediate value).
+    Rows still buffered when a supervisor is killed are not lost: a resumed trial reports its
+    restored epochs again.
     """
 
     def __init__(self, engine: sa.Engine, flush_every_s: float = 0.0):
         self.engine = engine
         self.flush_every_s = flush_every_s
-        self.pending: list[dict] = []
+        self.epochs: dict[tuple[int, int], dict] = {}
+        self.pruning_values: dict[tuple[int, int], dict] = {}
+        self.attrs: dict[int, dict] = {}
         self.last_flush = 0.0
-        dialect = engine.dialect.name
-        # Dialects with INSERT ... ON CONFLICT; others (MySQL) take REPLACE INTO.
-        self._insert = (importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
-                        if dialect in ("sqlite", "postgresql") else None)
 
-    def write(self, trial_id: int, epoch: int, metrics: dict) -> None:
+    def epoch(self, trial_id: int, epoch: int, metrics: dict) -> None:
         row = {name: _as_float(metrics.get(name)) for name in EPOCH_METRICS}
-        row.update(trial_id=trial_id, epoch=epoch, recorded_at=time.time())
-        self.pending = [r for r in self.pending if (r["trial_id"], r["epoch"]) != (trial_id, epoch)] + [row]
+        self.epochs[trial_id, epoch] = {**row, "trial_id": trial_id, "epoch": epoch, "recorded_at": time.time()}
+        self.flush_if_due()
+
+    def pruning_value(self, trial_id: int, step: int, value: float) -> None:
+        """Optuna's intermediate value of a trial at a step (what Trial.report stores)."""
+        stored, kind = _intermediate_values.intermediate_value_to_stored_repr(value)
+        self.pruning_values[trial_id, step] = {"trial_id": trial_id, "step": step, "intermediate_value": stored,
+                                               "intermediate_value_type": kind}
+        self.flush_if_due()
+
+    def set_attrs(self, trial_id: int, attrs: dict) -> None:
+        """User attributes of a running trial, as Optuna stores them (JSON per key)."""
+        self.attrs.setdefault(trial_id, {}).update(attrs)
         self.flush_if_due()
 
     def flush_if_due(self) -> None:
-        if self.pending and time.monotonic() - self.last_flush >= self.flush_every_s:
+        if self.pending() and time.monotonic() - self.last_flush >= self.flush_every_s:
             self.flush()
 
+    def pending(self) -> bool:
+        return bool(self.epochs or self.pruning_values or self.attrs)
+
     def flush(self) -> None:
-        """Writes the buffered rows; they stay buffered if the database fails, for a retry."""
-        if self.pending:
+        """Writes what is buffered in one transaction; it stays buffered if the database fails, for a retry."""
+        if self.pending():
+            attrs = [{"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
+                     for trial_id, trial_attrs in self.attrs.items() for key, value in trial_attrs.items()]
             with self.engine.begin() as connection:
-                for row in self.pending:
-                    connection.execute(self._upsert(row))
-            self.pending = []
+                upsert(connection, _user_attrs, ["trial_id", "key"], attrs)
+                upsert(connection, epochs_table, ["trial_id", "epoch"], list(self.epochs.values()))
+                upsert(connection, _intermediate_values.__table__, ["trial_id", "step"], list(self.pruning_values.values()))
+            self.epochs, self.pruning_values, self.attrs = {}, {}, {}
         self.last_flush = time.monotonic()
 
-    def _upsert(self, row: dict):
-        """An insert that replaces a re-sent epoch (a resumed trial reports it again): one statement."""
-        if self._insert is not None:
-            statement = self._insert(epochs_table).values(**row)
-            changed = {k: v for k, v in row.items() if k not in ("trial_id", "epoch")}
-            return statement.on_conflict_do_update(index_elements=["trial_id", "epoch"], set_=changed)
-        return sa.text("REPLACE INTO sweeper_epochs ({0}) VALUES ({1})".format(
-            ", ".join(row), ", ".join(f":{k}" for k in row))).bindparams(**row)
+
+def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
+    """Optuna's heartbeat rows for running trials, with the database's clock as Optuna keeps them.
+
+    The same rows as RDBStorage.record_heartbeat, which takes three queries and a commit per trial.
+    """
+    if trial_ids:
+        upsert(connection, _heartbeats, ["trial_id"], [{"trial_id": t} for t in trial_ids], {"heartbeat": sa.func.now()})
+
+
+def upsert(connection: sa.Connection, table: sa.Table, key: list[str], rows: list[dict], values: dict | None = None) -> None:
+    """Inserts rows, replacing any with the same `key` (a resumed trial reports its epochs again).
+
+    `values` are SQL expressions set in every row. One statement for all rows.
+    """
+    if not rows:
+        return
+    values = values or {}
+    dialect = connection.dialect.name
+    statement = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(table).values(values)
+    columns = [name for name in [*rows[0], *values] if name not in key]
+    if dialect == "mysql":  # no ON CONFLICT; every key here is a unique constraint
+        statement = statement.on_duplicate_key_update({name: statement.inserted[name] for name in columns})
+    else:
+        statement = statement.on_conflict_do_update(index_elements=key, set_={name: statement.excluded[name] for name in columns})
+    connection.execute(statement, rows)
 
 
 def _as_float(value) -> float | None:

@@ -19,12 +19,12 @@ import optuna
 
 from sweeper.errors import ConfigError, SweeperError
 from sweeper.spec import Study
-from sweeper.sweep import budget, trials
+from sweeper.sweep import budget, pruning, trials
 from sweeper.sweep.pool import Executor, ExecutorPool
 from sweeper.sweep.progress import Progress
 from sweeper.sweep.registry import make_pruner, make_sampler
 from sweeper.sweep.resilience import patiently
-from sweeper.sweep.storage import SPEC_ATTR, EpochLog, open_storage
+from sweeper.sweep.storage import SPEC_ATTR, TrialLog, open_storage, record_heartbeats
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # We use heartbeats with ask/tell on purpose (DESIGN.md): Optuna's notices about that are noise here.
@@ -32,7 +32,9 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
 
 DEFAULT_GRACE_PERIOD_S = 120
-EPOCH_FLUSH_S = 1.0  # epochs shorter than this are written to the database in batches
+# Epochs shorter than this are written to the database in batches, and pruned against a copy of
+# the study's trials read at most this long ago: sub-second epochs do not pay a commit each.
+SYNC_INTERVAL_S = 1.0
 
 
 @dataclass
@@ -42,6 +44,7 @@ class RunningTrial:
     config: dict  # the resolved training config
     root: int  # number of the first attempt: retries resume from its checkpoints
     epochs: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # epoch: the pruned metric, as the pruner sees it
     started: float = field(default_factory=time.time)
 
     @property
@@ -74,6 +77,7 @@ class Supervisor:
         self.last_heartbeat = 0.0
         self.last_stale_check = float("-inf")
         self.counts = None
+        self.counted_at = float("-inf")
         self.best = None
 
     def _db(self, operation):
@@ -86,13 +90,14 @@ class Supervisor:
             heartbeat_stale_trial_callback=trials.retry_trial,
         )
         self.engine = self.storage.engine
-        self.epoch_log = EpochLog(self.engine, flush_every_s=EPOCH_FLUSH_S)
+        self.log = TrialLog(self.engine, flush_every_s=SYNC_INTERVAL_S)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.pool.start(interrupted=lambda: self.aborting)
             self.pool.preflight(self.spec.base_config().to_dict(), self.spec.trainer)
             self.study = self._open_study()  # the first write: every check has passed by now
             self.study_id = self.study._study_id
+            self.snapshot = pruning.StudySnapshot(self.study, SYNC_INTERVAL_S)
             self._loop()
         finally:
             for sig, handler in previous.items():
@@ -130,7 +135,7 @@ class Supervisor:
     def _loop(self) -> None:
         while not self.aborting:
             self._heartbeat()
-            self._db(self.epoch_log.flush_if_due)
+            self._db(self.log.flush_if_due)
             self._dispatch()
             if not self.pool.busy() and not self._can_ask():
                 return
@@ -141,11 +146,20 @@ class Supervisor:
         self._abort_running()
 
     def _can_ask(self, recount: bool = True) -> bool:
-        """Whether the budget allows another trial; `recount=False` trusts the last tally plus our own asks."""
+        """Whether the budget allows another trial.
+
+        The last tally plus our own asks is trusted while it is younger than SYNC_INTERVAL_S and
+        leaves room; otherwise (or with `recount`) the budget is counted again. Other machines'
+        asks since the tally are caught by the rank check in _ask.
+        """
         if self.stopping:
             return False
-        if recount or self.counts is None:
+        if self.counts is None or (recount and (not self._room() or time.monotonic() - self.counted_at >= SYNC_INTERVAL_S)):
             self.counts = self._db(lambda: budget.tally(self.engine, self.study_id))
+            self.counted_at = time.monotonic()
+        return self._room()
+
+    def _room(self) -> bool:
         return self.counts["WAITING"] > 0 or sum(self.counts.values()) < self.spec.n_trials
 
     def _dispatch(self) -> None:
@@ -173,21 +187,23 @@ class Supervisor:
 
     def _ask(self, executor: Executor) -> RunningTrial | None:
         trial = self.study.ask()
-        self.storage.record_heartbeat(trial._trial_id)  # so that even a trial we lose here comes back
-        # A race between machines can ask one trial too many: the later-numbered one yields.
-        if budget.used(self.engine, self.study_id, below=trial.number) >= self.spec.n_trials:
-            trials.fail(self.engine, self.study, trial, "over budget", retry=False)
+        with self.engine.begin() as connection:
+            record_heartbeats(connection, [trial._trial_id])  # so that even a trial we lose here comes back
+            # A race between machines can ask one trial too many: the later-numbered one yields.
+            over_budget = budget.used(connection, self.study_id, below=trial.number) >= self.spec.n_trials
+        if over_budget:
+            trials.fail(self.log, self.study, trial, "over budget", retry=False)
             return None
         try:
             params = self.spec.sample(trial)
             config = self.spec.config_for(params)
         except SweeperError as error:
-            trials.fail(self.engine, self.study, trial, f"failed: {error}", retry=False)
+            trials.fail(self.log, self.study, trial, f"failed: {error}", retry=False)
             return None
         root = trial.user_attrs.get("retry_of", trial.number)
         running = RunningTrial(trial, params, config.to_dict(), root)
-        trials.set_attrs(self.engine, trial, {"config": running.config, "host": trials.HOST,
-                                              "device": executor.device, "pid": executor.pid})
+        self.log.set_attrs(trial._trial_id, {"config": running.config, "host": trials.HOST,
+                                             "device": executor.device, "pid": executor.pid})
         if root != trial.number:
             running.epochs = trials.inherit_epochs(self.engine, self.study_id, trial, root)
             for epoch in running.epochs:
@@ -228,13 +244,13 @@ class Supervisor:
             return
         executor.running = None
         if kind == "done":
-            self._db(self.epoch_log.flush)  # a finished trial's curve is whole in the database
             payload.setdefault("seconds", time.time() - running.started)
-            state = self._db(lambda: trials.finish(self.engine, self.study, running.trial, running.epochs, payload, self.spec.metric))
+            frozen = self._db(lambda: trials.finish(self.log, self.study, running.trial, running.epochs, payload, self.spec.metric))
+            self.snapshot.record(frozen)
             self.failures_in_a_row = 0
-            if state.name == "COMPLETE":
+            if frozen.state.name == "COMPLETE":
                 self._note_best(running)
-            self.progress.finished(running.trial.number, state.name, payload.get("stop_reason"), running.params, self._best())
+            self.progress.finished(running.trial.number, frozen.state.name, payload.get("stop_reason"), running.params, self._best())
         elif kind == "interrupted":
             self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
         else:
@@ -247,20 +263,20 @@ class Supervisor:
                 self.progress.note(f"stopping: {self.failures_in_a_row} trials in a row failed, the last with: {payload['error']}")
 
     def _record_epoch(self, running: RunningTrial, metrics: dict) -> str:
-        self.epoch_log.write(running.trial._trial_id, metrics["epoch"], metrics)
+        self.log.epoch(running.trial._trial_id, metrics["epoch"], metrics)
         self._report(running, metrics)
         if self.stopping:
             return "interrupt"
-        return "prune" if running.trial.should_prune() else "continue"
+        return "prune" if pruning.should_prune(self.snapshot, running.trial, running.values) else "continue"
 
     def _report(self, running: RunningTrial, epoch: dict) -> None:
         value = epoch.get(self.spec.metric)
         if value is not None and value == value:  # NaN is not a value to prune on
-            running.trial.report(value, epoch["epoch"])
+            running.values[epoch["epoch"]] = value
+            self.log.pruning_value(running.trial._trial_id, epoch["epoch"], value)
 
     def _fail(self, running: RunningTrial, reason: str, *, retry: bool) -> None:
-        self._db(self.epoch_log.flush)  # its retry copies these epochs
-        self._db(lambda: trials.fail(self.engine, self.study, running.trial, reason, retry=retry))
+        self.snapshot.record(self._db(lambda: trials.fail(self.log, self.study, running.trial, reason, retry=retry)))
 
     def _replace_dead(self, executor: Executor) -> None:
         """A dead executor's trial fails with the reason and is retried; a new executor takes its place."""
@@ -276,8 +292,12 @@ class Supervisor:
         if time.time() - self.last_heartbeat < self.heartbeat_interval:
             return
         self.last_heartbeat = time.time()
-        for executor in self.pool.busy():
-            self._db(lambda: self.storage.record_heartbeat(executor.running.trial._trial_id))
+        running = [executor.running.trial._trial_id for executor in self.pool.busy()]
+        self._db(lambda: self._record_heartbeats(running))
+
+    def _record_heartbeats(self, trial_ids: list[int]) -> None:
+        with self.engine.begin() as connection:
+            record_heartbeats(connection, trial_ids)
 
     # ---- stopping ----------------------------------------------------------------------
     def _on_signal(self, signum, frame) -> None:

@@ -8,7 +8,7 @@ import optuna
 import sqlalchemy as sa
 from optuna.trial import TrialState
 
-from sweeper.sweep.storage import epochs_table, write_user_attrs
+from sweeper.sweep.storage import TrialLog, epochs_table
 
 MAX_RETRIES = 3
 HOST = socket.gethostname()
@@ -21,7 +21,7 @@ def best_value(values, direction: str) -> float | None:
     return max(finite) if direction == "maximize" else min(finite)
 
 
-def finish(engine: sa.Engine, study: optuna.Study, trial: optuna.trial.Trial, epochs: list[dict], result: dict, metric: str) -> TrialState:
+def finish(log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, epochs: list[dict], result: dict, metric: str) -> optuna.trial.FrozenTrial:
     """Tells Optuna how a trial ended; the value is the best epoch's metric.
 
     Diverged trials (NaN loss, chance accuracy) are PRUNED: stopped early as hopeless, like
@@ -45,17 +45,17 @@ def finish(engine: sa.Engine, study: optuna.Study, trial: optuna.trial.Trial, ep
     if stop == "completed" and best is None:
         attrs["stop_reason"] = f"failed: no finite {metric} in any epoch"
         state = TrialState.FAIL
-    set_attrs(engine, trial, attrs)
-    study.tell(trial, best if state == TrialState.COMPLETE else None, state=state, skip_if_finished=True)
-    return state
+    _write_outcome(log, trial, attrs)
+    return study.tell(trial, best if state == TrialState.COMPLETE else None, state=state, skip_if_finished=True)
 
 
-def fail(engine: sa.Engine, study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool) -> None:
+def fail(log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool) -> optuna.trial.FrozenTrial:
     """Fails a trial; with `retry`, a WAITING copy takes its place in the budget and resumes it."""
-    set_attrs(engine, trial, {"stop_reason": reason})
+    _write_outcome(log, trial, {"stop_reason": reason})
     frozen = study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
     if retry:
         retry_trial(study, frozen)
+    return frozen
 
 
 def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
@@ -79,8 +79,10 @@ def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
     )
 
 
-def set_attrs(engine: sa.Engine, trial: optuna.trial.Trial, attrs: dict) -> None:
-    write_user_attrs(engine, trial._trial_id, attrs)
+def _write_outcome(log: TrialLog, trial: optuna.trial.Trial, attrs: dict) -> None:
+    """The outcome attributes and everything still buffered, in one transaction, before Optuna's tell."""
+    log.set_attrs(trial._trial_id, attrs)
+    log.flush()
 
 
 def inherit_epochs(engine: sa.Engine, study_id: int, trial: optuna.trial.Trial, root: int) -> list[dict]:

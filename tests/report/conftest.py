@@ -6,7 +6,7 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState
 
-from sweeper.sweep.storage import SPEC_ATTR, EpochLog, open_storage
+from sweeper.sweep.storage import SPEC_ATTR, TrialLog, open_storage
 
 SPEC = {
     "name": "batch",
@@ -34,7 +34,7 @@ def write_known_study(url: str, name: str = SPEC["name"]) -> None:
     storage = open_storage(url)
     study = optuna.create_study(storage=storage, study_name=name, direction="maximize")
     study.set_user_attr(SPEC_ATTR, {**SPEC, "name": name})
-    log = EpochLog(storage.engine)
+    log = TrialLog(storage.engine)
     study_id = storage.get_study_id_from_name(name)
     for number, (batch, lr, state, accs, reason) in enumerate(TRIALS):
         attrs = {"params": 11_000_000 * batch // 32, "model_size_mb": 42.0, "host": "box", "device": "cuda:0",
@@ -49,7 +49,7 @@ def write_known_study(url: str, name: str = SPEC["name"]) -> None:
             intermediate_values=dict(enumerate(accs, 1)), user_attrs=attrs))
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)
         for epoch, acc in enumerate(accs, 1):
-            log.write(trial_id, epoch, {"val_acc": acc, "train_acc": acc + 5, "val_loss": 2 - acc / 100,
+            log.epoch(trial_id, epoch, {"val_acc": acc, "train_acc": acc + 5, "val_loss": 2 - acc / 100,
                                         "train_loss": 1.9 - acc / 100, "lr": lr / epoch})
     storage.engine.dispose()
 
