@@ -11,7 +11,9 @@ what is timed is the orchestration.
    process) has started, imported and opened the study, to the last trial's end.
    On SQLite each measurement gets a fresh file, since sweeper turns WAL on for good in its
    file; on SQLite it also times raw Optuna on the storage as sweeper tunes it (WAL, no fsync per commit,
-   60 s busy timeout), to tell the orchestration's cost from the tuning's gain.
+   60 s busy timeout), to tell the orchestration's cost from the tuning's gain. Each point is
+   the median of --repeat rounds (raw and sweeper alternating): on a 2-core machine shared with
+   the database server one round varies by a third from the next.
 2. Per-trial cost (one executor; one raw process) with 100 and with 10,000 trials already in
    the study, prefilled with bulk SQL as complete sweeper trials (10 intermediate values, 10
    epoch rows, a few attributes each). The steady cost is the slope over the trials after the
@@ -245,8 +247,10 @@ def rate(result: dict) -> float:
     return result["finished"] / result["seconds"] if result["seconds"] > 0 else float("nan")
 
 
-def describe(result: dict) -> str:
+def describe(result: dict, rounds: list[dict] = ()) -> str:
     text = f"{rate(result):7.1f} trials/s ({result['finished']} in {result['seconds']:.2f} s"
+    if len(rounds) > 1:
+        text += "; rounds: " + ", ".join(f"{rate(r):.1f}" for r in rounds)
     if result["failed"]:
         text += f", {result['failed']} FAIL"
     if result["errors"]:
@@ -254,29 +258,36 @@ def describe(result: dict) -> str:
     return text + ")"
 
 
-def throughput(storages: dict, executors: list[int], trials: int, folder: str) -> list[str]:
+def throughput(storages: dict, executors: list[int], trials: int, repeat: int, folder: str) -> list[str]:
     misses = []
     for label, make_url in storages.items():
-        print(f"\n== throughput on {label}: {trials} trials, instant objective, start-up not timed ==", flush=True)
+        print(f"\n== throughput on {label}: {trials} trials, instant objective, start-up not timed; "
+              f"median of {repeat} rounds, raw and sweeper alternating ==", flush=True)
         for k in executors:
-            tag = f"{label}-{k}-{int(time.time() * 1000) % 10**8}"
-            raw = run_raw(make_url(f"raw-{k}"), f"raw-{tag}", trials, k)
-            line = f"  {k:>2} executors | raw Optuna x{k}: {describe(raw)}"
-            tuned = None
-            if label == "sqlite":  # on PostgreSQL sweeper changes only the pool: nothing to tell apart
-                tuned = run_raw(make_url(f"tuned-{k}"), f"tuned-{tag}", trials, k, tuned=True)
-            ours = run_sweeper(make_url(f"sweeper-{k}"), f"sweeper-{tag}", trials, k, folder)
+            rounds = {"raw": [], "tuned": [], "sweeper": []}
+            for _ in range(repeat):
+                tag = f"{label}-{k}-{int(time.time() * 1000) % 10**8}"
+                rounds["raw"].append(run_raw(make_url(f"raw-{k}"), f"raw-{tag}", trials, k))
+                if label == "sqlite":  # on PostgreSQL sweeper changes only the pool: nothing to tell apart
+                    rounds["tuned"].append(run_raw(make_url(f"tuned-{k}"), f"tuned-{tag}", trials, k, tuned=True))
+                rounds["sweeper"].append(run_sweeper(make_url(f"sweeper-{k}"), f"sweeper-{tag}", trials, k, folder))
+            raw, tuned, ours = (median_run(rounds[side]) for side in ("raw", "tuned", "sweeper"))
             ratio = rate(ours) / rate(raw)
-            print(line, flush=True)
+            print(f"  {k:>2} executors | raw Optuna x{k}: {describe(raw, rounds['raw'])}", flush=True)
             if tuned:
-                print(f"             | raw Optuna x{k} on sweeper's storage settings: {describe(tuned)}", flush=True)
+                print(f"             | raw Optuna x{k} on sweeper's storage settings: {describe(tuned, rounds['tuned'])}", flush=True)
             verdict = "ok" if ratio >= 1 else "MISSED"
-            print(f"             | sweeper, {k} executor(s): {describe(ours)}", flush=True)
+            print(f"             | sweeper, {k} executor(s): {describe(ours, rounds['sweeper'])}", flush=True)
             print(f"             | sweeper / raw Optuna: {ratio:.2f}x (target >= 1.00x: {verdict})"
                   + (f"; / raw on tuned storage: {rate(ours) / rate(tuned):.2f}x" if tuned else ""), flush=True)
             if ratio < 1:
                 misses.append(f"{label}, {k} executors: {ratio:.2f}x of raw Optuna")
     return misses
+
+
+def median_run(runs: list[dict]) -> dict | None:
+    """The run with the median rate (the upper one of an even count)."""
+    return sorted(runs, key=rate)[len(runs) // 2] if runs else None
 
 
 def history(storages: dict, existing: list[int], extra: int, folder: str, profile_path: str | None) -> list[str]:
@@ -320,7 +331,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=48, help="trials per throughput measurement (default 48)")
     parser.add_argument("--executors", default="1,4,16", help="executor / raw process counts (default 1,4,16)")
     parser.add_argument("--existing", default="100,10000", help="trials already stored, for the per-trial cost (default 100,10000)")
-    parser.add_argument("--extra", type=int, default=40, help="new trials timed on each prefilled study (default 40)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per throughput point; the median counts (default 3)")
+    parser.add_argument("--extra", type=int, default=100, help="new trials timed on each prefilled study (default 100)")
     parser.add_argument("--storages", default="sqlite,postgres", help="sqlite, postgres or both (default both)")
     parser.add_argument("--postgres", metavar="URL", help="an existing PostgreSQL database (default: start one with tests/pg.py)")
     parser.add_argument("--skip-throughput", action="store_true")
@@ -351,7 +363,7 @@ def main() -> None:
         print(f"sweeper scale benchmark: optuna {optuna.__version__}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
         misses = []
         if not args.skip_throughput:
-            misses += throughput(storages, executors, args.trials, folder)
+            misses += throughput(storages, executors, args.trials, args.repeat, folder)
         if not args.skip_history:
             misses += history(storages, existing, args.extra, folder, args.profile)
         print("\ntargets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))

@@ -18,23 +18,32 @@ from optuna.trial import FrozenTrial, TrialState
 
 
 class StudySnapshot:
-    """An Optuna study whose get_trials answers from a copy at most `max_age_s` old."""
+    """An Optuna study whose get_trials answers from a copy at most `max_age_s` old.
+
+    Pruners ask for the same trials at every epoch: each filtered list is kept until the copy
+    changes, so a decision costs no pass over a study of 10,000 trials.
+    """
 
     def __init__(self, study: optuna.Study, max_age_s: float):
         self._study = study
         self._max_age_s = max_age_s
-        self._trials: list[FrozenTrial] | None = None
-        self._read_at = 0.0
+        self._trials: list[FrozenTrial] = []
+        self._position: dict[int, int] = {}  # trial number: index in _trials
+        self._filtered: dict[frozenset | None, list[FrozenTrial]] = {}
+        self._read_at = float("-inf")
 
     def __getattr__(self, name: str):
         return getattr(self._study, name)  # direction, study_name, _storage: what pruners use besides trials
 
     def get_trials(self, deepcopy: bool = True, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
-        if self._trials is None or time.monotonic() - self._read_at >= self._max_age_s:
-            self._trials = self._study.get_trials(deepcopy=False)
+        if time.monotonic() - self._read_at >= self._max_age_s:
+            self._set(self._study.get_trials(deepcopy=False))
             self._read_at = time.monotonic()
-        trials = [t for t in self._trials if states is None or t.state in states]
-        return copy.deepcopy(trials) if deepcopy else trials
+        key = None if states is None else frozenset(states)
+        if key not in self._filtered:
+            self._filtered[key] = [t for t in self._trials if key is None or t.state in key]
+        trials = self._filtered[key]
+        return copy.deepcopy(trials) if deepcopy else list(trials)
 
     @property
     def trials(self) -> list[FrozenTrial]:
@@ -42,9 +51,19 @@ class StudySnapshot:
 
     def record(self, trial: FrozenTrial) -> None:
         """Puts a trial just finished here into the copy, so the next decision counts it without a read."""
-        if self._trials is not None:
-            self._trials = [t for t in self._trials if t.number != trial.number] + [trial]
-            self._trials.sort(key=lambda t: t.number)
+        if trial.number in self._position:
+            self._trials[self._position[trial.number]] = trial
+        elif not self._trials or trial.number > self._trials[-1].number:
+            self._position[trial.number] = len(self._trials)
+            self._trials.append(trial)
+        else:
+            self._set(self._trials + [trial])
+        self._filtered = {}
+
+    def _set(self, trials: list[FrozenTrial]) -> None:
+        self._trials = sorted(trials, key=lambda t: t.number)
+        self._position = {t.number: i for i, t in enumerate(self._trials)}
+        self._filtered = {}
 
 
 def should_prune(snapshot: StudySnapshot, trial: optuna.trial.Trial, values: dict[int, float]) -> bool:

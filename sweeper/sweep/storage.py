@@ -9,6 +9,7 @@ Accuracies are percentages (0-100), the unit the write-ups publish.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -49,6 +50,7 @@ epochs_table = sa.Table(
 _intermediate_values = optuna_models.TrialIntermediateValueModel
 _user_attrs = optuna_models.TrialUserAttributeModel.__table__
 _heartbeats = optuna_models.TrialHeartbeatModel.__table__
+_BEAT_NOW = {"heartbeat": sa.func.now()}  # one object, so the heartbeat upsert is built once
 
 
 def resolve_url(url: str | None) -> str:
@@ -159,7 +161,7 @@ class TrialLog:
         self.epochs: dict[tuple[int, int], dict] = {}
         self.pruning_values: dict[tuple[int, int], dict] = {}
         self.attrs: dict[int, dict] = {}
-        self.last_flush = 0.0
+        self.last_flush = time.monotonic()
 
     def epoch(self, trial_id: int, epoch: int, metrics: dict) -> None:
         row = {name: _as_float(metrics.get(name)) for name in EPOCH_METRICS}
@@ -204,7 +206,7 @@ def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
     The same rows as RDBStorage.record_heartbeat, which takes three queries and a commit per trial.
     """
     if trial_ids:
-        upsert(connection, _heartbeats, ["trial_id"], [{"trial_id": t} for t in trial_ids], {"heartbeat": sa.func.now()})
+        upsert(connection, _heartbeats, ["trial_id"], [{"trial_id": t} for t in trial_ids], _BEAT_NOW)
 
 
 def upsert(connection: sa.Connection, table: sa.Table, key: list[str], rows: list[dict], values: dict | None = None) -> None:
@@ -212,17 +214,19 @@ def upsert(connection: sa.Connection, table: sa.Table, key: list[str], rows: lis
 
     `values` are SQL expressions set in every row. One statement for all rows.
     """
-    if not rows:
-        return
-    values = values or {}
-    dialect = connection.dialect.name
-    statement = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(table).values(values)
-    columns = [name for name in [*rows[0], *values] if name not in key]
+    if rows:
+        values = tuple((values or {}).items())
+        connection.execute(_upsert_statement(connection.dialect.name, table, tuple(key), tuple(rows[0]), values), rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table: sa.Table, key: tuple, columns: tuple, values: tuple):
+    """Built once per shape: building one (its `excluded` columns) costs more than running it."""
+    statement = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(table).values(dict(values))
+    changed = [name for name in [*columns, *dict(values)] if name not in key]
     if dialect == "mysql":  # no ON CONFLICT; every key here is a unique constraint
-        statement = statement.on_duplicate_key_update({name: statement.inserted[name] for name in columns})
-    else:
-        statement = statement.on_conflict_do_update(index_elements=key, set_={name: statement.excluded[name] for name in columns})
-    connection.execute(statement, rows)
+        return statement.on_duplicate_key_update({name: statement.inserted[name] for name in changed})
+    return statement.on_conflict_do_update(index_elements=list(key), set_={name: statement.excluded[name] for name in changed})
 
 
 def _as_float(value) -> float | None:

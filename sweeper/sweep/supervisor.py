@@ -148,13 +148,14 @@ class Supervisor:
     def _can_ask(self, recount: bool = True) -> bool:
         """Whether the budget allows another trial.
 
-        The last tally plus our own asks is trusted while it is younger than SYNC_INTERVAL_S and
-        leaves room; otherwise (or with `recount`) the budget is counted again. Other machines'
-        asks since the tally are caught by the rank check in _ask.
+        The last tally, kept up to date with our own asks and retries, is trusted while it is
+        younger than SYNC_INTERVAL_S and leaves room (always, with `recount=False`); otherwise
+        the budget is counted again. Other machines' asks since are caught by the rank check.
         """
         if self.stopping:
             return False
-        if self.counts is None or (recount and (not self._room() or time.monotonic() - self.counted_at >= SYNC_INTERVAL_S)):
+        stale = time.monotonic() - self.counted_at >= SYNC_INTERVAL_S
+        if self.counts is None or (recount and (stale or not self._room())):
             self.counts = self._db(lambda: budget.tally(self.engine, self.study_id))
             self.counted_at = time.monotonic()
         return self._room()
@@ -171,6 +172,7 @@ class Supervisor:
             # all of it); staleness is measured in heartbeat intervals.
             self.last_stale_check = time.monotonic()
             self._db(lambda: optuna.storages.fail_stale_trials(self.study))
+            self.counts = None  # their retries wait: count again
         if not self._can_ask():
             return
         for executor in idle:
@@ -186,11 +188,11 @@ class Supervisor:
                 self._send_trial(executor, running)
 
     def _ask(self, executor: Executor) -> RunningTrial | None:
-        trial = self.study.ask()
+        trial = self._new_trial()
         with self.engine.begin() as connection:
             record_heartbeats(connection, [trial._trial_id])  # so that even a trial we lose here comes back
             # A race between machines can ask one trial too many: the later-numbered one yields.
-            over_budget = budget.used(connection, self.study_id, below=trial.number) >= self.spec.n_trials
+            over_budget = budget.used_below(connection, self.study_id, trial.number) >= self.spec.n_trials
         if over_budget:
             trials.fail(self.log, self.study, trial, "over budget", retry=False)
             return None
@@ -209,6 +211,18 @@ class Supervisor:
             for epoch in running.epochs:
                 self._report(running, epoch)
         return running
+
+    def _new_trial(self) -> optuna.trial.Trial:
+        """Study.ask, without its search for a waiting trial when the budget's tally counts none.
+
+        Study.ask first re-reads every unfinished trial of the study (seven queries) to find a
+        waiting one (a retry, a grid point); the tally, at most SYNC_INTERVAL_S old and counting
+        our own retries, already says whether there is one. A trial left waiting by another
+        machine since is taken by a later ask, and the rank check keeps the budget exact.
+        """
+        if self.counts["WAITING"] > 0:
+            return self.study.ask()
+        return optuna.trial.Trial(self.study, self.study._storage.create_new_trial(self.study_id))
 
     def _send_trial(self, executor: Executor, running: RunningTrial) -> None:
         checkpoints = self.artifacts / self.spec.name / str(running.root)
@@ -277,6 +291,8 @@ class Supervisor:
 
     def _fail(self, running: RunningTrial, reason: str, *, retry: bool) -> None:
         self.snapshot.record(self._db(lambda: trials.fail(self.log, self.study, running.trial, reason, retry=retry)))
+        if retry and self.counts is not None:
+            self.counts["WAITING"] += 1  # its retry, for _new_trial to take first
 
     def _replace_dead(self, executor: Executor) -> None:
         """A dead executor's trial fails with the reason and is retried; a new executor takes its place."""
