@@ -47,7 +47,8 @@ epochs_table = sa.Table(
 )
 # Optuna's tables that sweeper writes in batches, as Optuna's own models define them (the
 # intermediate value type is a database enum on PostgreSQL).
-_intermediate_values = optuna_models.TrialIntermediateValueModel
+_IntermediateValue = optuna_models.TrialIntermediateValueModel  # also converts values (NaN, inf) as Optuna stores them
+_intermediate_values = _IntermediateValue.__table__
 _user_attrs = optuna_models.TrialUserAttributeModel.__table__
 _heartbeats = optuna_models.TrialHeartbeatModel.__table__
 _BEAT_NOW = {"heartbeat": sa.func.now()}  # one object, so the heartbeat upsert is built once
@@ -145,10 +146,10 @@ def read_engine(url: str) -> sa.Engine:
 class TrialLog:
     """What running trials report, written in batches: epoch rows, pruning values, attributes.
 
-    Optuna commits each intermediate value and each user attribute on its own: a trial of ten
-    instant epochs would pay a dozen commits (each an fsync on PostgreSQL) for data nobody
-    reads within the second. With `flush_every_s`, everything arriving faster than that is
-    written in one transaction; a sweep of second-long epochs still writes each at once.
+    Optuna writes each intermediate value and each user attribute in a transaction of its own,
+    through its ORM (a few ms of CPU each): for a sweep of instant epochs that was most of the
+    supervisor's time. With `flush_every_s`, everything arriving faster than that is written in
+    one transaction; a sweep of second-long epochs still writes each at once.
     `flush` must run before a trial is told finished, so Optuna and other machines never see a
     finished trial without its curve (a pruned trial's value is its last intermediate value).
     Rows still buffered when a supervisor is killed are not lost: a resumed trial reports its
@@ -170,7 +171,7 @@ class TrialLog:
 
     def pruning_value(self, trial_id: int, step: int, value: float) -> None:
         """Optuna's intermediate value of a trial at a step (what Trial.report stores)."""
-        stored, kind = _intermediate_values.intermediate_value_to_stored_repr(value)
+        stored, kind = _IntermediateValue.intermediate_value_to_stored_repr(value)
         self.pruning_values[trial_id, step] = {"trial_id": trial_id, "step": step, "intermediate_value": stored,
                                                "intermediate_value_type": kind}
         self.flush_if_due()
@@ -195,7 +196,7 @@ class TrialLog:
             with self.engine.begin() as connection:
                 upsert(connection, _user_attrs, ["trial_id", "key"], attrs)
                 upsert(connection, epochs_table, ["trial_id", "epoch"], list(self.epochs.values()))
-                upsert(connection, _intermediate_values.__table__, ["trial_id", "step"], list(self.pruning_values.values()))
+                upsert(connection, _intermediate_values, ["trial_id", "step"], list(self.pruning_values.values()))
             self.epochs, self.pruning_values, self.attrs = {}, {}, {}
         self.last_flush = time.monotonic()
 
