@@ -16,9 +16,10 @@ what is timed is the orchestration.
    the database server one round varies by a third from the next.
 2. Per-trial cost (one executor; one raw process) with 100 and with 10,000 trials already in
    the study, prefilled with bulk SQL as complete sweeper trials (10 intermediate values, 10
-   epoch rows, a few attributes each). The steady cost is the slope over the trials after the
-   first; the first is shown apart: a process's first `ask` reads every stored trial into
-   Optuna's cache (_CachedStorage), once, in raw Optuna and sweeper alike.
+   epoch rows, a few attributes each), the median of --repeat rounds that each add --extra
+   trials to the same two studies. The steady cost is the slope over the trials after the
+   first; the first is shown apart: a process's first read of the study fills Optuna's cache
+   (_CachedStorage) with every stored trial, once, in raw Optuna and sweeper alike.
 
 Targets: sweeper >= raw Optuna at every point; the cost at 10,000 trials <= 2x the cost at 100.
 
@@ -290,11 +291,11 @@ def median_run(runs: list[dict]) -> dict | None:
     return sorted(runs, key=rate)[len(runs) // 2] if runs else None
 
 
-def history(storages: dict, existing: list[int], extra: int, folder: str, profile_path: str | None) -> list[str]:
+def history(storages: dict, existing: list[int], extra: int, repeat: int, folder: str, profile_path: str | None) -> list[str]:
     misses = []
     for label, make_url in storages.items():
-        print(f"\n== per-trial cost on {label} with trials already in the study "
-              f"(one executor; {extra} new trials each) ==", flush=True)
+        print(f"\n== per-trial cost on {label} with trials already in the study (one executor; {extra} new trials "
+              f"per round; median of {repeat} rounds, raw and sweeper alternating on the same two studies) ==", flush=True)
         costs = {}
         for count in existing:
             tag = f"{label}-{count}-{int(time.time() * 1000) % 10**8}"
@@ -303,13 +304,18 @@ def history(storages: dict, existing: list[int], extra: int, folder: str, profil
             prefill(url, f"raw-{tag}", count)
             prefill(url, f"sweeper-{tag}", count)
             filled = time.perf_counter() - started
-            raw_first, raw = split_cost(raw_sequential(url, f"raw-{tag}", extra))
-            profile = cProfile.Profile() if profile_path and count == max(existing) else None
-            first, per_trial = split_cost(run_sweeper(url, f"sweeper-{tag}", count + extra, 1, folder, profile))
+            rounds = {"raw": [], "sweeper": []}
+            for number in range(1, repeat + 1):
+                rounds["raw"].append(split_cost(raw_sequential(url, f"raw-{tag}", extra)))
+                profile = cProfile.Profile() if profile_path and count == max(existing) and number == repeat else None
+                rounds["sweeper"].append(split_cost(run_sweeper(url, f"sweeper-{tag}", count + number * extra, 1, folder, profile)))
+            (raw_first, raw), (first, per_trial) = (sorted(rounds[side], key=lambda c: c[1])[repeat // 2] for side in ("raw", "sweeper"))
             costs[count] = per_trial
             print(f"  {count:>6} trials stored (prefilled in {filled:.1f} s): per trial: raw Optuna {raw * 1e3:6.1f} ms, "
-                  f"sweeper {per_trial * 1e3:6.1f} ms ({per_trial / raw:.2f}x raw); first trial, once per process "
-                  f"(Optuna's cache fill): raw {raw_first:.2f} s, sweeper {first:.2f} s", flush=True)
+                  f"sweeper {per_trial * 1e3:6.1f} ms ({per_trial / raw:.2f}x raw; rounds: "
+                  + ", ".join(f"{c * 1e3:.1f}" for _, c in rounds["sweeper"])
+                  + f" ms); first trial, once per process (Optuna's cache fill): raw {raw_first:.2f} s, sweeper {first:.2f} s",
+                  flush=True)
             if profile:
                 path = f"{profile_path}.{label}.{count}"
                 profile.dump_stats(path)
@@ -331,8 +337,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=48, help="trials per throughput measurement (default 48)")
     parser.add_argument("--executors", default="1,4,16", help="executor / raw process counts (default 1,4,16)")
     parser.add_argument("--existing", default="100,10000", help="trials already stored, for the per-trial cost (default 100,10000)")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds per throughput point; the median counts (default 3)")
-    parser.add_argument("--extra", type=int, default=100, help="new trials timed on each prefilled study (default 100)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per measurement; the median counts (default 3)")
+    parser.add_argument("--extra", type=int, default=60, help="new trials timed per round on each prefilled study (default 60)")
     parser.add_argument("--storages", default="sqlite,postgres", help="sqlite, postgres or both (default both)")
     parser.add_argument("--postgres", metavar="URL", help="an existing PostgreSQL database (default: start one with tests/pg.py)")
     parser.add_argument("--skip-throughput", action="store_true")
@@ -365,7 +371,7 @@ def main() -> None:
         if not args.skip_throughput:
             misses += throughput(storages, executors, args.trials, args.repeat, folder)
         if not args.skip_history:
-            misses += history(storages, existing, args.extra, folder, args.profile)
+            misses += history(storages, existing, args.extra, args.repeat, folder, args.profile)
         print("\ntargets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
 
 
