@@ -24,6 +24,9 @@ TRIAL_ATTRS = (
     "images_per_s", "params", "model_size_mb", "peak_mem_mb", "host", "device", "retry_of",
 )
 MAX_NAMES = 20  # study names listed in an "unknown study" message
+# Optuna's tables that reports read (sweeper_epochs is optional: plain Optuna studies lack it).
+_OPTUNA_TABLES = {"studies", "study_directions", "study_user_attributes", "trials", "trial_params", "trial_values",
+                  "trial_intermediate_values", "trial_user_attributes", "trial_system_attributes"}
 # Optuna's own system attributes: why a trial failed, and which trial a retry repeats.
 SYSTEM_ATTRS = ("fail_reason", "failed_trial")
 
@@ -69,7 +72,7 @@ def open_reader(url: str) -> sa.Engine:
 def list_studies(engine: sa.Engine) -> pd.DataFrame:
     """One row per study: name, trial counts by state, best value, metric and budget."""
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("studies"):
+        if not _has_optuna_tables(conn):
             return pd.DataFrame(columns=["study_id", "name"])
         studies = pd.read_sql(sa.text(
             "SELECT s.study_id, s.study_name AS name, d.direction FROM studies s "
@@ -102,7 +105,7 @@ def list_studies(engine: sa.Engine) -> pd.DataFrame:
 def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
     """The study called `name`; an unknown name is a SweeperError listing the names there are."""
     with engine.connect() as conn:
-        has_studies = sa.inspect(conn).has_table("studies")
+        has_studies = _has_optuna_tables(conn)
         row = has_studies and conn.execute(
             sa.text("SELECT study_id FROM studies WHERE study_name = :name"), {"name": name}
         ).first()
@@ -175,6 +178,11 @@ def _attrs(conn, table: str, keys: tuple, of_study: str) -> pd.DataFrame:
     # One json.loads over all values at once: ten times faster than one call per row.
     frame["value"] = json.loads("[" + ",".join(frame.pop("value_json")) + "]") if len(frame) else []
     return frame
+
+
+def _has_optuna_tables(conn: sa.Connection) -> bool:
+    """Whether Optuna's tables are all there: a storage is read while Optuna creates them one by one."""
+    return _OPTUNA_TABLES <= set(sa.inspect(conn).get_table_names())
 
 
 def _frame(conn: sa.Connection, sql: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pytest
 from sweeper.errors import SweeperError
 from sweeper.report import command, export
 from sweeper.report.build import build_report
-from sweeper.report.sql import open_reader
+from sweeper.report.sql import find_study, list_studies, open_reader
 from sweeper.report.tables import param_table
 from tests.pg import postgres_url  # noqa: F401 (fixture)
 from tests.report.conftest import write_known_study
@@ -148,6 +148,21 @@ def test_missing_storage_file_is_not_created(tmp_path):
     with pytest.raises(SweeperError, match="no storage"):
         open_reader(url)
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_a_storage_whose_tables_optuna_is_still_creating_reads_as_empty(tmp_path):
+    # The dashboard may read a new SQLite file between two of Optuna's CREATE TABLEs.
+    import sqlite3
+
+    path = tmp_path / "new.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name VARCHAR(512))")
+        connection.execute("INSERT INTO studies VALUES (1, 'early')")
+    engine = open_reader(f"sqlite:///{path}")
+    assert list_studies(engine).empty
+    with pytest.raises(SweeperError) as error:
+        find_study(engine, "early")
+    assert "no studies yet" in error.value.fix
 
 
 def test_plain_optuna_study_reports_from_intermediate_values(tmp_path):
