@@ -44,7 +44,6 @@ class RunningTrial:
     config: dict  # the resolved training config
     root: int  # number of the first attempt: retries resume from its checkpoints
     epochs: list = field(default_factory=list)
-    values: dict = field(default_factory=dict)  # epoch: the pruned metric, as the pruner sees it
     started: float = field(default_factory=time.time)
 
     @property
@@ -281,13 +280,17 @@ class Supervisor:
         self._report(running, metrics)
         if self.stopping:
             return "interrupt"
-        return "prune" if pruning.should_prune(self.snapshot, running.trial, running.values) else "continue"
+        values = {e["epoch"]: v for e in running.epochs if (v := self._pruning_value(e)) is not None}
+        return "prune" if pruning.should_prune(self.snapshot, running.trial, values) else "continue"
 
     def _report(self, running: RunningTrial, epoch: dict) -> None:
-        value = epoch.get(self.spec.metric)
-        if value is not None and value == value:  # NaN is not a value to prune on
-            running.values[epoch["epoch"]] = value
+        value = self._pruning_value(epoch)
+        if value is not None:
             self.log.pruning_value(running.trial._trial_id, epoch["epoch"], value)
+
+    def _pruning_value(self, epoch: dict) -> float | None:
+        value = epoch.get(self.spec.metric)
+        return value if value is not None and value == value else None  # NaN is not a value to prune on
 
     def _fail(self, running: RunningTrial, reason: str, *, retry: bool) -> None:
         self.snapshot.record(self._db(lambda: trials.fail(self.log, self.study, running.trial, reason, retry=retry)))
