@@ -47,10 +47,18 @@ class ExecutorPool:
             raise ConfigError(info["error"]) if info.get("user_error") else RuntimeError(info["error"])
 
     def replace(self, dead: Executor) -> Executor:
+        """A new executor in a dead one's place, without waiting for it to start (seconds with torch
+        and CUDA to load) while the others train: it takes trials once `started` has its first message."""
         fresh = self._spawn(dead.index)
         self.executors[self.executors.index(dead)] = fresh
-        self._wait_ready(fresh)
         return fresh
+
+    @staticmethod
+    def started(executor: Executor, kind: str, info: dict) -> None:
+        """An executor's first message: ready (with its device), or why it could not start."""
+        if kind == "failed":
+            raise ConfigError(info["error"]) if info.get("user_error") else RuntimeError(info["error"])
+        executor.device, executor.pid = info["device"], info["pid"]
 
     def waitables(self) -> list:
         return [e.conn for e in self.executors] + [e.process.sentinel for e in self.executors]
@@ -97,10 +105,7 @@ class ExecutorPool:
                 raise KeyboardInterrupt
             if not executor.alive:
                 raise RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode} while starting")
-        kind, info = self._receive(executor)
-        if kind == "failed":
-            raise ConfigError(info["error"]) if info.get("user_error") else RuntimeError(info["error"])
-        executor.device, executor.pid = info["device"], info["pid"]
+        self.started(executor, *self._receive(executor))
 
     @staticmethod
     def _receive(executor: Executor):

@@ -241,10 +241,16 @@ class Supervisor:
     def _service(self, executor: Executor) -> None:
         try:
             while executor.conn.poll():
-                self._handle(executor, *executor.conn.recv())
+                message = executor.conn.recv()
+                if executor.device is None:  # a replacement, starting
+                    self.pool.started(executor, *message)
+                else:
+                    self._handle(executor, *message)
         except (EOFError, ConnectionResetError, BrokenPipeError):
             pass
         if not executor.alive:
+            if executor.device is None:  # replacing it again would only fail again
+                raise RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode} while starting")
             self._replace_dead(executor)
 
     def _handle(self, executor: Executor, kind: str, payload: dict) -> None:
