@@ -44,7 +44,7 @@ class ExecutorPool:
         executor.conn.send(("check", {"config": config, "trainer": trainer}))
         kind, info = self._receive(executor)
         if kind == "failed":
-            raise ConfigError(info["error"]) if info.get("user_error") else RuntimeError(info["error"])
+            raise _failure(info)
 
     def replace(self, dead: Executor) -> Executor:
         """A new executor in a dead one's place, without waiting for it to start (seconds with torch
@@ -57,8 +57,12 @@ class ExecutorPool:
     def started(executor: Executor, kind: str, info: dict) -> None:
         """An executor's first message: ready (with its device), or why it could not start."""
         if kind == "failed":
-            raise ConfigError(info["error"]) if info.get("user_error") else RuntimeError(info["error"])
+            raise _failure(info)
         executor.device, executor.pid = info["device"], info["pid"]
+
+    @staticmethod
+    def died_starting(executor: Executor) -> RuntimeError:
+        return RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode} while starting")
 
     def waitables(self) -> list:
         return [e.conn for e in self.executors] + [e.process.sentinel for e in self.executors]
@@ -104,7 +108,7 @@ class ExecutorPool:
             if interrupted():
                 raise KeyboardInterrupt
             if not executor.alive:
-                raise RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode} while starting")
+                raise self.died_starting(executor)
         self.started(executor, *self._receive(executor))
 
     @staticmethod
@@ -113,3 +117,8 @@ class ExecutorPool:
             return executor.conn.recv()
         except EOFError:
             raise RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode}") from None
+
+
+def _failure(info: dict) -> Exception:
+    """The error an executor reported: a user's mistake (exit code 2) or a crash."""
+    return ConfigError(info["error"]) if info.get("user_error") else RuntimeError(info["error"])

@@ -250,7 +250,7 @@ class Supervisor:
             pass
         if not executor.alive:
             if executor.device is None:  # replacing it again would only fail again
-                raise RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode} while starting")
+                raise self.pool.died_starting(executor)
             self._replace_dead(executor)
 
     def _handle(self, executor: Executor, kind: str, payload: dict) -> None:
