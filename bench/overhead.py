@@ -8,6 +8,7 @@ start-up is not counted. Then the per-epoch report+prune cost with 1,000 trials 
 
     python bench/overhead.py [--trials 60] [--storage URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,8 @@ os.environ["FAKE_EPOCH_SECONDS"] = "0"
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 from sweeper.spec import Study, loguniform  # noqa: E402
-from sweeper.sweep.progress import Progress  # noqa: E402
 from sweeper.sweep import pruning  # noqa: E402
+from sweeper.sweep.progress import Progress  # noqa: E402
 from sweeper.sweep.storage import TrialLog, open_storage  # noqa: E402
 from sweeper.sweep.supervisor import SYNC_INTERVAL_S, Supervisor  # noqa: E402
 
@@ -33,8 +34,13 @@ EPOCHS = 10
 
 
 def raw_optuna(url: str, name: str, trials: int, storage=None) -> float:
-    study = optuna.create_study(study_name=name, storage=storage or url, direction="maximize",
-                                sampler=optuna.samplers.RandomSampler(seed=0), pruner=optuna.pruners.MedianPruner())
+    study = optuna.create_study(
+        study_name=name,
+        storage=storage or url,
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        pruner=optuna.pruners.MedianPruner(),
+    )
     started = time.perf_counter()
     for _ in range(trials):
         trial = study.ask()
@@ -47,8 +53,15 @@ def raw_optuna(url: str, name: str, trials: int, storage=None) -> float:
 
 
 def sweeper_run(url: str, name: str, trials: int, artifacts: str) -> float:
-    study = Study(name=name, train=dict(epochs=EPOCHS), space=dict(lr=loguniform(1e-3, 1.0)), n_trials=trials,
-                  trainer="tests.fake_trainer:fit", sampler="random", pruner="median")
+    study = Study(
+        name=name,
+        train=dict(epochs=EPOCHS),
+        space=dict(lr=loguniform(1e-3, 1.0)),
+        n_trials=trials,
+        trainer="tests.fake_trainer:fit",
+        sampler="random",
+        pruner="median",
+    )
     progress = Progress(name, trials, "val_acc")
     progress.note = progress.finished = lambda *a, **k: None  # time the sweep, not the printing
     started = time.perf_counter()
@@ -66,13 +79,22 @@ def epoch_cost(url: str, existing: int, repeats: int = 200) -> tuple[float, floa
     """Seconds per epoch at `existing` trials: raw report + should_prune, and sweeper's supervisor
     path (epoch row and intermediate value into its TrialLog, pruning on a StudySnapshot)."""
     storage = open_storage(url)
-    study = optuna.create_study(study_name=f"full-{existing}", storage=storage, direction="maximize",
-                                pruner=optuna.pruners.MedianPruner())
+    study = optuna.create_study(
+        study_name=f"full-{existing}",
+        storage=storage,
+        direction="maximize",
+        pruner=optuna.pruners.MedianPruner(),
+    )
     distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 1.0, log=True)}
     for i in range(existing):
-        study.add_trial(optuna.trial.create_trial(
-            params={"lr": 0.01 + i * 1e-4}, distributions=distributions, value=50.0,
-            intermediate_values={s: 5.0 * s for s in range(1, EPOCHS + 1)}))
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={"lr": 0.01 + i * 1e-4},
+                distributions=distributions,
+                value=50.0,
+                intermediate_values={s: 5.0 * s for s in range(1, EPOCHS + 1)},
+            )
+        )
     log = TrialLog(storage.engine, flush_every_s=SYNC_INTERVAL_S)
     snapshot = pruning.StudySnapshot(study, SYNC_INTERVAL_S)
     timings = []
@@ -97,9 +119,15 @@ def epoch_cost(url: str, existing: int, repeats: int = 200) -> tuple[float, floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trials", type=int, default=60, help="trials in the larger study (default 60)")
-    parser.add_argument("--existing", type=int, default=1000, help="trials already stored for the per-epoch figure")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--trials", type=int, default=60, help="trials in the larger study (default 60)"
+    )
+    parser.add_argument(
+        "--existing", type=int, default=1000, help="trials already stored for the per-epoch figure"
+    )
     parser.add_argument("--storage", help="database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -110,13 +138,19 @@ def main() -> None:
         # separate the orchestration's own cost from the tuning's gain.
         tuned = per_trial(raw_optuna, url, "tuned", small, args.trials, open_storage(url))
         ours = per_trial(sweeper_run, url, "sweeper", small, args.trials, folder)
-        print(f"per trial (ask, {EPOCHS} x report+prune, tell): raw Optuna {raw * 1e3:.1f} ms, "
-              f"raw Optuna on sweeper's storage settings {tuned * 1e3:.1f} ms, sweeper {ours * 1e3:.1f} ms")
-        print(f"ratio sweeper / raw Optuna: {ours / raw:.2f}x (target <= 1.2x); "
-              f"against raw Optuna on the same tuned storage: {ours / tuned:.2f}x")
+        print(
+            f"per trial (ask, {EPOCHS} x report+prune, tell): raw Optuna {raw * 1e3:.1f} ms, "
+            f"raw Optuna on sweeper's storage settings {tuned * 1e3:.1f} ms, sweeper {ours * 1e3:.1f} ms"
+        )
+        print(
+            f"ratio sweeper / raw Optuna: {ours / raw:.2f}x (target <= 1.2x); "
+            f"against raw Optuna on the same tuned storage: {ours / tuned:.2f}x"
+        )
         raw_epoch, our_epoch = epoch_cost(url, args.existing)
-        print(f"per epoch with {args.existing} trials stored: raw report+should_prune {raw_epoch * 1e3:.2f} ms, "
-              f"sweeper (with its epoch row, batched; pruning on a snapshot) {our_epoch * 1e3:.2f} ms, ratio {our_epoch / raw_epoch:.2f}x")
+        print(
+            f"per epoch with {args.existing} trials stored: raw report+should_prune {raw_epoch * 1e3:.2f} ms, "
+            f"sweeper (with its epoch row, batched; pruning on a snapshot) {our_epoch * 1e3:.2f} ms, ratio {our_epoch / raw_epoch:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ one worker process per core, as a tuned PyTorch script would. Prints the ratio p
     .venv/bin/python bench/pipeline.py                      # CPU defaults, about a minute
     .venv/bin/python bench/pipeline.py --device cuda --images 20000 --batch-size 256
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,14 @@ class Images(Dataset):
 
     def __init__(self, x, y, side, mean, std):
         self.x, self.y = x, y
-        self.transform = v2.Compose([
-            v2.RandomResizedCrop(side, scale=(CROP_SCALE, 1.0), antialias=False),
-            v2.RandomHorizontalFlip(), v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])
+        self.transform = v2.Compose(
+            [
+                v2.RandomResizedCrop(side, scale=(CROP_SCALE, 1.0), antialias=False),
+                v2.RandomHorizontalFlip(),
+                v2.ToDtype(torch.float32, scale=True),
+                v2.Normalize(mean, std),
+            ]
+        )
 
     def __len__(self):
         return len(self.y)
@@ -48,16 +54,23 @@ def device_pipeline(x, y, side, batch, device) -> float:
     start = time.perf_counter()
     order = torch.randperm(len(y), device=device)
     for i in range(0, len(y) - batch + 1, batch):
-        idx = order[i:i + batch]
-        images = augment.train(x[idx], y[idx])[0]
+        idx = order[i : i + batch]
+        augment.train(x[idx], y[idx])
     _sync(device)
     return (len(y) // batch * batch) / (time.perf_counter() - start)
 
 
 def dataloader(x, y, side, batch, device, workers) -> float:
     mean, std = [0.5] * 3, [0.25] * 3
-    loader = DataLoader(Images(x, y, side, mean, std), batch_size=batch, shuffle=True, drop_last=True,
-                        num_workers=workers, pin_memory=device.startswith("cuda"), persistent_workers=False)
+    loader = DataLoader(
+        Images(x, y, side, mean, std),
+        batch_size=batch,
+        shuffle=True,
+        drop_last=True,
+        num_workers=workers,
+        pin_memory=device.startswith("cuda"),
+        persistent_workers=False,
+    )
     start = time.perf_counter()
     count = 0
     for images, labels in loader:
@@ -74,16 +87,33 @@ def _sync(device):
 
 def main():
     cores = len(os.sched_getaffinity(0))
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    parser.add_argument("--sizes", default="32,160", help="image sides in pixels, comma-separated (default 32,160)")
-    parser.add_argument("--images", type=int, default=2048, help="images per measurement (default 2048)")
-    parser.add_argument("--batch-size", type=int, default=128, help="images per batch (default 128)")
-    parser.add_argument("--workers", type=int, default=cores, help=f"DataLoader worker processes (default: cores = {cores})")
-    parser.add_argument("--repeats", type=int, default=3, help="measurements of each; the best counts (default 3)")
+    parser.add_argument(
+        "--sizes", default="32,160", help="image sides in pixels, comma-separated (default 32,160)"
+    )
+    parser.add_argument(
+        "--images", type=int, default=2048, help="images per measurement (default 2048)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=128, help="images per batch (default 128)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=cores,
+        help=f"DataLoader worker processes (default: cores = {cores})",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="measurements of each; the best counts (default 3)"
+    )
     args = parser.parse_args()
-    print(f"device {args.device}, {args.images} images, batch {args.batch_size}, DataLoader workers {args.workers}, "
-          f"torch threads {torch.get_num_threads()}, best of {args.repeats}")
+    print(
+        f"device {args.device}, {args.images} images, batch {args.batch_size}, DataLoader workers {args.workers}, "
+        f"torch threads {torch.get_num_threads()}, best of {args.repeats}"
+    )
     for side in map(int, args.sizes.split(",")):
         g = torch.Generator().manual_seed(0)
         # Stored a little larger than the output, as decoded images are (crops resample them).
@@ -91,9 +121,16 @@ def main():
         x = torch.randint(0, 256, (args.images, 3, stored, stored), dtype=torch.uint8, generator=g)
         y = torch.randint(0, 10, (args.images,), generator=g)
         # Best of a few: on a shared machine a single descheduled thread can halve one measurement.
-        ours = max(device_pipeline(x, y, side, args.batch_size, args.device) for _ in range(args.repeats))
-        theirs = max(dataloader(x, y, side, args.batch_size, args.device, args.workers) for _ in range(args.repeats))
-        print(f"{side:4d}px  device pipeline {ours:10.0f} img/s   DataLoader {theirs:10.0f} img/s   ratio {ours / theirs:5.2f}x")
+        ours = max(
+            device_pipeline(x, y, side, args.batch_size, args.device) for _ in range(args.repeats)
+        )
+        theirs = max(
+            dataloader(x, y, side, args.batch_size, args.device, args.workers)
+            for _ in range(args.repeats)
+        )
+        print(
+            f"{side:4d}px  device pipeline {ours:10.0f} img/s   DataLoader {theirs:10.0f} img/s   ratio {ours / theirs:5.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ Targets: sweeper >= raw Optuna at every point; the cost at 10,000 trials <= 2x t
     python bench/scale.py --trials 400 --executors 1,4,16,64 --existing 100,10000,100000
     python bench/scale.py --postgres postgresql+psycopg://me:pw@db/bench --skip-history
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,14 +94,20 @@ def raw_storage(url: str, tuned: bool):
 def raw_process(url: str, name: str, trials: int, tuned: bool, ready, go, results) -> None:
     """One raw Optuna process: open the study, wait for the start signal, optimize its share."""
     try:
-        study = optuna.load_study(study_name=name, storage=raw_storage(url, tuned),
-                                  sampler=optuna.samplers.RandomSampler(), pruner=pruner())
+        study = optuna.load_study(
+            study_name=name,
+            storage=raw_storage(url, tuned),
+            sampler=optuna.samplers.RandomSampler(),
+            pruner=pruner(),
+        )
         ready.put(os.getpid())
         go.wait()
         error = None
         try:
             study.optimize(objective, n_trials=trials)
-        except Exception as exc:  # e.g. "database is locked": the process stops, as it would for a user
+        except (
+            Exception
+        ) as exc:  # e.g. "database is locked": the process stops, as it would for a user
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
         results.put((time.perf_counter(), error))
     except Exception as exc:
@@ -111,9 +118,15 @@ def raw_process(url: str, name: str, trials: int, tuned: bool, ready, go, result
 def count_finished(url: str, name: str) -> tuple[int, int]:
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        rows = dict(connection.execute(sa.text(
-            "SELECT t.state, COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id "
-            "WHERE s.study_name = :name GROUP BY t.state"), {"name": name}).all())
+        rows = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT t.state, COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id "
+                    "WHERE s.study_name = :name GROUP BY t.state"
+                ),
+                {"name": name},
+            ).all()
+        )
     engine.dispose()
     return rows.get("COMPLETE", 0) + rows.get("PRUNED", 0), rows.get("FAIL", 0)
 
@@ -123,8 +136,11 @@ def run_raw(url: str, name: str, trials: int, processes: int, tuned: bool = Fals
     context = mp.get_context("spawn")
     ready, results, go = context.Queue(), context.Queue(), context.Event()
     shares = [trials // processes + (i < trials % processes) for i in range(processes)]
-    children = [context.Process(target=raw_process, args=(url, name, share, tuned, ready, go, results))
-                for share in shares if share]
+    children = [
+        context.Process(target=raw_process, args=(url, name, share, tuned, ready, go, results))
+        for share in shares
+        if share
+    ]
     for child in children:
         child.start()
     for _ in children:
@@ -157,18 +173,34 @@ def make_supervisor_class():
     return TimedSupervisor
 
 
-def run_sweeper(url: str, name: str, trials: int, executors: int, artifacts: str, profile: cProfile.Profile | None = None) -> dict:
+def run_sweeper(
+    url: str,
+    name: str,
+    trials: int,
+    executors: int,
+    artifacts: str,
+    profile: cProfile.Profile | None = None,
+) -> dict:
     from sweeper.spec import Study, loguniform
     from sweeper.sweep.progress import Progress
 
-    study = Study(name=name, train=dict(epochs=EPOCHS), space=dict(lr=loguniform(1e-3, 1.0)), n_trials=trials,
-                  trainer="tests.fake_trainer:fit", sampler="random", pruner="median")
+    study = Study(
+        name=name,
+        train=dict(epochs=EPOCHS),
+        space=dict(lr=loguniform(1e-3, 1.0)),
+        n_trials=trials,
+        trainer="tests.fake_trainer:fit",
+        sampler="random",
+        pruner="median",
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         progress = Progress(name, trials, "val_acc")
     finished_at = []  # time the sweep, not the printing; keep when each trial ended
     progress.note = lambda *a, **k: None
     progress.finished = lambda *a, **k: finished_at.append(time.perf_counter())
-    supervisor = make_supervisor_class()(study, url, workers=executors, artifacts=artifacts, progress=progress)
+    supervisor = make_supervisor_class()(
+        study, url, workers=executors, artifacts=artifacts, progress=progress
+    )
     if profile:
         profile.enable()
     try:
@@ -177,8 +209,14 @@ def run_sweeper(url: str, name: str, trials: int, executors: int, artifacts: str
         if profile:
             profile.disable()
     finished, failed = count_finished(url, name)
-    return {"seconds": supervisor.loop_ended - supervisor.loop_started, "finished": finished, "failed": failed, "errors": [],
-            "started": supervisor.loop_started, "finished_at": finished_at}
+    return {
+        "seconds": supervisor.loop_ended - supervisor.loop_started,
+        "finished": finished,
+        "failed": failed,
+        "errors": [],
+        "started": supervisor.loop_started,
+        "finished_at": finished_at,
+    }
 
 
 # ---- prefilled studies ---------------------------------------------------------------------
@@ -191,45 +229,120 @@ def prefill(url: str, name: str, count: int) -> None:
     storage = open_storage(url)
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
     study_id = study._study_id
-    distribution = optuna.distributions.distribution_to_json(optuna.distributions.FloatDistribution(1e-3, 1.0, log=True))
+    distribution = optuna.distributions.distribution_to_json(
+        optuna.distributions.FloatDistribution(1e-3, 1.0, log=True)
+    )
     now = datetime.datetime.now()
     lrs = [10 ** (-3 + 3 * ((i * 0.618034) % 1)) for i in range(count)]
     finite_value = models.TrialValueModel.TrialValueType.FINITE
     finite_step = models.TrialIntermediateValueModel.TrialIntermediateValueType.FINITE
     with storage.engine.begin() as connection:
-        connection.execute(models.TrialModel.__table__.insert(), [
-            {"number": i, "study_id": study_id, "state": optuna.trial.TrialState.COMPLETE,
-             "datetime_start": now, "datetime_complete": now} for i in range(count)])
-        ids = dict(connection.execute(sa.text("SELECT number, trial_id FROM trials WHERE study_id = :s"), {"s": study_id}).all())
+        connection.execute(
+            models.TrialModel.__table__.insert(),
+            [
+                {
+                    "number": i,
+                    "study_id": study_id,
+                    "state": optuna.trial.TrialState.COMPLETE,
+                    "datetime_start": now,
+                    "datetime_complete": now,
+                }
+                for i in range(count)
+            ],
+        )
+        ids = dict(
+            connection.execute(
+                sa.text("SELECT number, trial_id FROM trials WHERE study_id = :s"), {"s": study_id}
+            ).all()
+        )
         trial_ids = [ids[i] for i in range(count)]
-        connection.execute(models.TrialParamModel.__table__.insert(), [
-            {"trial_id": t, "param_name": "lr", "param_value": lr, "distribution_json": distribution}
-            for t, lr in zip(trial_ids, lrs)])
-        connection.execute(models.TrialValueModel.__table__.insert(), [
-            {"trial_id": t, "objective": 0, "value": curve(lr, EPOCHS), "value_type": finite_value}
-            for t, lr in zip(trial_ids, lrs)])
-        connection.execute(models.TrialIntermediateValueModel.__table__.insert(), [
-            {"trial_id": t, "step": e, "intermediate_value": curve(lr, e), "intermediate_value_type": finite_step}
-            for t, lr in zip(trial_ids, lrs) for e in range(1, EPOCHS + 1)])
-        connection.execute(models.TrialUserAttributeModel.__table__.insert(), [
-            {"trial_id": t, "key": key, "value_json": json.dumps(value)}
-            for t, lr in zip(trial_ids, lrs)
-            for key, value in (("stop_reason", "completed"), ("epochs_run", EPOCHS), ("best_value", curve(lr, EPOCHS)),
-                               ("best_epoch", EPOCHS), ("config", {"lr": lr, "epochs": EPOCHS}))])
-        connection.execute(epochs_table.insert(), [
-            {"trial_id": t, "epoch": e, "val_acc": curve(lr, e), "train_acc": curve(lr, e), "val_loss": 1 / e,
-             "train_loss": 1 / e, "lr": lr, "seconds": 0.0, "recorded_at": time.time()}
-            for t, lr in zip(trial_ids, lrs) for e in range(1, EPOCHS + 1)])
+        connection.execute(
+            models.TrialParamModel.__table__.insert(),
+            [
+                {
+                    "trial_id": t,
+                    "param_name": "lr",
+                    "param_value": lr,
+                    "distribution_json": distribution,
+                }
+                for t, lr in zip(trial_ids, lrs)
+            ],
+        )
+        connection.execute(
+            models.TrialValueModel.__table__.insert(),
+            [
+                {
+                    "trial_id": t,
+                    "objective": 0,
+                    "value": curve(lr, EPOCHS),
+                    "value_type": finite_value,
+                }
+                for t, lr in zip(trial_ids, lrs)
+            ],
+        )
+        connection.execute(
+            models.TrialIntermediateValueModel.__table__.insert(),
+            [
+                {
+                    "trial_id": t,
+                    "step": e,
+                    "intermediate_value": curve(lr, e),
+                    "intermediate_value_type": finite_step,
+                }
+                for t, lr in zip(trial_ids, lrs)
+                for e in range(1, EPOCHS + 1)
+            ],
+        )
+        connection.execute(
+            models.TrialUserAttributeModel.__table__.insert(),
+            [
+                {"trial_id": t, "key": key, "value_json": json.dumps(value)}
+                for t, lr in zip(trial_ids, lrs)
+                for key, value in (
+                    ("stop_reason", "completed"),
+                    ("epochs_run", EPOCHS),
+                    ("best_value", curve(lr, EPOCHS)),
+                    ("best_epoch", EPOCHS),
+                    ("config", {"lr": lr, "epochs": EPOCHS}),
+                )
+            ],
+        )
+        connection.execute(
+            epochs_table.insert(),
+            [
+                {
+                    "trial_id": t,
+                    "epoch": e,
+                    "val_acc": curve(lr, e),
+                    "train_acc": curve(lr, e),
+                    "val_loss": 1 / e,
+                    "train_loss": 1 / e,
+                    "lr": lr,
+                    "seconds": 0.0,
+                    "recorded_at": time.time(),
+                }
+                for t, lr in zip(trial_ids, lrs)
+                for e in range(1, EPOCHS + 1)
+            ],
+        )
     storage.engine.dispose()
 
 
 def raw_sequential(url: str, name: str, trials: int) -> dict:
     """One raw Optuna process on an existing study (sweeper's storage settings), with when each trial ended."""
-    study = optuna.load_study(study_name=name, storage=raw_storage(url, tuned=True),
-                              sampler=optuna.samplers.RandomSampler(), pruner=pruner())
+    study = optuna.load_study(
+        study_name=name,
+        storage=raw_storage(url, tuned=True),
+        sampler=optuna.samplers.RandomSampler(),
+        pruner=pruner(),
+    )
     finished_at = []
     started = time.perf_counter()
-    study.optimize(objective, n_trials=trials, callbacks=[lambda study, trial: finished_at.append(time.perf_counter())])
+    study.optimize(
+        objective,
+        n_trials=trials,
+        callbacks=[lambda study, trial: finished_at.append(time.perf_counter())],
+    )
     return {"started": started, "finished_at": finished_at}
 
 
@@ -259,28 +372,50 @@ def describe(result: dict, rounds: list[dict] = ()) -> str:
     return text + ")"
 
 
-def throughput(storages: dict, executors: list[int], trials: int, repeat: int, folder: str) -> list[str]:
+def throughput(
+    storages: dict, executors: list[int], trials: int, repeat: int, folder: str
+) -> list[str]:
     misses = []
     for label, make_url in storages.items():
-        print(f"\n== throughput on {label}: {trials} trials, instant objective, start-up not timed; "
-              f"median of {repeat} rounds, raw and sweeper alternating ==", flush=True)
+        print(
+            f"\n== throughput on {label}: {trials} trials, instant objective, start-up not timed; "
+            f"median of {repeat} rounds, raw and sweeper alternating ==",
+            flush=True,
+        )
         for k in executors:
             rounds = {"raw": [], "tuned": [], "sweeper": []}
             for _ in range(repeat):
                 tag = f"{label}-{k}-{int(time.time() * 1000) % 10**8}"
                 rounds["raw"].append(run_raw(make_url(f"raw-{k}"), f"raw-{tag}", trials, k))
-                if label == "sqlite":  # on PostgreSQL sweeper changes only the pool: nothing to tell apart
-                    rounds["tuned"].append(run_raw(make_url(f"tuned-{k}"), f"tuned-{tag}", trials, k, tuned=True))
-                rounds["sweeper"].append(run_sweeper(make_url(f"sweeper-{k}"), f"sweeper-{tag}", trials, k, folder))
+                if (
+                    label == "sqlite"
+                ):  # on PostgreSQL sweeper changes only the pool: nothing to tell apart
+                    rounds["tuned"].append(
+                        run_raw(make_url(f"tuned-{k}"), f"tuned-{tag}", trials, k, tuned=True)
+                    )
+                rounds["sweeper"].append(
+                    run_sweeper(make_url(f"sweeper-{k}"), f"sweeper-{tag}", trials, k, folder)
+                )
             raw, tuned, ours = (median_run(rounds[side]) for side in ("raw", "tuned", "sweeper"))
             ratio = rate(ours) / rate(raw)
-            print(f"  {k:>2} executors | raw Optuna x{k}: {describe(raw, rounds['raw'])}", flush=True)
+            print(
+                f"  {k:>2} executors | raw Optuna x{k}: {describe(raw, rounds['raw'])}", flush=True
+            )
             if tuned:
-                print(f"             | raw Optuna x{k} on sweeper's storage settings: {describe(tuned, rounds['tuned'])}", flush=True)
+                print(
+                    f"             | raw Optuna x{k} on sweeper's storage settings: {describe(tuned, rounds['tuned'])}",
+                    flush=True,
+                )
             verdict = "ok" if ratio >= 1 else "MISSED"
-            print(f"             | sweeper, {k} executor(s): {describe(ours, rounds['sweeper'])}", flush=True)
-            print(f"             | sweeper / raw Optuna: {ratio:.2f}x (target >= 1.00x: {verdict})"
-                  + (f"; / raw on tuned storage: {rate(ours) / rate(tuned):.2f}x" if tuned else ""), flush=True)
+            print(
+                f"             | sweeper, {k} executor(s): {describe(ours, rounds['sweeper'])}",
+                flush=True,
+            )
+            print(
+                f"             | sweeper / raw Optuna: {ratio:.2f}x (target >= 1.00x: {verdict})"
+                + (f"; / raw on tuned storage: {rate(ours) / rate(tuned):.2f}x" if tuned else ""),
+                flush=True,
+            )
             if ratio < 1:
                 misses.append(f"{label}, {k} executors: {ratio:.2f}x of raw Optuna")
     return misses
@@ -291,11 +426,21 @@ def median_run(runs: list[dict]) -> dict | None:
     return sorted(runs, key=rate)[len(runs) // 2] if runs else None
 
 
-def history(storages: dict, existing: list[int], extra: int, repeat: int, folder: str, profile_path: str | None) -> list[str]:
+def history(
+    storages: dict,
+    existing: list[int],
+    extra: int,
+    repeat: int,
+    folder: str,
+    profile_path: str | None,
+) -> list[str]:
     misses = []
     for label, make_url in storages.items():
-        print(f"\n== per-trial cost on {label} with trials already in the study (one executor; {extra} new trials "
-              f"per round; median of {repeat} rounds, raw and sweeper alternating on the same two studies) ==", flush=True)
+        print(
+            f"\n== per-trial cost on {label} with trials already in the study (one executor; {extra} new trials "
+            f"per round; median of {repeat} rounds, raw and sweeper alternating on the same two studies) ==",
+            flush=True,
+        )
         costs = {}
         for count in existing:
             tag = f"{label}-{count}-{int(time.time() * 1000) % 10**8}"
@@ -307,49 +452,102 @@ def history(storages: dict, existing: list[int], extra: int, repeat: int, folder
             rounds = {"raw": [], "sweeper": []}
             for number in range(1, repeat + 1):
                 rounds["raw"].append(split_cost(raw_sequential(url, f"raw-{tag}", extra)))
-                profile = cProfile.Profile() if profile_path and count == max(existing) and number == repeat else None
-                rounds["sweeper"].append(split_cost(run_sweeper(url, f"sweeper-{tag}", count + number * extra, 1, folder, profile)))
-            (raw_first, raw), (first, per_trial) = (sorted(rounds[side], key=lambda c: c[1])[repeat // 2] for side in ("raw", "sweeper"))
+                profile = (
+                    cProfile.Profile()
+                    if profile_path and count == max(existing) and number == repeat
+                    else None
+                )
+                rounds["sweeper"].append(
+                    split_cost(
+                        run_sweeper(
+                            url, f"sweeper-{tag}", count + number * extra, 1, folder, profile
+                        )
+                    )
+                )
+            (raw_first, raw), (first, per_trial) = (
+                sorted(rounds[side], key=lambda c: c[1])[repeat // 2] for side in ("raw", "sweeper")
+            )
             costs[count] = per_trial
-            print(f"  {count:>6} trials stored (prefilled in {filled:.1f} s): per trial: raw Optuna {raw * 1e3:6.1f} ms, "
-                  f"sweeper {per_trial * 1e3:6.1f} ms ({per_trial / raw:.2f}x raw; rounds: "
-                  + ", ".join(f"{c * 1e3:.1f}" for _, c in rounds["sweeper"])
-                  + f" ms); first trial, once per process (Optuna's cache fill): raw {raw_first:.2f} s, sweeper {first:.2f} s",
-                  flush=True)
+            print(
+                f"  {count:>6} trials stored (prefilled in {filled:.1f} s): per trial: raw Optuna {raw * 1e3:6.1f} ms, "
+                f"sweeper {per_trial * 1e3:6.1f} ms ({per_trial / raw:.2f}x raw; rounds: "
+                + ", ".join(f"{c * 1e3:.1f}" for _, c in rounds["sweeper"])
+                + f" ms); first trial, once per process (Optuna's cache fill): raw {raw_first:.2f} s, sweeper {first:.2f} s",
+                flush=True,
+            )
             if profile:
                 path = f"{profile_path}.{label}.{count}"
                 profile.dump_stats(path)
                 out = io.StringIO()
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
-                print(f"  profile of the supervisor at {count} trials ({path}):\n"
-                      + "\n".join("    " + l for l in out.getvalue().splitlines()[:60]), flush=True)
+                print(
+                    f"  profile of the supervisor at {count} trials ({path}):\n"
+                    + "\n".join("    " + line for line in out.getvalue().splitlines()[:60]),
+                    flush=True,
+                )
         low, high = min(existing), max(existing)
         ratio = costs[high] / costs[low]
         verdict = "ok" if ratio <= 2 else "MISSED"
-        print(f"  sweeper's cost at {high} / at {low}: {ratio:.2f}x (target <= 2.00x: {verdict})", flush=True)
+        print(
+            f"  sweeper's cost at {high} / at {low}: {ratio:.2f}x (target <= 2.00x: {verdict})",
+            flush=True,
+        )
         if ratio > 2:
             misses.append(f"{label}: cost at {high} trials is {ratio:.2f}x the cost at {low}")
     return misses
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trials", type=int, default=48, help="trials per throughput measurement (default 48)")
-    parser.add_argument("--executors", default="1,4,16", help="executor / raw process counts (default 1,4,16)")
-    parser.add_argument("--existing", default="100,10000", help="trials already stored, for the per-trial cost (default 100,10000)")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds per measurement; the median counts (default 3)")
-    parser.add_argument("--extra", type=int, default=60, help="new trials timed per round on each prefilled study (default 60)")
-    parser.add_argument("--storages", default="sqlite,postgres", help="sqlite, postgres or both (default both)")
-    parser.add_argument("--postgres", metavar="URL", help="an existing PostgreSQL database (default: start one with tests/pg.py)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--trials", type=int, default=48, help="trials per throughput measurement (default 48)"
+    )
+    parser.add_argument(
+        "--executors", default="1,4,16", help="executor / raw process counts (default 1,4,16)"
+    )
+    parser.add_argument(
+        "--existing",
+        default="100,10000",
+        help="trials already stored, for the per-trial cost (default 100,10000)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds per measurement; the median counts (default 3)",
+    )
+    parser.add_argument(
+        "--extra",
+        type=int,
+        default=60,
+        help="new trials timed per round on each prefilled study (default 60)",
+    )
+    parser.add_argument(
+        "--storages", default="sqlite,postgres", help="sqlite, postgres or both (default both)"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="an existing PostgreSQL database (default: start one with tests/pg.py)",
+    )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-history", action="store_true")
-    parser.add_argument("--profile", metavar="PATH", help="cProfile the supervisor at the largest study; stats to PATH.*")
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="cProfile the supervisor at the largest study; stats to PATH.*",
+    )
     args = parser.parse_args()
     executors = [int(k) for k in args.executors.split(",")]
     existing = [int(n) for n in args.existing.split(",")]
     wanted = [s.strip() for s in args.storages.split(",") if s.strip()]
 
-    with tempfile.TemporaryDirectory(prefix="sweeper-scale-") as folder, contextlib.ExitStack() as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="sweeper-scale-") as folder,
+        contextlib.ExitStack() as stack,
+    ):
         storages = {}
         if "sqlite" in wanted:
             storages["sqlite"] = lambda key: f"sqlite:///{folder}/{key}-{time.time_ns()}.db"
@@ -361,12 +559,16 @@ def main() -> None:
                 try:
                     server = stack.enter_context(PostgresServer(durable=True))
                     url = server.url
-                    print(f"PostgreSQL {server.bin.parent.name} started on {url} (fsync on, as in production)")
+                    print(
+                        f"PostgreSQL {server.bin.parent.name} started on {url} (fsync on, as in production)"
+                    )
                 except PostgresUnavailable as error:
                     print(f"skipping PostgreSQL: {error}")
             if url:
                 storages["postgresql"] = lambda key, url=url: url
-        print(f"sweeper scale benchmark: optuna {optuna.__version__}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+        print(
+            f"sweeper scale benchmark: optuna {optuna.__version__}, {os.cpu_count()} CPUs, python {sys.version.split()[0]}"
+        )
         misses = []
         if not args.skip_throughput:
             misses += throughput(storages, executors, args.trials, args.repeat, folder)

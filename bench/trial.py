@@ -7,6 +7,7 @@ augmentation, schedule, metrics. Both use SGD, and on CUDA bf16 autocast and cha
     .venv/bin/python bench/trial.py                                   # CPU defaults, about a minute
     .venv/bin/python bench/trial.py --device cuda --images 10000 --batch-size 256
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,13 @@ def bare_loop(config: TrainConfig, device: str, steps: int) -> float:
     fmt = torch.channels_last if cuda else torch.contiguous_format
     model = model.to(memory_format=fmt)
     opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    x = torch.randn(config.batch_size, 3, config.side, config.side, device=dev).contiguous(memory_format=fmt)
+    x = torch.randn(config.batch_size, 3, config.side, config.side, device=dev).contiguous(
+        memory_format=fmt
+    )
     y = torch.randint(0, config.synthetic_classes, (config.batch_size,), device=dev)
-    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda else contextlib.nullcontext
+    autocast = (
+        (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda else contextlib.nullcontext
+    )
 
     def step():
         with autocast():
@@ -59,24 +64,48 @@ def bare_loop(config: TrainConfig, device: str, steps: int) -> float:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--model", default="resnet18", help="model name (default resnet18)")
-    parser.add_argument("--image-size", type=int, default=160, help="image side in pixels (default 160)")
-    parser.add_argument("--images", type=int, default=120, help="synthetic images, 80%% of them trained on (default 120)")
+    parser.add_argument(
+        "--image-size", type=int, default=160, help="image side in pixels (default 160)"
+    )
+    parser.add_argument(
+        "--images",
+        type=int,
+        default=120,
+        help="synthetic images, 80%% of them trained on (default 120)",
+    )
     parser.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
-    parser.add_argument("--augment", action="store_true", help="fit also does random-resized crop + flip")
+    parser.add_argument(
+        "--augment", action="store_true", help="fit also does random-resized crop + flip"
+    )
     args = parser.parse_args()
     extra = dict(crop_scale=0.35, flip=True) if args.augment else {}
-    config = TrainConfig.from_dict(dict(
-        dataset="synthetic", synthetic_images=args.images, image_size=args.image_size, model=args.model,
-        batch_size=args.batch_size, epochs=2, optimizer="sgd", lr=0.01, schedule="cosine", **extra))
+    config = TrainConfig.from_dict(
+        dict(
+            dataset="synthetic",
+            synthetic_images=args.images,
+            image_size=args.image_size,
+            model=args.model,
+            batch_size=args.batch_size,
+            epochs=2,
+            optimizer="sgd",
+            lr=0.01,
+            schedule="cosine",
+            **extra,
+        )
+    )
     data.load(config, args.device)  # generate the data set before timing anything
     ours = through_fit(config, args.device)
     steps = int(args.images * (1 - config.val_split)) // args.batch_size
     bare = bare_loop(config, args.device, steps)
-    print(f"{args.model} {args.image_size}px batch {args.batch_size} on {args.device}, {steps} steps per epoch"
-          f"{' with augmentation' if args.augment else ''}")
+    print(
+        f"{args.model} {args.image_size}px batch {args.batch_size} on {args.device}, {steps} steps per epoch"
+        f"{' with augmentation' if args.augment else ''}"
+    )
     print(f"fit {ours:8.1f} img/s   bare loop {bare:8.1f} img/s   ratio {ours / bare:.3f}")
 
 

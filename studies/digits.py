@@ -3,6 +3,7 @@
 16 trials of up to 12 epochs on the CPU: TPE over optimizer, lr, momentum, weight decay, batch
 size and dropout; the median pruner stops trials that fall behind. About 3 minutes on 2 cores.
 """
+
 from sweeper import Study, choice, loguniform, uniform
 
 study = Study(
@@ -10,11 +11,15 @@ study = Study(
     train=dict(dataset="digits", model="cnn", epochs=12, schedule="cosine", val_split=0.25),
     space=dict(
         optimizer=choice(["sgd", "adam", "adamw"]),
-        lr=loguniform(1e-4, 0.5),            # peak learning rate
-        momentum=uniform(0.0, 0.99),         # sampled only for sgd
+        lr=loguniform(1e-4, 0.5),  # peak learning rate
+        momentum=uniform(0.0, 0.99),  # sampled only for sgd
         weight_decay=loguniform(1e-6, 1e-2),
         batch_size=choice([16, 32, 64, 128]),
         dropout=uniform(0.0, 0.5),
     ),
-    sampler="tpe", pruner="median", metric="val_acc", n_trials=16, seed=0,
+    sampler="tpe",
+    pruner="median",
+    metric="val_acc",
+    n_trials=16,
+    seed=0,
 )

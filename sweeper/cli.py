@@ -1,4 +1,5 @@
 """The `sweeper` command: thin parsing over importable functions; user errors become one line, exit 2."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,6 @@ import textwrap
 
 from sweeper.errors import SweeperError, UsageError
 from sweeper.sweep.storage import STORAGE_HELP
-
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,57 +38,97 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_sweep_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--workers", type=int, default=1, metavar="N",
-                         help="executor processes on this machine, each training one trial at a time (default 1)")
+    command.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="executor processes on this machine, each training one trial at a time (default 1)",
+    )
     command.add_argument("--storage", metavar="URL", help=STORAGE_HELP)
-    command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                         help="auto: GPUs round-robin when there are any, else the CPU (default auto)")
-    command.add_argument("--artifacts", default="runs", metavar="DIR",
-                         help="where checkpoints go, runs/<study>/<trial>/ (default runs; a shared path across machines)")
-    command.add_argument("--grace-period", type=int, default=120, metavar="SECONDS",
-                         help="a running trial whose machine has not been heard from for this long is retried elsewhere (default 120)")
+    command.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="auto: GPUs round-robin when there are any, else the CPU (default auto)",
+    )
+    command.add_argument(
+        "--artifacts",
+        default="runs",
+        metavar="DIR",
+        help="where checkpoints go, runs/<study>/<trial>/ (default runs; a shared path across machines)",
+    )
+    command.add_argument(
+        "--grace-period",
+        type=int,
+        default=120,
+        metavar="SECONDS",
+        help="a running trial whose machine has not been heard from for this long is retried elsewhere (default 120)",
+    )
 
 
 def _add_run(commands) -> None:
     command = commands.add_parser(
-        "run", help="run a study file's trials on this machine",
+        "run",
+        help="run a study file's trials on this machine",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the trials of a study file until the study's trial budget is used. "
-                    "Running it again continues the same study up to its budget.",
+        "Running it again continues the same study up to its budget.",
         epilog=textwrap.dedent("""\
             examples:
               sweeper run studies/digits.py --workers 2
               sweeper run studies/digits.py --n-trials 40 --set epochs=5 --set batch_size=32
               sweeper run studies/imagenette_batch.py --storage postgresql+psycopg://me:pw@db/sweeps"""),
     )
-    command.add_argument("study", metavar="STUDY_FILE", help="a Python file that defines study = Study(...)")
+    command.add_argument(
+        "study", metavar="STUDY_FILE", help="a Python file that defines study = Study(...)"
+    )
     _add_sweep_options(command)
-    command.add_argument("--n-trials", type=int, metavar="N", help="the study's trial budget, shared by all workers (overrides the file)")
-    command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                         help="pin a training setting for this run, e.g. --set epochs=2 (repeatable; type-checked)")
+    command.add_argument(
+        "--n-trials",
+        type=int,
+        metavar="N",
+        help="the study's trial budget, shared by all workers (overrides the file)",
+    )
+    command.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="pin a training setting for this run, e.g. --set epochs=2 (repeatable; type-checked)",
+    )
     command.set_defaults(handler=_run)
 
 
 def _add_worker(commands) -> None:
     command = commands.add_parser(
-        "worker", help="join a study from another machine",
+        "worker",
+        help="join a study from another machine",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Work on a study stored in a shared database, by name: its spec is stored with it.",
         epilog="example:\n  sweeper worker imagenette-batch --storage postgresql+psycopg://me:pw@db/sweeps --workers 4",
     )
-    command.add_argument("study", metavar="STUDY", help="the study's name in the storage, or its study file")
+    command.add_argument(
+        "study", metavar="STUDY", help="the study's name in the storage, or its study file"
+    )
     _add_sweep_options(command)
     command.set_defaults(handler=_worker)
 
 
 def _add_status(commands) -> None:
     command = commands.add_parser(
-        "status", help="trials by state, best so far and running trials",
+        "status",
+        help="trials by state, best so far and running trials",
         description="Show every study in the storage, or one in detail.",
         epilog="examples:\n  sweeper status\n  sweeper status digits",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("study", nargs="?", metavar="STUDY", help="a study name or study file (default: all studies)")
+    command.add_argument(
+        "study",
+        nargs="?",
+        metavar="STUDY",
+        help="a study name or study file (default: all studies)",
+    )
     command.add_argument("--storage", metavar="URL", help=STORAGE_HELP)
     command.set_defaults(handler=_status)
 
@@ -108,14 +148,16 @@ def _run(args) -> int:
 
     study = load_study_file(args.study)
     if args.n_trials is not None and args.n_trials < 1:
-        raise UsageError(f"--n-trials {args.n_trials} must be 1 or more", "give the number of trials to run")
+        raise UsageError(
+            f"--n-trials {args.n_trials} must be 1 or more", "give the number of trials to run"
+        )
     study = study.with_overrides(parse_sets(args.set), args.n_trials)
     return _sweep(study, args)
 
 
 def _worker(args) -> int:
-    from sweeper.sweep.study_io import resolve_study
     from sweeper.sweep.storage import resolve_url
+    from sweeper.sweep.study_io import resolve_study
 
     return _sweep(resolve_study(args.study, resolve_url(args.storage)), args)
 
@@ -124,11 +166,22 @@ def _sweep(study, args) -> int:
     from sweeper.sweep.runner import run_sweep
 
     if args.workers < 1:
-        raise UsageError(f"--workers {args.workers} must be 1 or more", "use --workers 1 for one trial at a time")
+        raise UsageError(
+            f"--workers {args.workers} must be 1 or more", "use --workers 1 for one trial at a time"
+        )
     if args.grace_period < 2:
-        raise UsageError(f"--grace-period {args.grace_period} is too short", "give at least a few seconds; the default is 120")
-    return run_sweep(study, args.storage, workers=args.workers, device=args.device, artifacts=args.artifacts,
-                     grace_period=args.grace_period)
+        raise UsageError(
+            f"--grace-period {args.grace_period} is too short",
+            "give at least a few seconds; the default is 120",
+        )
+    return run_sweep(
+        study,
+        args.storage,
+        workers=args.workers,
+        device=args.device,
+        artifacts=args.artifacts,
+        grace_period=args.grace_period,
+    )
 
 
 def _status(args) -> int:

@@ -3,6 +3,7 @@
 A study file is plain data: it builds one `Study(...)` named `study`. Everything is validated
 when the Study is built, so a bad study file fails before anything touches the storage.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,11 @@ from sweeper.train.config import APPLIES, TrainConfig, field_names, parse_overri
 
 # Metrics a study can optimize (per-epoch values the trainer reports) and their natural direction.
 METRICS = {
-    "val_acc": "maximize", "val_top5": "maximize", "train_acc": "maximize",
-    "val_loss": "minimize", "train_loss": "minimize",
+    "val_acc": "maximize",
+    "val_top5": "maximize",
+    "train_acc": "maximize",
+    "val_loss": "minimize",
+    "train_loss": "minimize",
 }
 
 
@@ -43,7 +47,10 @@ class Dimension:
         return setting_applies(name, values)
 
     def to_dict(self) -> dict:
-        data = {"kind": self.kind, **{k: v for k, v in dataclasses.asdict(self).items() if k != "when"}}
+        data = {
+            "kind": self.kind,
+            **{k: v for k, v in dataclasses.asdict(self).items() if k != "when"},
+        }
         if self.when:
             data["when"] = self.when
         return data
@@ -132,7 +139,9 @@ def loguniform(low: float, high: float, *, when: dict | None = None) -> LogUnifo
     return LogUniform(float(low), float(high), when=dict(when or {}))
 
 
-def intrange(low: int, high: int, step: int = 1, log: bool = False, *, when: dict | None = None) -> IntRange:
+def intrange(
+    low: int, high: int, step: int = 1, log: bool = False, *, when: dict | None = None
+) -> IntRange:
     """An integer in [low, high] in steps of `step`."""
     return IntRange(int(low), int(high), int(step), bool(log), when=dict(when or {}))
 
@@ -176,28 +185,43 @@ class Study:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
-            raise StudyFileError("the study has no name", 'give it one: Study(name="my-study", ...)')
+            raise StudyFileError(
+                "the study has no name", 'give it one: Study(name="my-study", ...)'
+            )
         object.__setattr__(self, "train", dict(self.train))
         object.__setattr__(self, "space", dict(self.space))
         check_name("sampler", self.sampler, SAMPLERS)
         check_name("pruner", self.pruner, PRUNERS)
         if self.metric not in METRICS:
-            raise ConfigError(f"unknown metric {self.metric!r}", f"use one of: {', '.join(METRICS)}")
+            raise ConfigError(
+                f"unknown metric {self.metric!r}", f"use one of: {', '.join(METRICS)}"
+            )
         direction = self.direction or METRICS[self.metric]
         if direction not in ("maximize", "minimize"):
-            raise ConfigError(f"direction {direction!r} is neither maximize nor minimize", "use one of those")
+            raise ConfigError(
+                f"direction {direction!r} is neither maximize nor minimize", "use one of those"
+            )
         object.__setattr__(self, "direction", direction)
         if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
-            raise ConfigError(f"patience={self.patience!r} must be a positive whole number of epochs", "set it to 1 or more, or leave it out")
+            raise ConfigError(
+                f"patience={self.patience!r} must be a positive whole number of epochs",
+                "set it to 1 or more, or leave it out",
+            )
         if self.trainer is not None and ":" not in self.trainer:
-            raise ConfigError(f"trainer {self.trainer!r} is not of the form module:function", 'write e.g. trainer="mypackage.train:fit"')
+            raise ConfigError(
+                f"trainer {self.trainer!r} is not of the form module:function",
+                'write e.g. trainer="mypackage.train:fit"',
+            )
         self.base_config()  # validates `train` alone
         for name, dim in self.space.items():
             _check_dimension(name, dim, self.train, self.space)
         if self.n_trials is None:
             object.__setattr__(self, "n_trials", self._default_budget())
         if not isinstance(self.n_trials, int) or self.n_trials < 1:
-            raise ConfigError(f"n_trials={self.n_trials!r} must be a positive whole number", "set n_trials (or --n-trials) to 1 or more")
+            raise ConfigError(
+                f"n_trials={self.n_trials!r} must be a positive whole number",
+                "set n_trials (or --n-trials) to 1 or more",
+            )
         if self.sampler == "grid":
             for dim in self.space.values():
                 dim.grid_values()
@@ -227,7 +251,7 @@ class Study:
         points = []
         for combination in itertools.product(*(dim.grid_values() for dim in self.space.values())):
             chosen = dict(zip(self.space, combination))
-            params = self._active_params(lambda name, dim: chosen[name])
+            params = self._active_params(lambda name, _dim, chosen=chosen: chosen[name])
             if params not in points:
                 points.append(params)
         return points
@@ -242,7 +266,9 @@ class Study:
                 params[name] = values[name] = pick(name, dim)
         return params
 
-    def with_overrides(self, settings: dict[str, str] | None = None, n_trials: int | None = None) -> "Study":
+    def with_overrides(
+        self, settings: dict[str, str] | None = None, n_trials: int | None = None
+    ) -> Study:
         """This study with `--set` settings pinned (removed from the space) and a new budget."""
         train = dict(self.train)
         space = dict(self.space)
@@ -260,11 +286,13 @@ class Study:
         """Plain JSON-able data, stored with the study so it can be rebuilt without the file."""
         data = dataclasses.asdict(self)
         data["space"] = {name: dim.to_dict() for name, dim in self.space.items()}
-        data["reference"] = {p: {str(k): v for k, v in table.items()} for p, table in self.reference.items()}
+        data["reference"] = {
+            p: {str(k): v for k, v in table.items()} for p, table in self.reference.items()
+        }
         return data
 
     @classmethod
-    def from_spec(cls, data: dict) -> "Study":
+    def from_spec(cls, data: dict) -> Study:
         data = dict(data)
         data["space"] = {name: _dimension_from_dict(d) for name, d in data.get("space", {}).items()}
         known = {f.name for f in dataclasses.fields(cls)}
@@ -283,9 +311,15 @@ def _dimension_from_dict(data: dict) -> Dimension:
 def _check_dimension(name: str, dim: Any, train: dict, space: dict) -> None:
     where = f"space[{name!r}]"
     if name not in field_names():
-        raise ConfigError(f"{where}: unknown training setting {name!r}", f"searchable settings are: {', '.join(field_names())}")
+        raise ConfigError(
+            f"{where}: unknown training setting {name!r}",
+            f"searchable settings are: {', '.join(field_names())}",
+        )
     if not isinstance(dim, Dimension):
-        raise ConfigError(f"{where} is {dim!r}, not a search dimension", "use choice([...]), uniform(a, b), loguniform(a, b) or intrange(a, b)")
+        raise ConfigError(
+            f"{where} is {dim!r}, not a search dimension",
+            "use choice([...]), uniform(a, b), loguniform(a, b) or intrange(a, b)",
+        )
     if isinstance(dim, Choice):
         if not dim.values:
             raise ConfigError(f"{where} is an empty choice", "list at least one value")
@@ -293,14 +327,22 @@ def _check_dimension(name: str, dim: Any, train: dict, space: dict) -> None:
             raise ConfigError(f"{where} lists a value twice", "list each value once")
     else:
         if not dim.low < dim.high:
-            raise ConfigError(f"{where}: low {dim.low} must be below high {dim.high}", "swap or widen the range")
+            raise ConfigError(
+                f"{where}: low {dim.low} must be below high {dim.high}", "swap or widen the range"
+            )
         if dim.log and dim.low <= 0:
-            raise ConfigError(f"{where}: a log range needs positive bounds, got low {dim.low}", "use a low bound above 0, e.g. 1e-5")
+            raise ConfigError(
+                f"{where}: a log range needs positive bounds, got low {dim.low}",
+                "use a low bound above 0, e.g. 1e-5",
+            )
         if getattr(dim, "step", 1) < 1:
             raise ConfigError(f"{where}: step must be 1 or more", "set step to a positive integer")
     for other in dim.when:
         if other not in field_names():
-            raise ConfigError(f"{where}: condition on unknown setting {other!r}", f"settings are: {', '.join(field_names())}")
+            raise ConfigError(
+                f"{where}: condition on unknown setting {other!r}",
+                f"settings are: {', '.join(field_names())}",
+            )
     for value in dim.candidates():
         try:
             TrainConfig.from_dict({**train, name: value})
@@ -313,20 +355,32 @@ def load_study_file(path: str | Path) -> Study:
     path = Path(path)
     if not path.is_file():
         nearby = sorted(p.name for p in path.parent.glob("*.py")) if path.parent.is_dir() else []
-        fix = f"check the path; {path.parent}/ has: {', '.join(nearby)}" if nearby else "check the path"
+        fix = (
+            f"check the path; {path.parent}/ has: {', '.join(nearby)}"
+            if nearby
+            else "check the path"
+        )
         raise StudyFileError(f"study file {path} does not exist", fix)
     try:
         namespace = runpy.run_path(str(path), run_name="__study__")
     except SweeperError as error:
         raise type(error)(f"{path}: {error.what}", error.fix) from None
     except SyntaxError as error:
-        raise StudyFileError(f"{path}:{error.lineno}: syntax error: {error.msg}", "fix that line of the study file") from None
+        raise StudyFileError(
+            f"{path}:{error.lineno}: syntax error: {error.msg}", "fix that line of the study file"
+        ) from None
     except Exception as error:  # the study file is user code: any failure is theirs to fix
         line = _line_in(path, error)
-        raise StudyFileError(f"{path}{line}: {type(error).__name__}: {error}", "fix the study file so it runs with `python` alone") from None
+        raise StudyFileError(
+            f"{path}{line}: {type(error).__name__}: {error}",
+            "fix the study file so it runs with `python` alone",
+        ) from None
     study = namespace.get("study")
     if not isinstance(study, Study):
-        raise StudyFileError(f"{path} defines no `study = Study(...)`", "assign the Study to a variable named `study`")
+        raise StudyFileError(
+            f"{path} defines no `study = Study(...)`",
+            "assign the Study to a variable named `study`",
+        )
     if not study.description and namespace.get("__doc__"):
         study = dataclasses.replace(study, description=namespace["__doc__"].strip())
     return study

@@ -1,4 +1,5 @@
 """Shared fixtures: a SQLite storage in a temp dir, study files written by tests, the CLI in a subprocess."""
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,11 @@ def run_cli(*args, cwd=None, timeout=300, env=None) -> subprocess.CompletedProce
     """`sweeper ARGS` as a user runs it, in its own process."""
     return subprocess.run(
         [sys.executable, "-m", "sweeper.cli", *map(str, args)],
-        cwd=cwd, env=env or cli_env(), capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=env or cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -6,6 +6,7 @@ dropout >= 0.9 raises, standing in for a trial that crashes; batch_size >= 4096 
 GPU memory. With FAKE_TRIAL_LOG set, each start appends {"dir", "start", "pid"} to that file,
 so tests can see which trial ran where and from which epoch it resumed.
 """
+
 import json
 import math
 import os
@@ -29,7 +30,9 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
     start = len(history) + 1
     if os.environ.get("FAKE_TRIAL_LOG"):
         with open(os.environ["FAKE_TRIAL_LOG"], "a") as log:
-            log.write(json.dumps({"dir": str(checkpoint_dir), "start": start, "pid": os.getpid()}) + "\n")
+            log.write(
+                json.dumps({"dir": str(checkpoint_dir), "start": start, "pid": os.getpid()}) + "\n"
+            )
     # As the real trainer does: epochs restored from the checkpoint are reported again, so the
     # caller has every one, even one whose report was lost with a killed supervisor.
     for metrics in history:
@@ -39,9 +42,18 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
         time.sleep(delay)
         diverged = config.lr >= 5
         value = 10.0 if diverged else ceiling * (1 - math.exp(-epoch / 2))
-        metrics = {"epoch": epoch, "train_loss": math.nan if diverged else 1 / epoch, "train_acc": value,
-                   "val_loss": 1 / epoch, "val_acc": value, "val_top5": None, "lr": config.lr,
-                   "seconds": delay, "images_per_s": 1000.0, "peak_mem_mb": None}
+        metrics = {
+            "epoch": epoch,
+            "train_loss": math.nan if diverged else 1 / epoch,
+            "train_acc": value,
+            "val_loss": 1 / epoch,
+            "val_acc": value,
+            "val_top5": None,
+            "lr": config.lr,
+            "seconds": delay,
+            "images_per_s": 1000.0,
+            "peak_mem_mb": None,
+        }
         if state:
             history.append(metrics)
             state.parent.mkdir(parents=True, exist_ok=True)
@@ -50,13 +62,30 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
             best, best_epoch = value, epoch
         if diverged:
             on_epoch(metrics)
-            return _result(best, best_epoch, value, epoch, f"diverged: train loss is nan at epoch {epoch}", device)
+            return _result(
+                best,
+                best_epoch,
+                value,
+                epoch,
+                f"diverged: train loss is nan at epoch {epoch}",
+                device,
+            )
         if on_epoch(metrics):
             return _result(best, best_epoch, value, epoch, "pruned", device)
     return _result(best, best_epoch, value, config.epochs, "completed", device)
 
 
 def _result(best, best_epoch, final, epochs_run, reason, device):
-    return {"best_val_acc": best, "best_epoch": best_epoch, "final_val_acc": final, "epochs_run": epochs_run,
-            "stop_reason": reason, "params": 1234, "model_size_mb": 0.01, "seconds": 0.0,
-            "images_per_s": 1000.0, "peak_mem_mb": None, "device": device}
+    return {
+        "best_val_acc": best,
+        "best_epoch": best_epoch,
+        "final_val_acc": final,
+        "epochs_run": epochs_run,
+        "stop_reason": reason,
+        "params": 1234,
+        "model_size_mb": 0.01,
+        "seconds": 0.0,
+        "images_per_s": 1000.0,
+        "peak_mem_mb": None,
+        "device": device,
+    }

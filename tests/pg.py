@@ -17,6 +17,7 @@ Trust authentication, listening on 127.0.0.1 only, its Unix socket in the temp d
 
     url, stop = start_postgres()                 # the same as a plain function
 """
+
 from __future__ import annotations
 
 import atexit
@@ -45,8 +46,11 @@ class PostgresUnavailable(RuntimeError):
 def find_bin() -> Path:
     """The newest /usr/lib/postgresql/VERSION/bin holding initdb and pg_ctl (or $PG_BIN)."""
     candidates = [os.environ["PG_BIN"]] if os.environ.get("PG_BIN") else []
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                         key=lambda p: [int(n) for n in re.findall(r"\d+", p)], reverse=True)
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: [int(n) for n in re.findall(r"\d+", p)],
+        reverse=True,
+    )
     for folder in candidates:
         if all(os.access(Path(folder, name), os.X_OK) for name in ("initdb", "pg_ctl", "postgres")):
             return Path(folder)
@@ -66,15 +70,19 @@ class PostgresServer:
     still writes everything, only a crash of the machine could lose commits.
     """
 
-    def __init__(self, tmpdir: str | Path | None = None, *, port: int | None = None, durable: bool = False):
+    def __init__(
+        self, tmpdir: str | Path | None = None, *, port: int | None = None, durable: bool = False
+    ):
         self.bin = find_bin()
         self.as_root = os.geteuid() == 0
         if self.as_root:
             try:
                 self.owner = pwd.getpwnam(USER)
             except KeyError:
-                raise PostgresUnavailable(f"running as root and there is no {USER!r} OS user to run initdb as: "
-                                          "install Debian's postgresql package, or run the tests as a normal user") from None
+                raise PostgresUnavailable(
+                    f"running as root and there is no {USER!r} OS user to run initdb as: "
+                    "install Debian's postgresql package, or run the tests as a normal user"
+                ) from None
             if not shutil.which("runuser"):
                 raise PostgresUnavailable("running as root and `runuser` is missing (util-linux)")
             # A pytest tmp_path is private to root: the cluster lives in a folder of its own under /tmp.
@@ -102,15 +110,29 @@ class PostgresServer:
             command = ["runuser", "-u", USER, "--", *command]
         env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
         env.pop("PGDATA", None)
-        result = subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            command, cwd=self.root, env=env, capture_output=True, text=True, timeout=timeout
+        )
         if result.returncode != 0:
             log = self.log.read_text()[-2000:] if self.log.exists() else ""
-            raise RuntimeError(f"{name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}\n{log}")
+            raise RuntimeError(
+                f"{name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}\n{log}"
+            )
         return result
 
     def _initdb(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "--encoding=UTF8",
-                  "--locale=C", "--no-sync", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
+        )
         settings = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),
@@ -129,7 +151,9 @@ class PostgresServer:
     def _create_database(self) -> None:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=USER, dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=USER, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f"CREATE DATABASE {DATABASE}")
 
     # ---- the public part ------------------------------------------------------------------
@@ -160,7 +184,7 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
         atexit.unregister(self.close)
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -208,8 +232,14 @@ def wait_until_accepting(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database,
-                            password=parsed.password, connect_timeout=2).close()
+            psycopg.connect(
+                host=parsed.host,
+                port=parsed.port,
+                user=parsed.username,
+                dbname=parsed.database,
+                password=parsed.password,
+                connect_timeout=2,
+            ).close()
             return
         except psycopg.OperationalError:
             if time.monotonic() > deadline:

@@ -1,4 +1,5 @@
 """docker/: the compose file's services and the commands the image runs, checked without a Docker engine."""
+
 import json
 import re
 import shutil
@@ -34,7 +35,11 @@ def compose(**env) -> dict:
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
     text = re.sub(r"\\\n", " ", (DOCKER / "Dockerfile").read_text())
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
 
 
@@ -57,15 +62,21 @@ def test_postgres_keeps_its_data_in_a_named_volume_and_has_a_healthcheck():
     volume, target = postgres["volumes"][0].split(":")
     assert target == "/var/lib/postgresql/data" and volume in document["volumes"]
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
-    assert all(port.startswith("127.0.0.1:") for port in postgres["ports"])  # other machines: opt in
+    assert all(
+        port.startswith("127.0.0.1:") for port in postgres["ports"]
+    )  # other machines: opt in
 
 
 def test_worker_reserves_gpus_and_shares_artifacts():
     document = compose()
     worker = document["services"]["worker"]
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
-    assert any(d["driver"] == "nvidia" and "gpu" in d["capabilities"] and d.get("count") for d in devices)
-    assert "replicas" not in worker.get("deploy", {}) and "container_name" not in worker  # --scale worker=N works
+    assert any(
+        d["driver"] == "nvidia" and "gpu" in d["capabilities"] and d.get("count") for d in devices
+    )
+    assert (
+        "replicas" not in worker.get("deploy", {}) and "container_name" not in worker
+    )  # --scale worker=N works
     mounts = dict(reversed(v.split(":")[:2]) for v in worker["volumes"])
     assert mounts["/artifacts"] in document["volumes"]
     assert worker["command"][worker["command"].index("--artifacts") + 1] == "/artifacts"
@@ -73,9 +84,13 @@ def test_worker_reserves_gpus_and_shares_artifacts():
 
 def test_dashboard_port_is_bound_to_localhost_only():
     dashboard = compose()["services"]["dashboard"]
-    assert dashboard["ports"] and all(port.startswith("127.0.0.1:") and port.endswith(":8080") for port in dashboard["ports"])
+    assert dashboard["ports"] and all(
+        port.startswith("127.0.0.1:") and port.endswith(":8080") for port in dashboard["ports"]
+    )
     assert dashboard["ports"] == ["127.0.0.1:8080:8080"]
-    assert compose(DASHBOARD_PORT="9000")["services"]["dashboard"]["ports"] == ["127.0.0.1:9000:8080"]
+    assert compose(DASHBOARD_PORT="9000")["services"]["dashboard"]["ports"] == [
+        "127.0.0.1:9000:8080"
+    ]
 
 
 def test_storage_url_points_at_the_postgres_service_with_its_credentials(monkeypatch):
@@ -83,18 +98,34 @@ def test_storage_url_points_at_the_postgres_service_with_its_credentials(monkeyp
     env = services["postgres"]["environment"]
     url = services["worker"]["environment"]["SWEEPER_STORAGE"]
     assert url == services["dashboard"]["environment"]["SWEEPER_STORAGE"]
-    assert url == f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@postgres:5432/{env['POSTGRES_DB']}"
+    assert (
+        url
+        == f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@postgres:5432/{env['POSTGRES_DB']}"
+    )
     secret = compose(POSTGRES_PASSWORD="s3cret")["services"]
-    assert secret["postgres"]["environment"]["POSTGRES_PASSWORD"] == "s3cret" and ":s3cret@" in secret["worker"]["environment"]["SWEEPER_STORAGE"]
-    assert "s3cret" not in " ".join(secret["worker"]["command"] + secret["dashboard"]["command"])  # not in `ps`
+    assert (
+        secret["postgres"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
+        and ":s3cret@" in secret["worker"]["environment"]["SWEEPER_STORAGE"]
+    )
+    assert "s3cret" not in " ".join(
+        secret["worker"]["command"] + secret["dashboard"]["command"]
+    )  # not in `ps`
     monkeypatch.setenv("SWEEPER_STORAGE", url)
     assert resolve_url(None) == url and env["POSTGRES_PASSWORD"] not in redact(url)
 
 
 def test_worker_command_is_a_real_sweeper_worker_command():
-    for env, study, workers in (({}, "studies/digits.py", 1), ({"STUDY": "imagenette-batch", "WORKERS": "4"}, "imagenette-batch", 4)):
+    for env, study, workers in (
+        ({}, "studies/digits.py", 1),
+        ({"STUDY": "imagenette-batch", "WORKERS": "4"}, "imagenette-batch", 4),
+    ):
         args = _parser().parse_args(compose(**env)["services"]["worker"]["command"])
-        assert (args.command, args.study, args.workers, args.artifacts) == ("worker", study, workers, "/artifacts")
+        assert (args.command, args.study, args.workers, args.artifacts) == (
+            "worker",
+            study,
+            workers,
+            "/artifacts",
+        )
         assert args.handler.__name__ == "_worker"
     assert (ROOT / "studies" / "digits.py").is_file()  # the default STUDY, mounted at /work/studies
     assert "../studies:/work/studies:ro" in compose()["services"]["worker"]["volumes"]
@@ -109,7 +140,10 @@ def test_dashboard_command_is_a_real_sweeper_dashboard_command():
 def test_dockerfile_installs_the_project_and_runs_sweeper():
     assert re.match(r"pytorch/pytorch:[\d.]+-cuda[\d.]+-cudnn\d+-runtime$", instruction("FROM")[0])
     assert json.loads(instruction("ENTRYPOINT")[-1]) == ["sweeper"]
-    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["sweeper"] == "sweeper.cli:main"
+    assert (
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["sweeper"]
+        == "sweeper.cli:main"
+    )
     assert any(re.search(r"\bpip install \.(\s|$)", run) for run in instruction("RUN"))
     copied = " ".join(instruction("COPY"))
     for path in ("pyproject.toml", "sweeper"):
@@ -122,9 +156,15 @@ def test_dockerfile_installs_the_project_and_runs_sweeper():
     assert exit_.value.code == 0
 
 
-@pytest.mark.skipif(not shutil.which("docker") or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode,
-                    reason="docker compose is not installed (the check needs only the CLI, no engine)")
+@pytest.mark.skipif(
+    not shutil.which("docker")
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode,
+    reason="docker compose is not installed (the check needs only the CLI, no engine)",
+)
 def test_docker_compose_accepts_the_file():
-    result = subprocess.run(["docker", "compose", "-f", str(DOCKER / "compose.yaml"), "config", "--quiet"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(DOCKER / "compose.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,5 @@
 """The quickstart as a user runs it: real training on digits, 2 workers, SQLite in the working directory."""
+
 import optuna
 from optuna.trial import TrialState
 
@@ -6,7 +7,17 @@ from tests.conftest import ROOT, run_cli
 
 
 def test_digits_quickstart_end_to_end(tmp_path):
-    result = run_cli("run", ROOT / "studies" / "digits.py", "--workers", 2, "--n-trials", 4, "--set", "epochs=5", cwd=tmp_path)
+    result = run_cli(
+        "run",
+        ROOT / "studies" / "digits.py",
+        "--workers",
+        2,
+        "--n-trials",
+        4,
+        "--set",
+        "epochs=5",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "best trials by val_acc" in result.stdout
     assert (tmp_path / "sweeper.db").exists()  # the default storage, in the working directory
@@ -25,9 +36,19 @@ def test_a_hopeless_lr_range_is_stopped_early(write_study, tmp_path):
         study = Study(name="hopeless", train=dict(dataset="digits", model="cnn", optimizer="sgd", momentum=0.9, epochs=8),
                       space=dict(lr=loguniform(50, 500)), n_trials=2, sampler="random")
     """)
-    result = run_cli("run", study, "--storage", f"sqlite:///{tmp_path / 's.db'}", "--artifacts", tmp_path / "runs", cwd=tmp_path)
+    result = run_cli(
+        "run",
+        study,
+        "--storage",
+        f"sqlite:///{tmp_path / 's.db'}",
+        "--artifacts",
+        tmp_path / "runs",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    trials = optuna.load_study(study_name="hopeless", storage=f"sqlite:///{tmp_path / 's.db'}").trials
+    trials = optuna.load_study(
+        study_name="hopeless", storage=f"sqlite:///{tmp_path / 's.db'}"
+    ).trials
     assert [t.state for t in trials] == [TrialState.PRUNED, TrialState.PRUNED]
     for trial in trials:
         assert trial.user_attrs["stop_reason"].startswith("diverged")

@@ -1,4 +1,5 @@
 """The PostgreSQL fixture of tests/pg.py: a real server that Optuna can use and that survives a restart."""
+
 import optuna
 import pytest
 import sqlalchemy as sa
@@ -8,11 +9,15 @@ from tests.pg import PostgresUnavailable, postgres_server, postgres_url, start_p
 
 def make_study(url: str, name: str) -> optuna.Study:
     storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-    return optuna.create_study(study_name=name, storage=storage, load_if_exists=True, direction="maximize")
+    return optuna.create_study(
+        study_name=name, storage=storage, load_if_exists=True, direction="maximize"
+    )
 
 
 def test_session_server_takes_an_optuna_storage(postgres_url):
-    assert postgres_url.startswith("postgresql+psycopg://postgres@127.0.0.1:") and postgres_url.endswith("/sweeper")
+    assert postgres_url.startswith(
+        "postgresql+psycopg://postgres@127.0.0.1:"
+    ) and postgres_url.endswith("/sweeper")
     study = make_study(postgres_url, "pg-fixture-session")
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     assert len(study.trials) == 3

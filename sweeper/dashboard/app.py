@@ -4,6 +4,7 @@ Routes (all GET): / (studies), /study/NAME (tables, figures, live trials), /stud
 /study/NAME/files/FILE (CSV/HTML downloads), /api/studies and /api/study/NAME/live (JSON the
 pages poll every 2 s), /static/plotly.min.js (served locally: the dashboard works offline).
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,7 +33,9 @@ def create_app(storage_url: str) -> Flask:
     where = redact(storage_url)
 
     def page(template: str, **context) -> str:
-        return render_template_string(template, storage=where, style=export.STYLE + pages.STYLE, **context)
+        return render_template_string(
+            template, storage=where, style=export.STYLE + pages.STYLE, **context
+        )
 
     def study_or_404(name: str):
         try:
@@ -51,9 +54,19 @@ def create_app(storage_url: str) -> Flask:
     @app.get("/study/<name>")
     def study(name: str):
         key, report = reports.get(study_or_404(name))
-        body = export.report_body(report, trial_link=lambda n: url_for("trial", name=name, number=n))
+        body = export.report_body(
+            report, trial_link=lambda n: url_for("trial", name=name, number=n)
+        )
         files = list(export.csv_frames(report)) + ["report.html"]
-        return page(pages.STUDY, title=name, report=report, body=body, files=files, name=name, version=list(key))
+        return page(
+            pages.STUDY,
+            title=name,
+            report=report,
+            body=body,
+            files=files,
+            name=name,
+            version=list(key),
+        )
 
     @app.get("/api/study/<name>/live")
     def live(name: str):
@@ -66,29 +79,51 @@ def create_app(storage_url: str) -> Flask:
         if detail is None:
             abort(404, f"study {name!r} has no trial {number}")
         metric = info.spec.get("metric", "value")
-        curves = figures.curves_figure(detail["epochs"], metric, f"Trial {number}") if len(detail["epochs"]) else None
-        return page(pages.TRIAL, title=f"{name} trial {number}", name=name, d=detail, metric=metric, fmt=export.fmt,
-                    epochs=export.table_html(export.display(detail["epochs"].drop(columns=["trial", "trial_id"]))),
-                    figure=export.figure_html(curves) if curves else "")
+        curves = (
+            figures.curves_figure(detail["epochs"], metric, f"Trial {number}")
+            if len(detail["epochs"])
+            else None
+        )
+        return page(
+            pages.TRIAL,
+            title=f"{name} trial {number}",
+            name=name,
+            d=detail,
+            metric=metric,
+            fmt=export.fmt,
+            epochs=export.table_html(
+                export.display(detail["epochs"].drop(columns=["trial", "trial_id"]))
+            ),
+            figure=export.figure_html(curves) if curves else "",
+        )
 
     @app.get("/study/<name>/files/<filename>")
     def download(name: str, filename: str):
         _, report = reports.get(study_or_404(name))
         if filename == "report.html":
-            return Response(export.standalone_html(report), mimetype="text/html",
-                            headers={"Content-Disposition": f"attachment; filename={quote(name)}-report.html"})
+            return Response(
+                export.standalone_html(report),
+                mimetype="text/html",
+                headers={"Content-Disposition": f"attachment; filename={quote(name)}-report.html"},
+            )
         frame = export.csv_frames(report).get(filename)
         if frame is None:
             abort(404)
         text = StringIO()
         frame.to_csv(text, index=False)
-        return Response(text.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={quote(name)}-{filename}"})
+        return Response(
+            text.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={quote(name)}-{filename}"},
+        )
 
     @app.get("/static/plotly.min.js")
     def plotly_js():
-        return Response(export.plotly_js(), mimetype="application/javascript",
-                        headers={"Cache-Control": "max-age=86400"})
+        return Response(
+            export.plotly_js(),
+            mimetype="application/javascript",
+            headers={"Cache-Control": "max-age=86400"},
+        )
 
     return app
 

@@ -1,4 +1,5 @@
 """`sweeper dashboard`: serve the live web view of every study in a storage."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,16 @@ examples:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "dashboard", help="live web view of the studies in a storage", description=DESCRIPTION,
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "dashboard",
+        help="live web view of the studies in a storage",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--storage", metavar="URL", help=STORAGE_HELP)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     parser.set_defaults(handler=run)
     return parser
@@ -40,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(url)
     _check_can_listen(args.host, args.port)
     server = make_server(args.host, args.port, app, threaded=True)
-    print(f"sweeper dashboard for {redact(url)} at http://{args.host}:{server.server_port}/ (Ctrl-C stops it)", flush=True)
+    print(
+        f"sweeper dashboard for {redact(url)} at http://{args.host}:{server.server_port}/ (Ctrl-C stops it)",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:  # the way to stop it: not an error
@@ -56,5 +66,7 @@ def _check_can_listen(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
             probe.bind((host, port))
     except (OSError, OverflowError) as error:
-        raise UsageError(f"cannot listen on {host}:{port}: {error}",
-                         "pick a free port with --port (or stop what is using it), and an address of this machine with --host") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {error}",
+            "pick a free port with --port (or stop what is using it), and an address of this machine with --host",
+        ) from None

@@ -31,12 +31,14 @@ def _page(content: str, script: str) -> str:
     return _HEAD + content + _FOOT + "<script>" + script + "</script></body></html>"
 
 
-STUDIES = _page("""
+STUDIES = _page(
+    """
 <h1>Studies</h1>
 <table class="table" id="studies"><thead><tr><th>study</th><th>progress</th><th>finished</th><th>pruned</th>
 <th>failed</th><th>running</th><th>best</th><th>metric</th></tr></thead><tbody></tbody></table>
 <p class="muted" id="updated"></p>
-""", """
+""",
+    """
 const STUDIES_URL = {{ url_for('studies_json')|tojson }}, STUDY_URL = {{ url_for('study', name='NAME')|tojson }};
 function renderStudies(studies) {
   document.querySelector("#studies tbody").innerHTML = studies.map(s => {
@@ -52,9 +54,11 @@ function renderStudies(studies) {
 }
 renderStudies({{ studies|tojson }});
 poll(STUDIES_URL, renderStudies);
-""")
+""",
+)
 
-STUDY = _page("""
+STUDY = _page(
+    """
 <div class="live" id="live"><h2 style="margin-top:10px">Live</h2>
 <p id="live-status" class="muted">loading…</p>
 <p id="stale" class="notice" hidden>New trials have finished since this page was built —
@@ -65,7 +69,8 @@ STUDY = _page("""
 <p>Recently finished: <span id="recent"></span></p></div>
 <p class="files">Download: {% for f in files %}<a href="{{ url_for('download', name=name, filename=f) }}">{{ f }}</a>{% endfor %}</p>
 {{ body|safe }}
-""", """
+""",
+    """
 const LIVE_URL = {{ url_for('live', name=name)|tojson }}, TRIAL_URL = {{ url_for('trial', name=name, number=0)|tojson }};
 const VERSION = {{ version|tojson }};
 const trialLink = n => `<a href="${TRIAL_URL.replace(/0$/, n)}">${n}</a>`;
@@ -89,9 +94,11 @@ function renderLive(d) {
     xaxis: {title: {text: "epoch"}, tickformat: "d", dtick: maxEpoch <= 20 ? 1 : undefined}});
 }
 poll(LIVE_URL, renderLive);
-""")
+""",
+)
 
-TRIAL = _page("""
+TRIAL = _page(
+    """
 <p><a href="{{ url_for('study', name=name) }}">{{ name }}</a> / trial {{ d.trial }}</p>
 <h1>Trial {{ d.trial }} <span class="muted">{{ d.state }}{% if d.attrs.stop_reason %} — {{ d.attrs.stop_reason }}{% endif %}</span></h1>
 <p>{{ metric }}: <b>{{ fmt(d.value) or "—" }}</b> · started {{ fmt(d.started) or "—" }} · finished {{ fmt(d.completed) or "—" }}</p>
@@ -102,4 +109,6 @@ TRIAL = _page("""
 <td style="text-align:left; white-space:normal">{% if v is mapping %}<div style="columns: 3 220px">
 {% for ck, cv in v.items() %}<div><span class="muted">{{ ck }}</span> {{ fmt(cv) }}</div>{% endfor %}</div>
 {% else %}{{ fmt(v) }}{% endif %}</td></tr>{% endfor %}</table>
-""", "")
+""",
+    "",
+)

@@ -4,6 +4,7 @@ sql.py reads Optuna's tables and sweeper_epochs into DataFrames; frames.py, tabl
 importance.py compute the report's frames (build.py assembles them into a Report); figures.py,
 export.py and terminal.py only render those frames.
 """
+
 from sweeper.report.build import Report, build_report
 
 __all__ = ["Report", "build_report"]

@@ -1,4 +1,5 @@
 """A study's whole report as DataFrames: what the terminal, CSV, HTML and dashboard render."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,15 @@ class Report:
         return self.study.spec.get("n_trials")
 
 
-def build_report(engine: sa.Engine, name: str, *, url: str = "", by: str | None = None,
-                 trials: tuple = (), top: int = TOP_CURVES) -> Report:
+def build_report(
+    engine: sa.Engine,
+    name: str,
+    *,
+    url: str = "",
+    by: str | None = None,
+    trials: tuple = (),
+    top: int = TOP_CURVES,
+) -> Report:
     """Reads the study `name` and computes every table.
 
     Args:
@@ -54,21 +62,31 @@ def build_report(engine: sa.Engine, name: str, *, url: str = "", by: str | None 
     space = dict(spec.get("space", {}))
     space.update({p: tables.dimension_of(d) for p, d in dists.items() if p not in space})
     if by is not None and by not in space:
-        raise SweeperError(f"study {name!r} has no parameter {by!r}", f"use --by with one of: {', '.join(space) or '(none)'}")
+        raise SweeperError(
+            f"study {name!r} has no parameter {by!r}",
+            f"use --by with one of: {', '.join(space) or '(none)'}",
+        )
 
     trial_frame = frames.trials_frame(raw, metric, direction, list(space))
     missing = sorted(set(int(n) for n in trials) - set(trial_frame["trial"]))
     if missing:
         numbers = trial_frame["trial"]
         have = f"trials {numbers.min()}–{numbers.max()}" if len(numbers) else "no trials yet"
-        raise SweeperError(f"study {name!r} has no trial {', '.join(map(str, missing))}", f"it has {have}")
+        raise SweeperError(
+            f"study {name!r} has no trial {', '.join(map(str, missing))}", f"it has {have}"
+        )
 
     reference = spec.get("reference", {})
     order = [by] + [p for p in space if p != by] if by else list(space)
-    param_tables = {p: tables.param_table(trial_frame, p, space[p], direction, reference.get(p)) for p in order}
+    param_tables = {
+        p: tables.param_table(trial_frame, p, space[p], direction, reference.get(p)) for p in order
+    }
     main_table = param_tables[order[0]] if order else None
     return Report(
-        study=study, metric=metric, direction=direction, space=space,
+        study=study,
+        metric=metric,
+        direction=direction,
+        space=space,
         summary=tables.summary(trial_frame, direction),
         trials=trial_frame,
         epochs=frames.epochs_frame(raw.epochs),

@@ -1,4 +1,5 @@
 """`sweeper report`: the study's tables in the terminal, and CSV + one HTML file on disk."""
+
 from __future__ import annotations
 
 import argparse
@@ -34,17 +35,42 @@ examples:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "report", help="tables, curves, CSV and HTML for a study", description=DESCRIPTION,
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("study", metavar="STUDY", help="a study file (studies/NAME.py) or a study name in the storage")
+        "report",
+        help="tables, curves, CSV and HTML for a study",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "study",
+        metavar="STUDY",
+        help="a study file (studies/NAME.py) or a study name in the storage",
+    )
     parser.add_argument("--storage", metavar="URL", help=STORAGE_HELP)
-    parser.add_argument("--out", metavar="DIR", default="reports", help="folder for the files (default: reports/)")
-    parser.add_argument("--format", default="csv,html", help="files to write: csv, html, both (default) or none")
-    parser.add_argument("--by", metavar="PARAM", help="print only this parameter's table (all are written)")
-    parser.add_argument("--trial", metavar="N", type=int, nargs="+", default=[],
-                        help="trial numbers whose epochs to print and whose curves to draw")
-    parser.add_argument("--top", metavar="K", type=int, default=TOP_CURVES,
-                        help=f"learning curves for the best K trials (default: {TOP_CURVES})")
+    parser.add_argument(
+        "--out", metavar="DIR", default="reports", help="folder for the files (default: reports/)"
+    )
+    parser.add_argument(
+        "--format", default="csv,html", help="files to write: csv, html, both (default) or none"
+    )
+    parser.add_argument(
+        "--by", metavar="PARAM", help="print only this parameter's table (all are written)"
+    )
+    parser.add_argument(
+        "--trial",
+        metavar="N",
+        type=int,
+        nargs="+",
+        default=[],
+        help="trial numbers whose epochs to print and whose curves to draw",
+    )
+    parser.add_argument(
+        "--top",
+        metavar="K",
+        type=int,
+        default=TOP_CURVES,
+        help=f"learning curves for the best K trials (default: {TOP_CURVES})",
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -55,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     url = resolve_url(args.storage)
     engine = open_reader(url)
     try:
-        report = build_report(engine, name, url=url, by=args.by, trials=tuple(args.trial), top=args.top)
+        report = build_report(
+            engine, name, url=url, by=args.by, trials=tuple(args.trial), top=args.top
+        )
     finally:
         engine.dispose()
     # Piped into a file or a log, print tables at full width instead of squeezing them to 80 columns.
@@ -75,8 +103,10 @@ def parse_formats(text: str) -> tuple:
         return ()
     unknown = [part for part in chosen if part not in export.FORMATS]
     if unknown:
-        raise SweeperError(f"unknown report format {', '.join(map(repr, unknown))}",
-                           f"use --format with {', '.join(export.FORMATS)}, both (csv,html) or none")
+        raise SweeperError(
+            f"unknown report format {', '.join(map(repr, unknown))}",
+            f"use --format with {', '.join(export.FORMATS)}, both (csv,html) or none",
+        )
     return chosen
 
 

@@ -1,13 +1,14 @@
 """A report as CSV files and as one self-contained HTML page (plotly.js inlined: opens offline)."""
+
 from __future__ import annotations
 
 import html
 import math
 import numbers
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,11 @@ def safe_name(name: str) -> str:
 def standalone_html(report: Report) -> str:
     """The whole report as one file; plotly.js is embedded once in the head."""
     title = html.escape(f"{report.study.name} — sweeper report")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-            f"<style>{STYLE}</style><script type='text/javascript'>{plotly_js()}</script></head>"
-            f"<body>{report_body(report)}</body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"<style>{STYLE}</style><script type='text/javascript'>{plotly_js()}</script></head>"
+        f"<body>{report_body(report)}</body></html>"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -84,28 +87,59 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
     if spec.get("description"):
         parts.append(f"<p>{html.escape(spec['description'])}</p>")
     budget = f" of {report.n_trials}" if report.n_trials else ""
-    best = (f"best {report.metric} <b>{fmt(s['best'])}</b> (trial {_link(s['best_trial'], trial_link)}, epoch {fmt(s['best_epoch'])})"
-            if s["best"] is not None else "no finished trial yet")
-    parts.append(f"<p>{s['trials']}{budget} trials: {s['finished']} finished, {s['pruned']} pruned, "
-                 f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running — {best}. "
-                 f"<span class='muted'>Metric {html.escape(report.metric)}, {report.direction}.</span></p>")
+    best = (
+        f"best {report.metric} <b>{fmt(s['best'])}</b> (trial {_link(s['best_trial'], trial_link)}, epoch {fmt(s['best_epoch'])})"
+        if s["best"] is not None
+        else "no finished trial yet"
+    )
+    parts.append(
+        f"<p>{s['trials']}{budget} trials: {s['finished']} finished, {s['pruned']} pruned, "
+        f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running — {best}. "
+        f"<span class='muted'>Metric {html.escape(report.metric)}, {report.direction}.</span></p>"
+    )
     for name, table in report.param_tables.items():
         # No figure until a trial has finished: an empty plot says less than the table.
-        figure = figures.param_figure(report.trials, name, report.space[name], table, report.metric) if s["finished"] else None
-        parts.append(f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
-                     f"<div class='scroll'>{table_html(display(table), trial_link)}</div>"
-                     f"<div>{figure_html(figure) if figure else ''}</div></div>")
+        figure = (
+            figures.param_figure(report.trials, name, report.space[name], table, report.metric)
+            if s["finished"]
+            else None
+        )
+        parts.append(
+            f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
+            f"<div class='scroll'>{table_html(display(table), trial_link)}</div>"
+            f"<div>{figure_html(figure) if figure else ''}</div></div>"
+        )
     if len(report.curves):
-        parts.append("<h2>Learning curves</h2>" + figure_html(figures.curves_figure(report.curves, report.metric)))
-    parts.append("<h2>Cost beside accuracy</h2><div class='scroll'>" + table_html(display(report.cost)) + "</div>")
+        parts.append(
+            "<h2>Learning curves</h2>"
+            + figure_html(figures.curves_figure(report.curves, report.metric))
+        )
+    parts.append(
+        "<h2>Cost beside accuracy</h2><div class='scroll'>"
+        + table_html(display(report.cost))
+        + "</div>"
+    )
     if len(report.importance):
-        parts.append("<h2>Parameter importance</h2>" + figure_html(figures.importance_figure(report.importance)))
+        parts.append(
+            "<h2>Parameter importance</h2>"
+            + figure_html(figures.importance_figure(report.importance))
+        )
     if len(report.parallel) > 1 and report.space:
-        parts.append(figure_html(figures.parallel_figure(report.parallel, report.space, report.metric)))
-    shown = report.trials.sort_values("best", ascending=report.direction != "maximize", na_position="last")
-    note = f" (the best {HTML_TRIALS} of {len(shown)}; all in trials.csv)" if len(shown) > HTML_TRIALS else ""
+        parts.append(
+            figure_html(figures.parallel_figure(report.parallel, report.space, report.metric))
+        )
+    shown = report.trials.sort_values(
+        "best", ascending=report.direction != "maximize", na_position="last"
+    )
+    note = (
+        f" (the best {HTML_TRIALS} of {len(shown)}; all in trials.csv)"
+        if len(shown) > HTML_TRIALS
+        else ""
+    )
     shown = shown.head(HTML_TRIALS).drop(columns=["trial_id"])
-    parts.append(f"<h2>Trials{note}</h2><div class='scroll'>{table_html(display(shown), trial_link)}</div>")
+    parts.append(
+        f"<h2>Trials{note}</h2><div class='scroll'>{table_html(display(shown), trial_link)}</div>"
+    )
     return "\n".join(parts)
 
 
@@ -113,7 +147,10 @@ def display(frame: pd.DataFrame) -> pd.DataFrame:
     """Strings for people: short numbers, blanks for missing, `mean ± std` in one column."""
     shown = frame.copy()
     if "mean" in shown and "std" in shown:
-        mean_std = [f"{fmt(m)} ± {fmt(s)}" if not pd.isna(s) else fmt(m) for m, s in zip(shown["mean"], shown["std"])]
+        mean_std = [
+            f"{fmt(m)} ± {fmt(s)}" if not pd.isna(s) else fmt(m)
+            for m, s in zip(shown["mean"], shown["std"])
+        ]
         at = shown.columns.get_loc("mean")
         shown = shown.drop(columns=["mean", "std"])
         shown.insert(at, "mean ± std", mean_std)
@@ -139,7 +176,9 @@ def _link(number, trial_link) -> str:
 def figure_html(fig) -> str:
     """A figure's div and data, without plotly.js: the page includes that once (inline, or served
     by the dashboard)."""
-    return plotly.io.to_html(fig, full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    return plotly.io.to_html(
+        fig, full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+    )
 
 
 def fmt(value) -> str:

@@ -1,4 +1,5 @@
 """Plotly figures drawn from a report's frames; no computing happens here."""
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,11 @@ from plotly.subplots import make_subplots
 from sweeper.report.frames import finished, param_column
 
 # Curve panels: title → (columns, whether the y axis is logarithmic).
-PANELS = {"loss": (["train_loss", "val_loss"], False), "accuracy (%)": (["train_acc", "val_acc"], False),
-          "learning rate": (["lr"], True)}
+PANELS = {
+    "loss": (["train_loss", "val_loss"], False),
+    "accuracy (%)": (["train_acc", "val_acc"], False),
+    "learning rate": (["lr"], True),
+}
 # Above this many points a scatter switches to WebGL, which stays smooth at 10,000 trials.
 WEBGL_POINTS = 1000
 LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=40, b=40), height=340)
@@ -21,7 +25,11 @@ LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=40, b=40), heig
 
 def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curves") -> go.Figure:
     """Train (dashed) and val (solid) loss and accuracy, and lr, by epoch: one colour per trial."""
-    panels = {name: cols for name, (cols, _) in PANELS.items() if any(c in curves and curves[c].notna().any() for c in cols)}
+    panels = {
+        name: cols
+        for name, (cols, _) in PANELS.items()
+        if any(c in curves and curves[c].notna().any() for c in cols)
+    }
     if not panels:  # plain Optuna studies: only the reported value per step
         panels = {metric: [metric]}
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=list(panels))
@@ -32,49 +40,86 @@ def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curv
             for column in columns:
                 if column not in rows or rows[column].isna().all():
                     continue
-                fig.add_trace(go.Scatter(
-                    x=rows["epoch"], y=rows[column], mode="lines", name=f"trial {trial}",
-                    legendgroup=str(trial), showlegend=col_index == 1 and column == columns[-1],
-                    line=dict(color=colour, dash="dash" if column.startswith("train") else "solid"),
-                    hovertemplate=f"trial {trial} {column}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>",
-                ), row=1, col=col_index)
-    whole_epochs = dict(dtick=1) if len(curves) and curves["epoch"].max() <= 20 else {}  # no "epoch 1.5" ticks
+                fig.add_trace(
+                    go.Scatter(
+                        x=rows["epoch"],
+                        y=rows[column],
+                        mode="lines",
+                        name=f"trial {trial}",
+                        legendgroup=str(trial),
+                        showlegend=col_index == 1 and column == columns[-1],
+                        line=dict(
+                            color=colour, dash="dash" if column.startswith("train") else "solid"
+                        ),
+                        hovertemplate=f"trial {trial} {column}<br>epoch %{{x}}: %{{y:.4g}}<extra></extra>",
+                    ),
+                    row=1,
+                    col=col_index,
+                )
+    whole_epochs = (
+        dict(dtick=1) if len(curves) and curves["epoch"].max() <= 20 else {}
+    )  # no "epoch 1.5" ticks
     for col_index, name in enumerate(panels, 1):
         fig.update_xaxes(title_text="epoch", row=1, col=col_index, **whole_epochs)
         if PANELS.get(name, (None, False))[1]:
             fig.update_yaxes(type="log", row=1, col=col_index)
-    fig.update_layout(title=title + " (dashed: train, solid: val)", **{**LAYOUT, "margin": dict(l=50, r=20, t=80, b=40)})
+    fig.update_layout(
+        title=title + " (dashed: train, solid: val)",
+        **{**LAYOUT, "margin": dict(l=50, r=20, t=80, b=40)},
+    )
     return fig
 
 
-def param_figure(trials: pd.DataFrame, name: str, dim: dict, table: pd.DataFrame, metric: str) -> go.Figure:
+def param_figure(
+    trials: pd.DataFrame, name: str, dim: dict, table: pd.DataFrame, metric: str
+) -> go.Figure:
     """Each finished trial's best metric against the parameter, with the published numbers."""
     done = trials[finished(trials) & trials["best"].notna()]
     x = done[param_column(name)]
     categorical = dim.get("kind") == "choice"
     scatter = go.Scattergl if len(done) > WEBGL_POINTS else go.Scatter
-    fig = go.Figure(scatter(
-        x=x.astype(str) if categorical else x, y=done["best"], mode="markers", name="measured",
-        marker=dict(size=7, opacity=0.6), text=done["trial"].map("trial {}".format),
-        hovertemplate=f"%{{text}}<br>{name} %{{x}}<br>{metric} %{{y:.4g}}<extra></extra>"))
+    fig = go.Figure(
+        scatter(
+            x=x.astype(str) if categorical else x,
+            y=done["best"],
+            mode="markers",
+            name="measured",
+            marker=dict(size=7, opacity=0.6),
+            text=done["trial"].map("trial {}".format),
+            hovertemplate=f"%{{text}}<br>{name} %{{x}}<br>{metric} %{{y:.4g}}<extra></extra>",
+        )
+    )
     if "reference" in table:
         ref = table.dropna(subset=["reference"])
-        fig.add_trace(go.Scatter(
-            x=ref[name].astype(str) if categorical else ref[name], y=ref["reference"], mode="markers",
-            name="published", marker=dict(symbol="diamond-open", size=12, color="crimson")))
+        fig.add_trace(
+            go.Scatter(
+                x=ref[name].astype(str) if categorical else ref[name],
+                y=ref["reference"],
+                mode="markers",
+                name="published",
+                marker=dict(symbol="diamond-open", size=12, color="crimson"),
+            )
+        )
     if categorical:
-        fig.update_xaxes(type="category", categoryorder="array", categoryarray=[str(v) for v in dim["values"]])
+        fig.update_xaxes(
+            type="category", categoryorder="array", categoryarray=[str(v) for v in dim["values"]]
+        )
     elif dim.get("log") or dim.get("kind") == "loguniform":
         fig.update_xaxes(type="log")
-    fig.update_layout(title=f"{metric} by {name}", xaxis_title=name, yaxis_title=f"best {metric}", **LAYOUT)
+    fig.update_layout(
+        title=f"{metric} by {name}", xaxis_title=name, yaxis_title=f"best {metric}", **LAYOUT
+    )
     return fig
 
 
 def importance_figure(importance: pd.DataFrame) -> go.Figure:
     ordered = importance.iloc[::-1]  # plotly draws bars bottom-up; most important on top
     fig = go.Figure(go.Bar(x=ordered["importance"], y=ordered["param"], orientation="h"))
-    fig.update_layout(title="Parameter importance (Optuna)", xaxis_title="share of the metric's variance",
-                      **{**LAYOUT, "height": 130 + 35 * len(importance)})
+    fig.update_layout(
+        title="Parameter importance (Optuna)",
+        xaxis_title="share of the metric's variance",
+        **{**LAYOUT, "height": 130 + 35 * len(importance)},
+    )
     return fig
 
 
@@ -89,16 +134,36 @@ def parallel_figure(parallel: pd.DataFrame, space: dict, metric: str) -> go.Figu
         if dim.get("kind") == "choice":
             labels = [str(v) for v in dim["values"]]
             codes = values.astype(str).map({label: i for i, label in enumerate(labels)})
-            dimensions.append(dict(label=name, values=codes, tickvals=list(range(len(labels))), ticktext=labels))
+            dimensions.append(
+                dict(label=name, values=codes, tickvals=list(range(len(labels))), ticktext=labels)
+            )
         elif dim.get("log") or dim.get("kind") == "loguniform":
             # Parcoords has no log axis: plot log10 and label the ticks with the real values.
             logs = np.log10(values.astype(float))
-            ticks = list(range(math.floor(logs.min()), math.ceil(logs.max()) + 1)) if logs.notna().any() else []
-            dimensions.append(dict(label=f"{name} (log)", values=logs, tickvals=ticks, ticktext=[f"1e{t}" for t in ticks]))
+            ticks = (
+                list(range(math.floor(logs.min()), math.ceil(logs.max()) + 1))
+                if logs.notna().any()
+                else []
+            )
+            dimensions.append(
+                dict(
+                    label=f"{name} (log)",
+                    values=logs,
+                    tickvals=ticks,
+                    ticktext=[f"1e{t}" for t in ticks],
+                )
+            )
         else:
             dimensions.append(dict(label=name, values=values.astype(float)))
     dimensions.append(dict(label=metric, values=parallel[metric]))
-    fig = go.Figure(go.Parcoords(line=dict(color=parallel[metric], colorscale="Viridis", showscale=True),
-                                 dimensions=dimensions))
-    fig.update_layout(title="Parallel coordinates (finished trials)", **{**LAYOUT, "margin": dict(l=60, r=60, t=70, b=30)})
+    fig = go.Figure(
+        go.Parcoords(
+            line=dict(color=parallel[metric], colorscale="Viridis", showscale=True),
+            dimensions=dimensions,
+        )
+    )
+    fig.update_layout(
+        title="Parallel coordinates (finished trials)",
+        **{**LAYOUT, "margin": dict(l=60, r=60, t=70, b=30)},
+    )
     return fig

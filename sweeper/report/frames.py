@@ -2,6 +2,7 @@
 
 Everything else (parameter tables, cost, curves, importance) is computed from these two.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -15,14 +16,36 @@ from sweeper.report.sql import RawTrials
 # Columns of the trials frame besides the params, in display order. Units: seconds of wall
 # time for the whole trial, images per second of training, megabytes.
 TRIAL_COLUMNS = [
-    "trial", "state", "stop_reason", "best", "final", "best_epoch", "epochs", "pruned_at",
-    "seconds", "images_per_s", "n_params", "model_size_mb", "peak_mem_mb", "host", "device",
-    "retry_of", "started", "completed", "trial_id",
+    "trial",
+    "state",
+    "stop_reason",
+    "best",
+    "final",
+    "best_epoch",
+    "epochs",
+    "pruned_at",
+    "seconds",
+    "images_per_s",
+    "n_params",
+    "model_size_mb",
+    "peak_mem_mb",
+    "host",
+    "device",
+    "retry_of",
+    "started",
+    "completed",
+    "trial_id",
 ]
 # Supervisor attribute → trials-frame column, where the names differ.
 _RENAMED = {"final_value": "final", "epochs_run": "epochs", "params": "n_params"}
 # What a trial's Optuna state means when no supervisor wrote a stop reason.
-_STATE_REASON = {"COMPLETE": "completed", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running", "WAITING": "waiting"}
+_STATE_REASON = {
+    "COMPLETE": "completed",
+    "PRUNED": "pruned",
+    "FAIL": "failed",
+    "RUNNING": "running",
+    "WAITING": "waiting",
+}
 
 
 def param_column(name: str) -> str:
@@ -30,25 +53,35 @@ def param_column(name: str) -> str:
     return f"param_{name}" if name in TRIAL_COLUMNS else name
 
 
-def trials_frame(raw: RawTrials, metric: str, direction: str, param_names: list[str]) -> pd.DataFrame:
+def trials_frame(
+    raw: RawTrials, metric: str, direction: str, param_names: list[str]
+) -> pd.DataFrame:
     """One row per trial: params (decoded), state, best/final metric, epoch of best, cost, host.
 
     Args:
         metric: the per-epoch column the study optimizes ("value" for plain Optuna studies).
         param_names: parameter order for the columns (the spec's), others are appended sorted.
     """
-    frame = raw.trials.rename(columns={"number": "trial", "datetime_start": "started", "datetime_complete": "completed"})
+    frame = raw.trials.rename(
+        columns={"number": "trial", "datetime_start": "started", "datetime_complete": "completed"}
+    )
     frame = frame.set_index("trial_id", drop=False)
     per_epoch = epoch_summary(raw.epochs, metric, direction).reindex(frame.index)
     # Optuna's value where the trial has one; pruned, failed and running trials (no value, or
     # the last epoch's for pruned ones) get their best epoch so far.
     value = raw.values.set_index("trial_id")["value"].reindex(frame.index)
-    frame["best"] = value.where(frame["state"] == "COMPLETE", per_epoch["best"]).fillna(per_epoch["best"])
+    frame["best"] = value.where(frame["state"] == "COMPLETE", per_epoch["best"]).fillna(
+        per_epoch["best"]
+    )
     params = decode_params(raw.params)
     names = [n for n in param_names if n in params] + sorted(set(params) - set(param_names))
     for name in names:
         frame[param_column(name)] = params[name].reindex(frame.index)
-    attrs = raw.attrs.pivot(index="trial_id", columns="key", values="value") if len(raw.attrs) else pd.DataFrame()
+    attrs = (
+        raw.attrs.pivot(index="trial_id", columns="key", values="value")
+        if len(raw.attrs)
+        else pd.DataFrame()
+    )
     attrs = attrs.reindex(frame.index).rename(columns=_RENAMED)
 
     for column in ("best_epoch", "final", "epochs"):
@@ -60,7 +93,9 @@ def trials_frame(raw: RawTrials, metric: str, direction: str, param_names: list[
     frame["seconds"] = _first_present(attrs, "seconds", wall)
     for column in ("images_per_s", "n_params", "model_size_mb", "peak_mem_mb", "host", "device"):
         frame[column] = attrs[column] if column in attrs else None
-    frame["retry_of"] = _first_present(attrs, "retry_of", attrs["failed_trial"] if "failed_trial" in attrs else None)
+    frame["retry_of"] = _first_present(
+        attrs, "retry_of", attrs["failed_trial"] if "failed_trial" in attrs else None
+    )
     frame["stop_reason"] = _stop_reasons(frame["state"], attrs)
     for column in ("best_epoch", "epochs", "pruned_at", "n_params", "retry_of"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
@@ -82,12 +117,14 @@ def epoch_summary(epochs: pd.DataFrame, metric: str, direction: str) -> pd.DataF
     ordered = epochs.dropna(subset=[metric]).sort_values(["trial_id", "epoch"])
     groups = ordered.groupby("trial_id")
     best_row = groups[metric].idxmax() if direction == "maximize" else groups[metric].idxmin()
-    return pd.DataFrame({
-        "best": ordered.loc[best_row.values, metric].set_axis(best_row.index),
-        "best_epoch": ordered.loc[best_row.values, "epoch"].set_axis(best_row.index),
-        "final": groups[metric].last(),
-        "epochs": epochs.groupby("trial_id")["epoch"].max(),
-    })
+    return pd.DataFrame(
+        {
+            "best": ordered.loc[best_row.values, metric].set_axis(best_row.index),
+            "best_epoch": ordered.loc[best_row.values, "epoch"].set_axis(best_row.index),
+            "final": groups[metric].last(),
+            "epochs": epochs.groupby("trial_id")["epoch"].max(),
+        }
+    )
 
 
 def decode_params(params: pd.DataFrame) -> dict[str, pd.Series]:
@@ -95,7 +132,9 @@ def decode_params(params: pd.DataFrame) -> dict[str, pd.Series]:
     parts: dict[str, list] = {}
     for (name, dist_json), group in params.groupby(["param_name", "distribution_json"], sort=False):
         dist = _distribution(dist_json)
-        parts.setdefault(name, []).append(_external(dist, group["param_value"]).set_axis(group["trial_id"].values))
+        parts.setdefault(name, []).append(
+            _external(dist, group["param_value"]).set_axis(group["trial_id"].values)
+        )
     return {name: pd.concat(series) for name, series in parts.items()}
 
 
@@ -112,7 +151,9 @@ def _external(dist, internal: pd.Series) -> pd.Series:
         choices[:] = dist.choices
         return pd.Series(choices[internal.astype(int).values], dtype=object)
     if isinstance(dist, IntDistribution):
-        return pd.Series(internal.round().values, dtype="Int64")  # Int64: conditional params leave gaps
+        return pd.Series(
+            internal.round().values, dtype="Int64"
+        )  # Int64: conditional params leave gaps
     return pd.Series(internal.astype(float).values)
 
 
@@ -123,7 +164,9 @@ def _distribution(dist_json: str):
 
 def _first_present(attrs: pd.DataFrame, column: str, fallback) -> pd.Series:
     """The supervisor's attribute where it wrote one, else the value computed from the epochs."""
-    fallback = pd.Series(fallback, index=attrs.index, dtype=object) if fallback is None else fallback
+    fallback = (
+        pd.Series(fallback, index=attrs.index, dtype=object) if fallback is None else fallback
+    )
     if column not in attrs:
         return fallback
     return attrs[column].where(attrs[column].notna(), fallback)
@@ -149,7 +192,14 @@ def outcomes(frame: pd.DataFrame) -> pd.Series:
     """
     state = frame["state"]
     diverged = frame["stop_reason"].astype(str).str.startswith("diverged")
-    conditions = [state == "RUNNING", state == "WAITING", state == "FAIL", diverged, state == "PRUNED", state == "COMPLETE"]
+    conditions = [
+        state == "RUNNING",
+        state == "WAITING",
+        state == "FAIL",
+        diverged,
+        state == "PRUNED",
+        state == "COMPLETE",
+    ]
     names = ["running", "waiting", "failed", "diverged", "pruned", "finished"]
     return pd.Series(np.select(conditions, names, default="other"), index=frame.index)
 

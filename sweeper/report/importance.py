@@ -3,6 +3,7 @@
 Importance runs on an in-memory Optuna study rebuilt from the trials frame, so it needs
 no second pass over the storage and never touches the live database.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,11 @@ def importance_frame(trials: pd.DataFrame, dists: dict, direction: str) -> pd.Da
         dists: parameter name → Optuna distribution, as sampled.
     """
     done = trials[(trials["state"] == "COMPLETE") & trials["best"].map(_finite)]
-    names = [name for name in dists if param_column(name) in done and done[param_column(name)].nunique() > 1]
+    names = [
+        name
+        for name in dists
+        if param_column(name) in done and done[param_column(name)].nunique() > 1
+    ]
     empty = pd.DataFrame({"param": pd.Series(dtype=str), "importance": pd.Series(dtype=float)})
     if len(done) < 2 or not names:
         return empty
@@ -42,8 +47,13 @@ def importance_frame(trials: pd.DataFrame, dists: dict, direction: str) -> pd.Da
     for values, best in zip(done[columns].itertuples(index=False, name=None), done["best"]):
         params = {name: value for name, value in zip(names, values) if not _missing(value)}
         try:
-            frozen.append(optuna.trial.create_trial(
-                params=params, distributions={name: dists[name] for name in params}, value=float(best)))
+            frozen.append(
+                optuna.trial.create_trial(
+                    params=params,
+                    distributions={name: dists[name] for name in params},
+                    value=float(best),
+                )
+            )
         except ValueError:
             continue  # a value outside the latest distribution: the space changed mid-study
     study.add_trials(frozen)

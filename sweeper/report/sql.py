@@ -5,6 +5,7 @@ Reports never go through `study.trials`: building thousands of FrozenTrials is s
 Every read is one short transaction on a connection that cannot write, so a report or the
 dashboard never holds a lock a running sweep waits for.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,33 @@ from sweeper.sweep.storage import SPEC_ATTR, read_engine, redact
 # Trial user attributes the supervisor writes that reports show. `config` is left out on
 # purpose: it is the largest attribute and only the trial page needs it.
 TRIAL_ATTRS = (
-    "stop_reason", "best_epoch", "final_value", "epochs_run", "pruned_at", "seconds",
-    "images_per_s", "params", "model_size_mb", "peak_mem_mb", "host", "device", "retry_of",
+    "stop_reason",
+    "best_epoch",
+    "final_value",
+    "epochs_run",
+    "pruned_at",
+    "seconds",
+    "images_per_s",
+    "params",
+    "model_size_mb",
+    "peak_mem_mb",
+    "host",
+    "device",
+    "retry_of",
 )
 MAX_NAMES = 20  # study names listed in an "unknown study" message
 # Optuna's tables that reports read (sweeper_epochs is optional: plain Optuna studies lack it).
-_OPTUNA_TABLES = {"studies", "study_directions", "study_user_attributes", "trials", "trial_params", "trial_values",
-                  "trial_intermediate_values", "trial_user_attributes", "trial_system_attributes"}
+_OPTUNA_TABLES = {
+    "studies",
+    "study_directions",
+    "study_user_attributes",
+    "trials",
+    "trial_params",
+    "trial_values",
+    "trial_intermediate_values",
+    "trial_user_attributes",
+    "trial_system_attributes",
+}
 # Optuna's own system attributes: why a trial failed, and which trial a retry repeats.
 SYSTEM_ATTRS = ("fail_reason", "failed_trial")
 
@@ -61,11 +82,15 @@ def open_reader(url: str) -> sa.Engine:
     if engine.dialect.name == "sqlite":
         database = engine.url.database
         if database not in (None, "", ":memory:") and not Path(database).expanduser().is_file():
-            raise SweeperError(f"there is no storage at {redact(url)}",
-                               "run a study first (sweeper run STUDY_FILE), or point --storage / $SWEEPER_STORAGE at it")
+            raise SweeperError(
+                f"there is no storage at {redact(url)}",
+                "run a study first (sweeper run STUDY_FILE), or point --storage / $SWEEPER_STORAGE at it",
+            )
+
         @sa.event.listens_for(engine, "connect")
         def _read_only(dbapi_connection, _record):
             dbapi_connection.execute("PRAGMA query_only = ON")
+
     return engine
 
 
@@ -74,20 +99,34 @@ def list_studies(engine: sa.Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         if not _has_optuna_tables(conn):
             return pd.DataFrame(columns=["study_id", "name"])
-        studies = pd.read_sql(sa.text(
-            "SELECT s.study_id, s.study_name AS name, d.direction FROM studies s "
-            "LEFT JOIN study_directions d ON d.study_id = s.study_id AND d.objective = 0 "
-            "ORDER BY s.study_id"), conn)
-        counts = pd.read_sql(sa.text(
-            "SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state"), conn)
-        best = pd.read_sql(sa.text(
-            "SELECT t.study_id, MAX(v.value) AS max_value, MIN(v.value) AS min_value "
-            "FROM trial_values v JOIN trials t ON t.trial_id = v.trial_id "
-            "WHERE t.state = 'COMPLETE' AND v.objective = 0 AND v.value_type = 'FINITE' "
-            "GROUP BY t.study_id"), conn)
-        specs = pd.read_sql(sa.text(
-            "SELECT a.study_id, a.value_json FROM study_user_attributes a WHERE a.key = :key"),
-            conn, params={"key": SPEC_ATTR})
+        studies = pd.read_sql(
+            sa.text(
+                "SELECT s.study_id, s.study_name AS name, d.direction FROM studies s "
+                "LEFT JOIN study_directions d ON d.study_id = s.study_id AND d.objective = 0 "
+                "ORDER BY s.study_id"
+            ),
+            conn,
+        )
+        counts = pd.read_sql(
+            sa.text("SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state"),
+            conn,
+        )
+        best = pd.read_sql(
+            sa.text(
+                "SELECT t.study_id, MAX(v.value) AS max_value, MIN(v.value) AS min_value "
+                "FROM trial_values v JOIN trials t ON t.trial_id = v.trial_id "
+                "WHERE t.state = 'COMPLETE' AND v.objective = 0 AND v.value_type = 'FINITE' "
+                "GROUP BY t.study_id"
+            ),
+            conn,
+        )
+        specs = pd.read_sql(
+            sa.text(
+                "SELECT a.study_id, a.value_json FROM study_user_attributes a WHERE a.key = :key"
+            ),
+            conn,
+            params={"key": SPEC_ATTR},
+        )
     by_state = counts.pivot_table(index="study_id", columns="state", values="n", aggfunc="sum")
     frame = studies.set_index("study_id").join(by_state).join(best.set_index("study_id"))
     for state in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"):
@@ -106,35 +145,77 @@ def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
     """The study called `name`; an unknown name is a SweeperError listing the names there are."""
     with engine.connect() as conn:
         has_studies = _has_optuna_tables(conn)
-        row = has_studies and conn.execute(
-            sa.text("SELECT study_id FROM studies WHERE study_name = :name"), {"name": name}
-        ).first()
+        row = (
+            has_studies
+            and conn.execute(
+                sa.text("SELECT study_id FROM studies WHERE study_name = :name"), {"name": name}
+            ).first()
+        )
         if not row:
-            names = conn.execute(sa.text("SELECT study_name FROM studies ORDER BY study_id")).scalars().all() if has_studies else []
+            names = (
+                conn.execute(sa.text("SELECT study_name FROM studies ORDER BY study_id"))
+                .scalars()
+                .all()
+                if has_studies
+                else []
+            )
             where = f" in {redact(url)}" if url else ""
-            shown = ", ".join(names[:MAX_NAMES]) + (f" … ({len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else "")
-            fix = f"studies there: {shown}" if names else "the storage has no studies yet; run `sweeper run STUDY_FILE` first, or check --storage"
+            shown = ", ".join(names[:MAX_NAMES]) + (
+                f" … ({len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else ""
+            )
+            fix = (
+                f"studies there: {shown}"
+                if names
+                else "the storage has no studies yet; run `sweeper run STUDY_FILE` first, or check --storage"
+            )
             raise SweeperError(f"no study named {name!r}{where}", fix)
         study_id = row[0]
-        direction = conn.execute(sa.text(
-            "SELECT direction FROM study_directions WHERE study_id = :id ORDER BY objective"),
-            {"id": study_id}).scalar()
-        spec_json = conn.execute(sa.text(
-            "SELECT a.value_json FROM study_user_attributes a WHERE a.study_id = :id AND a.key = :key"),
-            {"id": study_id, "key": SPEC_ATTR}).scalar()
-    return StudyInfo(study_id, name, (direction or "MAXIMIZE").lower(), json.loads(spec_json) if spec_json else {})
+        direction = conn.execute(
+            sa.text(
+                "SELECT direction FROM study_directions WHERE study_id = :id ORDER BY objective"
+            ),
+            {"id": study_id},
+        ).scalar()
+        spec_json = conn.execute(
+            sa.text(
+                "SELECT a.value_json FROM study_user_attributes a WHERE a.study_id = :id AND a.key = :key"
+            ),
+            {"id": study_id, "key": SPEC_ATTR},
+        ).scalar()
+    return StudyInfo(
+        study_id,
+        name,
+        (direction or "MAXIMIZE").lower(),
+        json.loads(spec_json) if spec_json else {},
+    )
 
 
 def read_trials(engine: sa.Engine, study_id: int, metric: str = "value") -> RawTrials:
     """Everything a report needs about a study's trials."""
     of_study = f"x.trial_id IN (SELECT trial_id FROM trials WHERE study_id = {int(study_id)})"
     with engine.connect() as conn:
-        trials = _frame(conn, "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
-                              f"WHERE study_id = {int(study_id)} ORDER BY number")
-        values = _frame(conn, f"SELECT trial_id, value, value_type FROM trial_values x WHERE {of_study} AND objective = 0")
-        params = _frame(conn, f"SELECT trial_id, param_name, param_value, distribution_json FROM trial_params x WHERE {of_study}")
-        attrs = pd.concat([_attrs(conn, table, keys, of_study) for table, keys in
-                           (("trial_user_attributes", TRIAL_ATTRS), ("trial_system_attributes", SYSTEM_ATTRS))])
+        trials = _frame(
+            conn,
+            "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
+            f"WHERE study_id = {int(study_id)} ORDER BY number",
+        )
+        values = _frame(
+            conn,
+            f"SELECT trial_id, value, value_type FROM trial_values x WHERE {of_study} AND objective = 0",
+        )
+        params = _frame(
+            conn,
+            f"SELECT trial_id, param_name, param_value, distribution_json FROM trial_params x WHERE {of_study}",
+        )
+        attrs = pd.concat(
+            [
+                _attrs(conn, table, keys, of_study)
+                for table, keys in (
+                    ("trial_user_attributes", TRIAL_ATTRS),
+                    ("trial_system_attributes", SYSTEM_ATTRS),
+                )
+            ]
+        )
         epochs = read_epochs(conn, study_id, metric, numbers=trials.set_index("trial_id")["number"])
     for column in ("datetime_start", "datetime_complete"):
         trials[column] = pd.to_datetime(trials[column])
@@ -144,7 +225,9 @@ def read_trials(engine: sa.Engine, study_id: int, metric: str = "value") -> RawT
     return RawTrials(trials, values.drop(columns="value_type"), params, attrs, epochs)
 
 
-def read_epochs(conn, study_id: int, metric: str = "value", trial_ids=None, numbers: pd.Series | None = None) -> pd.DataFrame:
+def read_epochs(
+    conn, study_id: int, metric: str = "value", trial_ids=None, numbers: pd.Series | None = None
+) -> pd.DataFrame:
     """Per-epoch metrics of a study's trials (or only of `trial_ids`), `trial` (number) first.
 
     Studies made by plain Optuna have no `sweeper_epochs` rows: their intermediate values stand
@@ -160,10 +243,15 @@ def read_epochs(conn, study_id: int, metric: str = "value", trial_ids=None, numb
     if sa.inspect(conn).has_table("sweeper_epochs"):
         frame = _frame(conn, f"SELECT * FROM sweeper_epochs x WHERE {where}")
     if not len(frame):
-        frame = _frame(conn, f"SELECT trial_id, step AS epoch, intermediate_value AS {_ident(metric)} "
-                             f"FROM trial_intermediate_values x WHERE {where}")
+        frame = _frame(
+            conn,
+            f"SELECT trial_id, step AS epoch, intermediate_value AS {_ident(metric)} "
+            f"FROM trial_intermediate_values x WHERE {where}",
+        )
     if numbers is None:
-        numbers = _frame(conn, f"SELECT trial_id, number FROM trials WHERE study_id = {int(study_id)}").set_index("trial_id")["number"]
+        numbers = _frame(
+            conn, f"SELECT trial_id, number FROM trials WHERE study_id = {int(study_id)}"
+        ).set_index("trial_id")["number"]
     frame.insert(0, "trial", frame["trial_id"].map(numbers))
     # A metric no trial reported comes back as all-None objects: keep every metric numeric.
     for column in frame.columns.difference(["trial", "trial_id", "epoch"]):
@@ -174,7 +262,10 @@ def read_epochs(conn, study_id: int, metric: str = "value", trial_ids=None, numb
 def _attrs(conn, table: str, keys: tuple, of_study: str) -> pd.DataFrame:
     names = ", ".join(f"'{key}'" for key in keys)  # our own constants, not user input
     # `x.key`, qualified: KEY is a reserved word in MySQL, and a qualified name may be one.
-    frame = _frame(conn, f"SELECT x.trial_id, x.key, x.value_json FROM {table} x WHERE {of_study} AND x.key IN ({names})")
+    frame = _frame(
+        conn,
+        f"SELECT x.trial_id, x.key, x.value_json FROM {table} x WHERE {of_study} AND x.key IN ({names})",
+    )
     # One json.loads over all values at once: ten times faster than one call per row.
     frame["value"] = json.loads("[" + ",".join(frame.pop("value_json")) + "]") if len(frame) else []
     return frame

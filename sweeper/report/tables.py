@@ -6,6 +6,7 @@ bins for log ranges), with trial counts by outcome, the best and mean ± std of 
 finished trials, the epoch where the best was reached and, where the study carries the
 published numbers, the reference beside the measured best.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,14 +29,21 @@ def dimension_of(distribution) -> dict:
     if isinstance(distribution, CategoricalDistribution):
         return {"kind": "choice", "values": list(distribution.choices)}
     if isinstance(distribution, IntDistribution):
-        return {"kind": "intrange", "low": distribution.low, "high": distribution.high,
-                "step": distribution.step, "log": distribution.log}
+        return {
+            "kind": "intrange",
+            "low": distribution.low,
+            "high": distribution.high,
+            "step": distribution.step,
+            "log": distribution.log,
+        }
     if isinstance(distribution, FloatDistribution) and distribution.log:
         return {"kind": "loguniform", "low": distribution.low, "high": distribution.high}
     return {"kind": "uniform", "low": distribution.low, "high": distribution.high}
 
 
-def param_table(trials: pd.DataFrame, name: str, dim: dict, direction: str, reference: dict | None = None) -> pd.DataFrame:
+def param_table(
+    trials: pd.DataFrame, name: str, dim: dict, direction: str, reference: dict | None = None
+) -> pd.DataFrame:
     """Metric by value (or bin) of one parameter. Trials where it was not sampled are left out.
 
     Args:
@@ -52,7 +60,9 @@ def param_table(trials: pd.DataFrame, name: str, dim: dict, direction: str, refe
     else:
         codes, labels = _bins(values.astype(float), dim)
         groups = [(label, present[codes == code]) for code, label in enumerate(labels)]
-    table = pd.DataFrame([_row(group, direction) for _, group in groups], columns=COUNT_COLUMNS + STAT_COLUMNS)
+    table = pd.DataFrame(
+        [_row(group, direction) for _, group in groups], columns=COUNT_COLUMNS + STAT_COLUMNS
+    )
     table.insert(0, name, pd.Series([label for label, _ in groups], dtype=object))
     if reference and rows is not None:
         table["reference"] = [_lookup(reference, value) for value in rows]
@@ -95,11 +105,16 @@ def cost_table(trials: pd.DataFrame, group_by: list[str], direction: str) -> pd.
 def few_valued(trials: pd.DataFrame, space: dict) -> list[str]:
     """Columns of the parameters shown value by value (choices, small integer grids): cost groups."""
     columns = [param_column(name) for name in space]
-    return [column for column, dim in zip(columns, space.values())
-            if column in trials and _value_rows(trials[column].dropna(), dim) is not None]
+    return [
+        column
+        for column, dim in zip(columns, space.values())
+        if column in trials and _value_rows(trials[column].dropna(), dim) is not None
+    ]
 
 
-def curve_trials(trials: pd.DataFrame, direction: str, top: int, by_table: pd.DataFrame | None, extra=()) -> list[int]:
+def curve_trials(
+    trials: pd.DataFrame, direction: str, top: int, by_table: pd.DataFrame | None, extra=()
+) -> list[int]:
     """Trials whose learning curves a report draws: asked-for ones, the best of each value of the
     main parameter (the write-ups judged stability per value), then the overall top."""
     done = trials[finished(trials) & trials["best"].notna()]
@@ -112,13 +127,22 @@ def summary(trials: pd.DataFrame, direction: str) -> dict:
     """Counts by outcome and the best finished trial, for the report's header."""
     counts = outcomes(trials).value_counts()
     done = trials[finished(trials) & trials["best"].notna()]
-    best = done.loc[done["best"].idxmax() if direction == "maximize" else done["best"].idxmin()] if len(done) else None
+    best = (
+        done.loc[done["best"].idxmax() if direction == "maximize" else done["best"].idxmin()]
+        if len(done)
+        else None
+    )
     return {
         "trials": int(len(trials) - counts.get("waiting", 0)),
-        **{name: int(counts.get(name, 0)) for name in ("finished", "pruned", "diverged", "failed", "running")},
+        **{
+            name: int(counts.get(name, 0))
+            for name in ("finished", "pruned", "diverged", "failed", "running")
+        },
         "best_trial": None if best is None else int(best["trial"]),
         "best": None if best is None else float(best["best"]),
-        "best_epoch": None if best is None or pd.isna(best["best_epoch"]) else int(best["best_epoch"]),
+        "best_epoch": None
+        if best is None or pd.isna(best["best_epoch"])
+        else int(best["best_epoch"]),
     }
 
 
@@ -148,7 +172,9 @@ def _bins(values: pd.Series, dim: dict) -> tuple[pd.Series, list[str]]:
     else:
         edges = np.unique(np.quantile(values, np.linspace(0, 1, BINS + 1)))
     # Right-closed bins, the first one closed on both sides so the lowest value counts.
-    codes = np.clip(np.searchsorted(edges, values.values, side="left") - 1, 0, max(len(edges) - 2, 0))
+    codes = np.clip(
+        np.searchsorted(edges, values.values, side="left") - 1, 0, max(len(edges) - 2, 0)
+    )
     labels = [f"{a:.3g}–{b:.3g}" for a, b in zip(edges[:-1], edges[1:])] or [f"{edges[0]:.3g}"]
     return pd.Series(codes, index=values.index), labels
 
@@ -156,18 +182,30 @@ def _bins(values: pd.Series, dim: dict) -> tuple[pd.Series, list[str]]:
 def _row(group: pd.DataFrame, direction: str) -> list:
     outcome = outcomes(group)
     scores = group.loc[outcome == "finished", "best"].dropna()
-    counts = [int((outcome != "waiting").sum())] + [int((outcome == name).sum()) for name in COUNT_COLUMNS[1:]]
+    counts = [int((outcome != "waiting").sum())] + [
+        int((outcome == name).sum()) for name in COUNT_COLUMNS[1:]
+    ]
     if not len(scores):
         return counts + [math.nan, math.nan, math.nan, math.nan, None, None]
     best_index = scores.idxmax() if direction == "maximize" else scores.idxmin()
     std = scores.std() if len(scores) > 1 else math.nan
-    return counts + [scores[best_index], math.nan, scores.mean(), std,
-                     group.at[best_index, "trial"], group.at[best_index, "best_epoch"]]
+    return counts + [
+        scores[best_index],
+        math.nan,
+        scores.mean(),
+        std,
+        group.at[best_index, "trial"],
+        group.at[best_index, "best_epoch"],
+    ]
 
 
 def _key(value) -> str:
     # Choices may mix types (None, True, 32); str keys keep 1 and True apart.
-    return f"{type(value).__name__}:{value}" if isinstance(value, (bool, type(None), str)) else f"num:{float(value)!r}"
+    return (
+        f"{type(value).__name__}:{value}"
+        if isinstance(value, (bool, type(None), str))
+        else f"num:{float(value)!r}"
+    )
 
 
 def _lookup(reference: dict, value) -> float:

@@ -1,4 +1,5 @@
 """A report printed as rich tables: the parameter tables first, as the write-ups print them."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -20,24 +21,37 @@ def print_report(report: Report, console: Console, trials: tuple = ()) -> None:
     and the epochs of each trial asked for with --trial."""
     s = report.summary
     budget = f" of {report.n_trials}" if report.n_trials else ""
-    console.print(f"[bold]{report.study.name}[/]: {s['trials']}{budget} trials — {s['finished']} finished, "
-                  f"{s['pruned']} pruned, {s['diverged']} diverged, {s['failed']} failed, {s['running']} running")
+    console.print(
+        f"[bold]{report.study.name}[/]: {s['trials']}{budget} trials — {s['finished']} finished, "
+        f"{s['pruned']} pruned, {s['diverged']} diverged, {s['failed']} failed, {s['running']} running"
+    )
     if s["best"] is not None:
-        console.print(f"best {report.metric} {s['best']:.4g} (trial {s['best_trial']}, epoch {s['best_epoch']})")
+        console.print(
+            f"best {report.metric} {s['best']:.4g} (trial {s['best_trial']}, epoch {s['best_epoch']})"
+        )
     tables = {report.by: report.param_tables[report.by]} if report.by else report.param_tables
     for name, table in tables.items():
         console.print(rich_table(display(table), f"{report.metric} by {name}"))
     params = [param_column(name) for name in report.space if param_column(name) in report.trials]
-    top = report.trials.sort_values("best", ascending=report.direction != "maximize", na_position="last")
+    top = report.trials.sort_values(
+        "best", ascending=report.direction != "maximize", na_position="last"
+    )
     columns = ["trial", *params, *TRIAL_COLUMNS[1:]]
-    console.print(rich_table(display(top.head(TOP_TRIALS)[columns]), f"Top {min(TOP_TRIALS, len(top))} trials by {report.metric}"))
+    console.print(
+        rich_table(
+            display(top.head(TOP_TRIALS)[columns]),
+            f"Top {min(TOP_TRIALS, len(top))} trials by {report.metric}",
+        )
+    )
     if report.cost.drop(columns=["trials"]).notna().any().any():
         console.print(rich_table(display(report.cost), "Cost beside accuracy"))
     if len(report.importance):
         console.print(rich_table(display(report.importance), "Parameter importance"))
     for number in trials:
         rows = report.epochs[report.epochs["trial"] == int(number)]
-        shown = [c for c in EPOCH_COLUMNS if c in rows and rows[c].notna().any()] or list(rows.columns)
+        shown = [c for c in EPOCH_COLUMNS if c in rows and rows[c].notna().any()] or list(
+            rows.columns
+        )
         console.print(rich_table(display(rows[shown]), f"Trial {number}: epochs"))
 
 

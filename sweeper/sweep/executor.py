@@ -7,6 +7,7 @@ supervisor -> executor: ("check", task) | ("trial", task) | ("continue",) | ("pr
 executor -> supervisor: ("ready", info) | ("checked", {}) | ("epoch", metrics) | ("done", result)
                         | ("failed", error) | ("interrupted", info)
 """
+
 from __future__ import annotations
 
 import importlib
@@ -57,7 +58,12 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
         try:
             fit = load_trainer(task.get("trainer"))
             config = TrainConfig.from_dict(task["config"])
-            result = fit(config, _epoch_reporter(conn), device=device, checkpoint_dir=task.get("checkpoint_dir"))
+            result = fit(
+                config,
+                _epoch_reporter(conn),
+                device=device,
+                checkpoint_dir=task.get("checkpoint_dir"),
+            )
             conn.send(("done", result))
         except Interrupted as stop:
             conn.send(("interrupted", {"epoch": stop.args[0] if stop.args else None}))
@@ -66,7 +72,9 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
         except (BrokenPipeError, EOFError):  # the supervisor is gone
             return
         except Exception as error:  # a failing trial must not take the executor down
-            conn.send(("failed", {"error": _describe(error, task), "traceback": traceback.format_exc()}))
+            conn.send(
+                ("failed", {"error": _describe(error, task), "traceback": traceback.format_exc()})
+            )
         finally:
             devices.release(device)
 
@@ -84,17 +92,23 @@ def _check(task: dict) -> tuple:
     except SweeperError as error:
         return ("failed", {"error": str(error), "user_error": True})
     except (ImportError, AttributeError) as error:
-        problem = ConfigError(f"cannot load trainer {task.get('trainer')!r}: {error}",
-                              "check the module:function name and that its module is importable (PYTHONPATH)")
+        problem = ConfigError(
+            f"cannot load trainer {task.get('trainer')!r}: {error}",
+            "check the module:function name and that its module is importable (PYTHONPATH)",
+        )
         return ("failed", {"error": str(problem), "user_error": True})
     return ("checked", {})
 
 
 def _describe(error: Exception, task: dict) -> str:
-    if type(error).__name__ == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError, by name: no torch import here
+    if (
+        type(error).__name__ == "OutOfMemoryError"
+    ):  # torch.cuda.OutOfMemoryError, by name: no torch import here
         config = task["config"]
-        return (f"out of GPU memory with model={config.get('model')} batch_size={config.get('batch_size')}"
-                f" image_size={config.get('image_size')}: lower batch_size or image_size, or run fewer --workers per GPU")
+        return (
+            f"out of GPU memory with model={config.get('model')} batch_size={config.get('batch_size')}"
+            f" image_size={config.get('image_size')}: lower batch_size or image_size, or run fewer --workers per GPU"
+        )
     return f"{type(error).__name__}: {error}"
 
 

@@ -1,4 +1,5 @@
 """The executor processes of one machine: started with spawn, watched, replaced when they die."""
+
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -62,7 +63,9 @@ class ExecutorPool:
 
     @staticmethod
     def died_starting(executor: Executor) -> RuntimeError:
-        return RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode} while starting")
+        return RuntimeError(
+            f"executor {executor.index} exited with code {executor.process.exitcode} while starting"
+        )
 
     def waitables(self) -> list:
         return [e.conn for e in self.executors] + [e.process.sentinel for e in self.executors]
@@ -97,8 +100,12 @@ class ExecutorPool:
 
     def _spawn(self, index: int) -> Executor:
         parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=executor_main, args=(child, index, self.workers, self.device),
-                                   daemon=True, name=f"sweeper-executor-{index}")
+        process = _CONTEXT.Process(
+            target=executor_main,
+            args=(child, index, self.workers, self.device),
+            daemon=True,
+            name=f"sweeper-executor-{index}",
+        )
         process.start()
         child.close()
         return Executor(index, process, parent)
@@ -116,7 +123,9 @@ class ExecutorPool:
         try:
             return executor.conn.recv()
         except EOFError:
-            raise RuntimeError(f"executor {executor.index} exited with code {executor.process.exitcode}") from None
+            raise RuntimeError(
+                f"executor {executor.index} exited with code {executor.process.exitcode}"
+            ) from None
 
 
 def _failure(info: dict) -> Exception:

@@ -1,11 +1,20 @@
 """What `sweeper run` shows while it works: a live panel on a terminal, plain lines in a log."""
+
 from __future__ import annotations
 
 import sys
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import (
+    Progress as Bar,
+)
 from rich.table import Table
 
 
@@ -32,11 +41,19 @@ class Progress:
         self.metric = metric
         self.best = None
         self.live = None
-        self.bar = Bar(TextColumn(f"[bold]{study_name}[/]"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("trials"), TimeElapsedColumn(), console=self.console)
+        self.bar = Bar(
+            TextColumn(f"[bold]{study_name}[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("trials"),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
         self.task = self.bar.add_task("trials", total=budget)
         if self.console.is_terminal:
-            self.live = Live(self._render([]), console=self.console, refresh_per_second=4, transient=True)
+            self.live = Live(
+                self._render([]), console=self.console, refresh_per_second=4, transient=True
+            )
             self.live.start()
         else:
             print(f"{study_name}: running up to {budget} trials", flush=True)
@@ -48,7 +65,9 @@ class Progress:
 
     def finished(self, number: int, state: str, reason: str | None, params: dict, best) -> None:
         self.best = best
-        line = f"trial {number} {state.lower()}" + (f" ({reason})" if reason and reason not in ("completed", "pruned") else "")
+        line = f"trial {number} {state.lower()}" + (
+            f" ({reason})" if reason and reason not in ("completed", "pruned") else ""
+        )
         line += f"  {_params(params)}"
         if best:
             line += f"  | best {self.metric} {_fmt(best[1])} (trial {best[0]})"
@@ -73,10 +92,18 @@ class Progress:
         for column in ("trial", "epoch", self.metric, "device", "params"):
             table.add_column(column)
         for r in running:
-            table.add_row(str(r["number"]), f"{r['epoch']}/{r['epochs']}", _fmt(r["value"]), str(r["device"]), _params(r["params"]))
+            table.add_row(
+                str(r["number"]),
+                f"{r['epoch']}/{r['epochs']}",
+                _fmt(r["value"]),
+                str(r["device"]),
+                _params(r["params"]),
+            )
         parts = [self.bar, table]
         if self.best:
-            parts.append(f"best {self.metric} {_fmt(self.best[1])} (trial {self.best[0]}: {_params(self.best[2])})")
+            parts.append(
+                f"best {self.metric} {_fmt(self.best[1])} (trial {self.best[0]}: {_params(self.best[2])})"
+            )
         return Group(*parts)
 
 
@@ -87,6 +114,11 @@ def summary_table(trials: list, metric: str, limit: int = 10) -> Table:
     for column in ("trial", metric, "epochs", "seconds", *names):
         table.add_column(column, justify="right")
     for t in trials[:limit]:
-        table.add_row(str(t.number), _fmt(t.value), _fmt(t.user_attrs.get("epochs_run")),
-                      _fmt(t.user_attrs.get("seconds")), *(_fmt(t.params.get(n)) for n in names))
+        table.add_row(
+            str(t.number),
+            _fmt(t.value),
+            _fmt(t.user_attrs.get("epochs_run")),
+            _fmt(t.user_attrs.get("seconds")),
+            *(_fmt(t.params.get(n)) for n in names),
+        )
     return table

@@ -7,6 +7,7 @@ read at most `max_age_s` ago, with the trials this supervisor has finished since
 Optuna's tell returns them. A pruner compares a running trial with finished ones; other
 machines' trials reach this one no faster than their batched writes anyway.
 """
+
 from __future__ import annotations
 
 import copy
@@ -33,9 +34,13 @@ class StudySnapshot:
         self._read_at = float("-inf")
 
     def __getattr__(self, name: str):
-        return getattr(self._study, name)  # direction, study_name, _storage: what pruners use besides trials
+        return getattr(
+            self._study, name
+        )  # direction, study_name, _storage: what pruners use besides trials
 
-    def get_trials(self, deepcopy: bool = True, states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
         if time.monotonic() - self._read_at >= self._max_age_s:
             self._set(self._study.get_trials(deepcopy=False))
             self._read_at = time.monotonic()
@@ -66,12 +71,21 @@ class StudySnapshot:
         self._filtered = {}
 
 
-def should_prune(snapshot: StudySnapshot, trial: optuna.trial.Trial, values: dict[int, float]) -> bool:
+def should_prune(
+    snapshot: StudySnapshot, trial: optuna.trial.Trial, values: dict[int, float]
+) -> bool:
     """The study's pruner's verdict on `trial`, whose intermediate values (step: value) are `values`."""
     frozen = FrozenTrial(
-        number=trial.number, state=TrialState.RUNNING, value=None, datetime_start=trial.datetime_start,
-        datetime_complete=None, params=trial.params, distributions=trial.distributions, user_attrs={},
-        system_attrs=_SystemAttrs(snapshot._storage, trial._trial_id), intermediate_values=dict(values),
+        number=trial.number,
+        state=TrialState.RUNNING,
+        value=None,
+        datetime_start=trial.datetime_start,
+        datetime_complete=None,
+        params=trial.params,
+        distributions=trial.distributions,
+        user_attrs={},
+        system_attrs=_SystemAttrs(snapshot._storage, trial._trial_id),
+        intermediate_values=dict(values),
         trial_id=trial._trial_id,
     )
     return snapshot.pruner.prune(snapshot, frozen)

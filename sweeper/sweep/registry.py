@@ -1,10 +1,10 @@
 """Samplers and pruners by name: Optuna's own classes in a dict, not wrapped."""
+
 from __future__ import annotations
 
 import optuna
 
 from sweeper.errors import ConfigError
-
 
 SAMPLERS = {
     # constant_liar keeps parallel workers from sampling the same point (Optuna's default only since 5.0).
@@ -13,16 +13,26 @@ SAMPLERS = {
     # Grid studies enqueue their distinct points (Study.grid_points) as waiting trials, which
     # ask() hands out first; the sampler only serves trials asked beyond the grid.
     "grid": lambda space, seed: optuna.samplers.RandomSampler(seed=seed),
-    "cmaes": lambda space, seed: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
-    "qmc": lambda space, seed: optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False),
+    "cmaes": lambda space, seed: optuna.samplers.CmaEsSampler(
+        seed=seed, warn_independent_sampling=False
+    ),
+    "qmc": lambda space, seed: optuna.samplers.QMCSampler(
+        seed=seed, warn_independent_sampling=False
+    ),
 }
 
 # Each builder takes the number of epochs (the resource Hyperband and successive halving divide).
 PRUNERS = {
     "median": lambda epochs: optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1),
-    "percentile": lambda epochs: optuna.pruners.PercentilePruner(25.0, n_startup_trials=4, n_warmup_steps=1),
-    "hyperband": lambda epochs: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3),
-    "successive_halving": lambda epochs: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+    "percentile": lambda epochs: optuna.pruners.PercentilePruner(
+        25.0, n_startup_trials=4, n_warmup_steps=1
+    ),
+    "hyperband": lambda epochs: optuna.pruners.HyperbandPruner(
+        min_resource=1, max_resource=epochs, reduction_factor=3
+    ),
+    "successive_halving": lambda epochs: optuna.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=3
+    ),
     "none": lambda epochs: optuna.pruners.NopPruner(),
 }
 

@@ -7,6 +7,7 @@ trials with one SQL query into pandas. The metric that pruning watches is also r
 Optuna as the intermediate value, so the study stays a plain Optuna study.
 Accuracies are percentages (0-100), the unit the write-ups publish.
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,15 +26,24 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sweeper.errors import StorageError
 
 DEFAULT_STORAGE = "sqlite:///sweeper.db"
-STORAGE_HELP = f"database URL (default: $SWEEPER_STORAGE, else {DEFAULT_STORAGE})"  # every command's --storage
+STORAGE_HELP = (
+    f"database URL (default: $SWEEPER_STORAGE, else {DEFAULT_STORAGE})"  # every command's --storage
+)
 # Study user attribute holding the study spec, so workers and reports need no study file.
 SPEC_ATTR = "sweeper_spec"
 # Seconds a SQLite writer waits for a lock before failing: longer than any write we make.
 SQLITE_BUSY_TIMEOUT_S = 60
 
 EPOCH_METRICS = (
-    "train_loss", "train_acc", "val_loss", "val_acc", "val_top5",
-    "lr", "seconds", "images_per_s", "peak_mem_mb",
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "val_top5",
+    "lr",
+    "seconds",
+    "images_per_s",
+    "peak_mem_mb",
 )
 
 metadata = sa.MetaData()
@@ -47,7 +57,9 @@ epochs_table = sa.Table(
 )
 # Optuna's tables that sweeper writes in batches, as Optuna's own models define them (the
 # intermediate value type is a database enum on PostgreSQL).
-_IntermediateValue = optuna_models.TrialIntermediateValueModel  # also converts values (NaN, inf) as Optuna stores them
+_IntermediateValue = (
+    optuna_models.TrialIntermediateValueModel
+)  # also converts values (NaN, inf) as Optuna stores them
 _intermediate_values = _IntermediateValue.__table__
 _user_attrs = optuna_models.TrialUserAttributeModel.__table__
 _heartbeats = optuna_models.TrialHeartbeatModel.__table__
@@ -166,14 +178,23 @@ class TrialLog:
 
     def epoch(self, trial_id: int, epoch: int, metrics: dict) -> None:
         row = {name: _as_float(metrics.get(name)) for name in EPOCH_METRICS}
-        self.epochs[trial_id, epoch] = {**row, "trial_id": trial_id, "epoch": epoch, "recorded_at": time.time()}
+        self.epochs[trial_id, epoch] = {
+            **row,
+            "trial_id": trial_id,
+            "epoch": epoch,
+            "recorded_at": time.time(),
+        }
         self.flush_if_due()
 
     def pruning_value(self, trial_id: int, step: int, value: float) -> None:
         """Optuna's intermediate value of a trial at a step (what Trial.report stores)."""
         stored, kind = _IntermediateValue.intermediate_value_to_stored_repr(value)
-        self.pruning_values[trial_id, step] = {"trial_id": trial_id, "step": step, "intermediate_value": stored,
-                                               "intermediate_value_type": kind}
+        self.pruning_values[trial_id, step] = {
+            "trial_id": trial_id,
+            "step": step,
+            "intermediate_value": stored,
+            "intermediate_value_type": kind,
+        }
         self.flush_if_due()
 
     def set_attrs(self, trial_id: int, attrs: dict) -> None:
@@ -191,12 +212,20 @@ class TrialLog:
     def flush(self) -> None:
         """Writes what is buffered in one transaction; it stays buffered if the database fails, for a retry."""
         if self.pending():
-            attrs = [{"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
-                     for trial_id, trial_attrs in self.attrs.items() for key, value in trial_attrs.items()]
+            attrs = [
+                {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
+                for trial_id, trial_attrs in self.attrs.items()
+                for key, value in trial_attrs.items()
+            ]
             with self.engine.begin() as connection:
                 upsert(connection, _user_attrs, ["trial_id", "key"], attrs)
                 upsert(connection, epochs_table, ["trial_id", "epoch"], list(self.epochs.values()))
-                upsert(connection, _intermediate_values, ["trial_id", "step"], list(self.pruning_values.values()))
+                upsert(
+                    connection,
+                    _intermediate_values,
+                    ["trial_id", "step"],
+                    list(self.pruning_values.values()),
+                )
             self.epochs, self.pruning_values, self.attrs = {}, {}, {}
         self.last_flush = time.monotonic()
 
@@ -207,27 +236,44 @@ def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
     The same rows as RDBStorage.record_heartbeat, which takes three queries and a commit per trial.
     """
     if trial_ids:
-        upsert(connection, _heartbeats, ["trial_id"], [{"trial_id": t} for t in trial_ids], _BEAT_NOW)
+        upsert(
+            connection, _heartbeats, ["trial_id"], [{"trial_id": t} for t in trial_ids], _BEAT_NOW
+        )
 
 
-def upsert(connection: sa.Connection, table: sa.Table, key: list[str], rows: list[dict], values: dict | None = None) -> None:
+def upsert(
+    connection: sa.Connection,
+    table: sa.Table,
+    key: list[str],
+    rows: list[dict],
+    values: dict | None = None,
+) -> None:
     """Inserts rows, replacing any with the same `key` (a resumed trial reports its epochs again).
 
     `values` are SQL expressions set in every row. One statement for all rows.
     """
     if rows:
         values = tuple((values or {}).items())
-        connection.execute(_upsert_statement(connection.dialect.name, table, tuple(key), tuple(rows[0]), values), rows)
+        connection.execute(
+            _upsert_statement(connection.dialect.name, table, tuple(key), tuple(rows[0]), values),
+            rows,
+        )
 
 
 @functools.lru_cache(maxsize=64)
 def _upsert_statement(dialect: str, table: sa.Table, key: tuple, columns: tuple, values: tuple):
     """Built once per shape: building one (its `excluded` columns) costs more than running it."""
-    statement = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(table).values(dict(values))
+    statement = (
+        importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(table).values(dict(values))
+    )
     changed = [name for name in [*columns, *dict(values)] if name not in key]
     if dialect == "mysql":  # no ON CONFLICT; every key here is a unique constraint
-        return statement.on_duplicate_key_update({name: statement.inserted[name] for name in changed})
-    return statement.on_conflict_do_update(index_elements=list(key), set_={name: statement.excluded[name] for name in changed})
+        return statement.on_duplicate_key_update(
+            {name: statement.inserted[name] for name in changed}
+        )
+    return statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in changed}
+    )
 
 
 def _as_float(value) -> float | None:

@@ -1,4 +1,5 @@
 """Finding a study by file or by name, and reading it back from the storage."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,9 +24,14 @@ def resolve_study(reference: str, storage_url: str) -> Study:
     if reference not in names:
         raise StudyFileError(
             f"no study named {reference!r} in {redact(storage_url)}",
-            f"studies there: {', '.join(names)}" if names else "run `sweeper run STUDY_FILE` first to create it",
+            f"studies there: {', '.join(names)}"
+            if names
+            else "run `sweeper run STUDY_FILE` first to create it",
         )
     attrs = optuna.load_study(study_name=reference, storage=storage).user_attrs
     if SPEC_ATTR not in attrs:
-        raise StudyFileError(f"study {reference!r} was not made by sweeper (it has no stored spec)", "run it with its study file instead")
+        raise StudyFileError(
+            f"study {reference!r} was not made by sweeper (it has no stored spec)",
+            "run it with its study file instead",
+        )
     return Study.from_spec(attrs[SPEC_ATTR])

@@ -5,8 +5,10 @@ report, answers continue / prune / interrupt, and tells Optuna how each trial en
 One writer per machine keeps SQLite free of lock fights (optuna#820). Every storage call
 goes through `patiently`, so a database restart pauses the sweep instead of ending it.
 """
+
 from __future__ import annotations
 
+import functools
 import shutil
 import signal
 import time
@@ -29,7 +31,9 @@ from sweeper.sweep.storage import SPEC_ATTR, TrialLog, open_storage, record_hear
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # We use heartbeats with ask/tell on purpose (DESIGN.md): Optuna's notices about that are noise here.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
+warnings.filterwarnings(
+    "ignore", message="Heartbeat of storage is supposed to be used with Study.optimize"
+)
 
 DEFAULT_GRACE_PERIOD_S = 120
 # Epochs shorter than this are written to the database in batches, and pruned against a copy of
@@ -60,9 +64,17 @@ class Supervisor:
             epochs, so it need not cover a long epoch.
     """
 
-    def __init__(self, study: Study, storage_url: str, *, workers: int = 1, device: str = "auto",
-                 artifacts: str | Path = "runs", progress: Progress | None = None,
-                 grace_period: int = DEFAULT_GRACE_PERIOD_S):
+    def __init__(
+        self,
+        study: Study,
+        storage_url: str,
+        *,
+        workers: int = 1,
+        device: str = "auto",
+        artifacts: str | Path = "runs",
+        progress: Progress | None = None,
+        grace_period: int = DEFAULT_GRACE_PERIOD_S,
+    ):
         self.spec = study
         self.storage_url = storage_url
         self.pool = ExecutorPool(workers, device)
@@ -85,12 +97,16 @@ class Supervisor:
     # ---- setup -------------------------------------------------------------------------
     def run(self) -> optuna.Study:
         self.storage = open_storage(
-            self.storage_url, heartbeat_interval=self.heartbeat_interval, grace_period=self.grace_period,
+            self.storage_url,
+            heartbeat_interval=self.heartbeat_interval,
+            grace_period=self.grace_period,
             heartbeat_stale_trial_callback=trials.retry_trial,
         )
         self.engine = self.storage.engine
         self.log = TrialLog(self.engine, flush_every_s=SYNC_INTERVAL_S)
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             self.pool.start(interrupted=lambda: self.aborting)
             self.pool.preflight(self.spec.base_config().to_dict(), self.spec.trainer)
@@ -108,7 +124,10 @@ class Supervisor:
     def _open_study(self) -> optuna.Study:
         spec = self.spec
         study = optuna.create_study(
-            study_name=spec.name, storage=self.storage, load_if_exists=True, direction=spec.direction,
+            study_name=spec.name,
+            storage=self.storage,
+            load_if_exists=True,
+            direction=spec.direction,
             sampler=make_sampler(spec.sampler, spec.space, spec.seed),
             pruner=make_pruner(spec.pruner, spec.base_config().epochs, spec.patience),
         )
@@ -127,7 +146,7 @@ class Supervisor:
         taken = [t.params for t in study.get_trials(deepcopy=False)]
         room = self.spec.n_trials - budget.used(self.engine, study._study_id)
         missing = [point for point in self.spec.grid_points() if point not in taken]
-        for point in missing[:max(0, room)]:
+        for point in missing[: max(0, room)]:
             study.enqueue_trial(point, skip_if_exists=True)
 
     # ---- the loop ----------------------------------------------------------------------
@@ -177,7 +196,7 @@ class Supervisor:
         for executor in idle:
             if not self._can_ask(recount=False):
                 return
-            running = self._db(lambda: self._ask(executor))
+            running = self._db(functools.partial(self._ask, executor))
             # Count our own ask (ask takes a WAITING retry first) instead of tallying again;
             # other machines' asks are caught by the rank check inside _ask.
             if self.counts["WAITING"] > 0:
@@ -189,9 +208,13 @@ class Supervisor:
     def _ask(self, executor: Executor) -> RunningTrial | None:
         trial = self._new_trial()
         with self.engine.begin() as connection:
-            record_heartbeats(connection, [trial._trial_id])  # so that even a trial we lose here comes back
+            record_heartbeats(
+                connection, [trial._trial_id]
+            )  # so that even a trial we lose here comes back
             # A race between machines can ask one trial too many: the later-numbered one yields.
-            over_budget = budget.used_below(connection, self.study_id, trial.number) >= self.spec.n_trials
+            over_budget = (
+                budget.used_below(connection, self.study_id, trial.number) >= self.spec.n_trials
+            )
         if over_budget:
             trials.fail(self.log, self.study, trial, "over budget", retry=False)
             return None
@@ -203,8 +226,15 @@ class Supervisor:
             return None
         root = trial.user_attrs.get("retry_of", trial.number)
         running = RunningTrial(trial, params, config.to_dict(), root)
-        self.log.set_attrs(trial._trial_id, {"config": running.config, "host": trials.HOST,
-                                             "device": executor.device, "pid": executor.pid})
+        self.log.set_attrs(
+            trial._trial_id,
+            {
+                "config": running.config,
+                "host": trials.HOST,
+                "device": executor.device,
+                "pid": executor.pid,
+            },
+        )
         if root != trial.number:
             running.epochs = trials.inherit_epochs(self.engine, self.study_id, trial, root)
             for epoch in running.epochs:
@@ -256,37 +286,57 @@ class Supervisor:
     def _handle(self, executor: Executor, kind: str, payload: dict) -> None:
         running = executor.running
         if kind == "epoch":
-            payload.pop("resumed", None)  # a restored epoch reported again after a resume replaces its copy
-            running.epochs = [e for e in running.epochs if e["epoch"] != payload["epoch"]] + [payload]
+            payload.pop(
+                "resumed", None
+            )  # a restored epoch reported again after a resume replaces its copy
+            running.epochs = [e for e in running.epochs if e["epoch"] != payload["epoch"]] + [
+                payload
+            ]
             answer = self._db(lambda: self._record_epoch(running, payload))
             executor.conn.send((answer,))
             return
         executor.running = None
         if kind == "done":
             payload.setdefault("seconds", time.time() - running.started)
-            frozen = self._db(lambda: trials.finish(self.log, self.study, running.trial, running.epochs, payload, self.spec.metric))
+            frozen = self._db(
+                lambda: trials.finish(
+                    self.log, self.study, running.trial, running.epochs, payload, self.spec.metric
+                )
+            )
             self.snapshot.record(frozen)
             self.failures_in_a_row = 0
             if frozen.state.name == "COMPLETE":
                 self._note_best(running)
-            self.progress.finished(running.trial.number, frozen.state.name, payload.get("stop_reason"), running.params, self._best())
+            self.progress.finished(
+                running.trial.number,
+                frozen.state.name,
+                payload.get("stop_reason"),
+                running.params,
+                self._best(),
+            )
         elif kind == "interrupted":
             self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
         else:
             reason = f"failed: {payload['error']}"
             self._fail(running, reason, retry=False)
             self.failures_in_a_row += 1
-            self.progress.finished(running.trial.number, "FAIL", reason, running.params, self._best())
+            self.progress.finished(
+                running.trial.number, "FAIL", reason, running.params, self._best()
+            )
             if self.failures_in_a_row >= max(3, self.pool.workers):
                 self.stopping = True
-                self.progress.note(f"stopping: {self.failures_in_a_row} trials in a row failed, the last with: {payload['error']}")
+                self.progress.note(
+                    f"stopping: {self.failures_in_a_row} trials in a row failed, the last with: {payload['error']}"
+                )
 
     def _record_epoch(self, running: RunningTrial, metrics: dict) -> str:
         self.log.epoch(running.trial._trial_id, metrics["epoch"], metrics)
         self._report(running, metrics)
         if self.stopping:
             return "interrupt"
-        values = {e["epoch"]: v for e in running.epochs if (v := self._pruning_value(e)) is not None}
+        values = {
+            e["epoch"]: v for e in running.epochs if (v := self._pruning_value(e)) is not None
+        }
         return "prune" if pruning.should_prune(self.snapshot, running.trial, values) else "continue"
 
     def _report(self, running: RunningTrial, epoch: dict) -> None:
@@ -296,10 +346,14 @@ class Supervisor:
 
     def _pruning_value(self, epoch: dict) -> float | None:
         value = epoch.get(self.spec.metric)
-        return value if value is not None and value == value else None  # NaN is not a value to prune on
+        return (
+            value if value is not None and value == value else None
+        )  # NaN is not a value to prune on
 
     def _fail(self, running: RunningTrial, reason: str, *, retry: bool) -> None:
-        self.snapshot.record(self._db(lambda: trials.fail(self.log, self.study, running.trial, reason, retry=retry)))
+        self.snapshot.record(
+            self._db(lambda: trials.fail(self.log, self.study, running.trial, reason, retry=retry))
+        )
         if retry and self.counts is not None:
             self.counts["WAITING"] += 1  # its retry, for _new_trial to take first
 
@@ -309,7 +363,9 @@ class Supervisor:
             running, executor.running = executor.running, None
             reason = f"executor died (exit code {executor.process.exitcode}) after epoch {running.last_epoch}"
             self._fail(running, reason, retry=True)
-            self.progress.note(f"trial {running.trial.number}: {reason}; retrying it from its checkpoint")
+            self.progress.note(
+                f"trial {running.trial.number}: {reason}; retrying it from its checkpoint"
+            )
         if not (self.stopping or self.aborting):
             self.pool.replace(executor)
 
@@ -328,10 +384,14 @@ class Supervisor:
     def _on_signal(self, signum, frame) -> None:
         if self.stopping:
             self.aborting = True
-            self.progress.note("stopping now; running trials resume from their last checkpoint next time")
+            self.progress.note(
+                "stopping now; running trials resume from their last checkpoint next time"
+            )
             return
         self.stopping = True
-        self.progress.note("stopping after the running trials checkpoint their epoch (Ctrl-C again to stop now)")
+        self.progress.note(
+            "stopping after the running trials checkpoint their epoch (Ctrl-C again to stop now)"
+        )
 
     def _abort_running(self) -> None:
         self.pool.kill()
@@ -343,12 +403,20 @@ class Supervisor:
     def _snapshot(self) -> dict:
         counts = self.counts or self._db(lambda: budget.tally(self.engine, self.study_id))
         running = [
-            {"number": e.running.trial.number, "epoch": e.running.last_epoch, "device": e.device,
-             "epochs": e.running.config["epochs"], "params": e.running.params,
-             "value": e.running.epochs[-1].get(self.spec.metric) if e.running.epochs else None}
+            {
+                "number": e.running.trial.number,
+                "epoch": e.running.last_epoch,
+                "device": e.device,
+                "epochs": e.running.config["epochs"],
+                "params": e.running.params,
+                "value": e.running.epochs[-1].get(self.spec.metric) if e.running.epochs else None,
+            }
             for e in self.pool.busy()
         ]
-        return {"finished": counts["COMPLETE"] + counts["PRUNED"] + counts["FAIL"], "running": running}
+        return {
+            "finished": counts["COMPLETE"] + counts["PRUNED"] + counts["FAIL"],
+            "running": running,
+        }
 
     def _best(self):
         """(number, value, params) of the best trial seen: read once, then kept up to date locally."""
@@ -361,10 +429,14 @@ class Supervisor:
         return self.best
 
     def _note_best(self, running: RunningTrial) -> None:
-        value = trials.best_value([e.get(self.spec.metric) for e in running.epochs], self.spec.direction)
+        value = trials.best_value(
+            [e.get(self.spec.metric) for e in running.epochs], self.spec.direction
+        )
         best = self._best()
         if value is None or best is None:
-            self.best = self.best or ((running.trial.number, value, running.params) if value is not None else None)
+            self.best = self.best or (
+                (running.trial.number, value, running.params) if value is not None else None
+            )
             return
         improved = value > best[1] if self.spec.direction == "maximize" else value < best[1]
         if improved:

@@ -1,4 +1,5 @@
 """Finishing trials in the storage: their outcome, attributes, retries and inherited epochs."""
+
 from __future__ import annotations
 
 import math
@@ -21,13 +22,22 @@ def best_value(values, direction: str) -> float | None:
     return max(finite) if direction == "maximize" else min(finite)
 
 
-def finish(log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, epochs: list[dict], result: dict, metric: str) -> optuna.trial.FrozenTrial:
+def finish(
+    log: TrialLog,
+    study: optuna.Study,
+    trial: optuna.trial.Trial,
+    epochs: list[dict],
+    result: dict,
+    metric: str,
+) -> optuna.trial.FrozenTrial:
     """Tells Optuna how a trial ended; the value is the best epoch's metric.
 
     Diverged trials (NaN loss, chance accuracy) are PRUNED: stopped early as hopeless, like
     pruned ones, with their reason kept in `stop_reason`.
     """
-    direction = "maximize" if study.direction == optuna.study.StudyDirection.MAXIMIZE else "minimize"
+    direction = (
+        "maximize" if study.direction == optuna.study.StudyDirection.MAXIMIZE else "minimize"
+    )
     values = [e.get(metric) for e in epochs]
     best = best_value(values, direction)
     stop = result.get("stop_reason", "completed")
@@ -37,7 +47,10 @@ def finish(log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, epochs
         "final_value": values[-1] if values else None,
         "best_value": best,
         "best_epoch": next((e["epoch"] for e in epochs if e.get(metric) == best), None),
-        **{k: result.get(k) for k in ("seconds", "images_per_s", "params", "model_size_mb", "peak_mem_mb")},
+        **{
+            k: result.get(k)
+            for k in ("seconds", "images_per_s", "params", "model_size_mb", "peak_mem_mb")
+        },
     }
     if stop != "completed":
         attrs["pruned_at"] = epochs[-1]["epoch"] if epochs else 0
@@ -46,10 +59,14 @@ def finish(log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, epochs
         attrs["stop_reason"] = f"failed: no finite {metric} in any epoch"
         state = TrialState.FAIL
     _write_outcome(log, trial, attrs)
-    return study.tell(trial, best if state == TrialState.COMPLETE else None, state=state, skip_if_finished=True)
+    return study.tell(
+        trial, best if state == TrialState.COMPLETE else None, state=state, skip_if_finished=True
+    )
 
 
-def fail(log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool) -> optuna.trial.FrozenTrial:
+def fail(
+    log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool
+) -> optuna.trial.FrozenTrial:
     """Fails a trial; with `retry`, a WAITING copy takes its place in the budget and resumes it."""
     _write_outcome(log, trial, {"stop_reason": reason})
     frozen = study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
@@ -85,7 +102,9 @@ def _write_outcome(log: TrialLog, trial: optuna.trial.Trial, attrs: dict) -> Non
     log.flush()
 
 
-def inherit_epochs(engine: sa.Engine, study_id: int, trial: optuna.trial.Trial, root: int) -> list[dict]:
+def inherit_epochs(
+    engine: sa.Engine, study_id: int, trial: optuna.trial.Trial, root: int
+) -> list[dict]:
     """Copies the epochs of the retried attempt into the retry, which resumes after them."""
     previous = sa.text(
         "SELECT t.trial_id FROM trials t WHERE t.study_id = :study_id AND t.number < :number"
@@ -95,15 +114,24 @@ def inherit_epochs(engine: sa.Engine, study_id: int, trial: optuna.trial.Trial, 
     )
     with engine.begin() as connection:
         found = connection.execute(
-            previous, {"study_id": study_id, "number": trial.number, "root": root, "root_json": str(root)}
+            previous,
+            {"study_id": study_id, "number": trial.number, "root": root, "root_json": str(root)},
         ).scalar()
         if found is None:
             return []
-        rows = connection.execute(
-            sa.select(epochs_table).where(epochs_table.c.trial_id == found).order_by(epochs_table.c.epoch)
-        ).mappings().all()
+        rows = (
+            connection.execute(
+                sa.select(epochs_table)
+                .where(epochs_table.c.trial_id == found)
+                .order_by(epochs_table.c.epoch)
+            )
+            .mappings()
+            .all()
+        )
         copies = [{**row, "trial_id": trial._trial_id} for row in rows]
         if copies:
-            connection.execute(epochs_table.delete().where(epochs_table.c.trial_id == trial._trial_id))
+            connection.execute(
+                epochs_table.delete().where(epochs_table.c.trial_id == trial._trial_id)
+            )
             connection.execute(epochs_table.insert(), copies)
     return [dict(row) for row in copies]

@@ -1,6 +1,7 @@
 """Batch augmentation on the device: one affine resample for crop/flip/resize, then colour,
 normalisation, cutout and mixup/cutmix, all as whole-batch tensor ops (no per-image Python).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,13 +19,20 @@ class Augment:
         self.c = c
         self.side = c.side
         self.mean, self.std = _channel_stats(train_x)
-        self._mean255, self._std255 = self.mean * 255, self.std * 255  # batches stay in 0..255 until normalised
-        self.memory_format = torch.channels_last if c.channels_last and train_x.is_cuda else torch.contiguous_format
+        self._mean255, self._std255 = (
+            self.mean * 255,
+            self.std * 255,
+        )  # batches stay in 0..255 until normalised
+        self.memory_format = (
+            torch.channels_last if c.channels_last and train_x.is_cuda else torch.contiguous_format
+        )
 
     def eval(self, x: torch.Tensor) -> torch.Tensor:
         x = x.float()
         if x.shape[-1] != self.side:
-            x = F.interpolate(x, size=(self.side, self.side), mode="bilinear", antialias=True, align_corners=False)
+            x = F.interpolate(
+                x, size=(self.side, self.side), mode="bilinear", antialias=True, align_corners=False
+            )
         return self._normalize(x)
 
     def train(self, x: torch.Tensor, y: torch.Tensor):
@@ -51,21 +59,35 @@ class Augment:
         width = height = torch.ones(n, device=dev)  # crop size as a fraction of the image side
         if c.crop_scale is not None:
             area = torch.empty(n, device=dev).uniform_(c.crop_scale, 1.0)
-            log_ratio = torch.empty(n, device=dev).uniform_(math.log(c.crop_ratio[0]), math.log(c.crop_ratio[1]))
+            log_ratio = torch.empty(n, device=dev).uniform_(
+                math.log(c.crop_ratio[0]), math.log(c.crop_ratio[1])
+            )
             width = (area * log_ratio.exp()).sqrt().clamp(max=1.0)
             height = (area / log_ratio.exp()).sqrt().clamp(max=1.0)
         # Centre offsets in [-1, 1] grid units; a crop of fraction w can move by (1 - w).
         cx = (torch.rand(n, device=dev) * 2 - 1) * (1 - width)
         cy = (torch.rand(n, device=dev) * 2 - 1) * (1 - height)
         if c.crop_padding:
-            shift = torch.randint(-c.crop_padding, c.crop_padding + 1, (2, n), device=dev).float() * 2 / in_side
+            shift = (
+                torch.randint(-c.crop_padding, c.crop_padding + 1, (2, n), device=dev).float()
+                * 2
+                / in_side
+            )
             cx, cy = cx + shift[0], cy + shift[1]  # whole pixels: out-of-image samples read zeros
-        sign = torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0) if c.flip else torch.ones(n, device=dev)
+        sign = (
+            torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0)
+            if c.flip
+            else torch.ones(n, device=dev)
+        )
         # The sampling grid of an axis-aligned affine map, built by broadcasting (cheaper than
         # affine_grid's batched matmul): output pixel centres in [-1, 1], scaled and shifted.
         base = (torch.arange(self.side, device=dev, dtype=torch.float32) * 2 + 1) / self.side - 1
-        gx = (base.view(1, 1, -1) * (width * sign).view(n, 1, 1) + cx.view(n, 1, 1)).expand(n, self.side, self.side)
-        gy = (base.view(1, -1, 1) * height.view(n, 1, 1) + cy.view(n, 1, 1)).expand(n, self.side, self.side)
+        gx = (base.view(1, 1, -1) * (width * sign).view(n, 1, 1) + cx.view(n, 1, 1)).expand(
+            n, self.side, self.side
+        )
+        gy = (base.view(1, -1, 1) * height.view(n, 1, 1) + cy.view(n, 1, 1)).expand(
+            n, self.side, self.side
+        )
         grid = torch.stack((gx, gy), dim=-1)
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
@@ -74,7 +96,9 @@ class Augment:
         factor = lambda: torch.empty(n, 1, 1, 1, device=x.device).uniform_(1 - s, 1 + s)  # noqa: E731
         grey = x.mean(dim=1, keepdim=True)
         x = x * factor()  # brightness
-        x = (x - grey.mean(dim=(2, 3), keepdim=True)) * factor() + grey.mean(dim=(2, 3), keepdim=True)  # contrast
+        x = (x - grey.mean(dim=(2, 3), keepdim=True)) * factor() + grey.mean(
+            dim=(2, 3), keepdim=True
+        )  # contrast
         grey = x.mean(dim=1, keepdim=True)
         return ((x - grey) * factor() + grey).clamp_(0, 255)  # saturation
 
@@ -112,7 +136,7 @@ def _channel_stats(x: torch.Tensor, images: int = 4096, chunk: int = 256):
     squares = torch.zeros_like(total)
     count = 0
     for start in range(0, min(len(x), images), chunk):
-        part = x[start:min(start + chunk, images)].double().div_(255)
+        part = x[start : min(start + chunk, images)].double().div_(255)
         total += part.sum(dim=(0, 2, 3))
         squares += part.square().sum(dim=(0, 2, 3))
         count += part.numel() // x.shape[1]

@@ -1,4 +1,5 @@
 """Trial checkpoints: `last.pt` every epoch and `best.pt`, written so a kill never leaves a torn file."""
+
 from __future__ import annotations
 
 import os

@@ -1,8 +1,10 @@
 """Validity checks for config settings: each returns None when fine, else what is wrong."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Check = Callable[[Any], "str | None"]
 
@@ -58,6 +60,10 @@ def pair(element: Check) -> Check:
 
 
 def ascending(value) -> str | None:
-    if not value or any(not isinstance(v, int) or v < 1 for v in value) or list(value) != sorted(set(value)):
+    if (
+        not value
+        or any(not isinstance(v, int) or v < 1 for v in value)
+        or list(value) != sorted(set(value))
+    ):
         return "must be increasing whole epochs >= 1, e.g. 30,60,90"
     return None

@@ -5,16 +5,27 @@ catalogue of valid names (datasets, models, optimizers, schedules) lives here; t
 registries in data.py, models.py, optim.py and schedules.py cover exactly these names (a test
 checks).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from sweeper.errors import ConfigError
-from sweeper.train.checks import FRACTION, NON_NEGATIVE, POSITIVE, at_least, between, one_of, pair, ascending
+from sweeper.train.checks import (
+    FRACTION,
+    NON_NEGATIVE,
+    POSITIVE,
+    ascending,
+    at_least,
+    between,
+    one_of,
+    pair,
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "adamw": OptimizerSpec(has_eps=True),
     "radam": OptimizerSpec(has_eps=True),
     "rmsprop": OptimizerSpec(has_momentum=True, has_eps=True),
-    "ranger": OptimizerSpec(has_eps=True, has_lookahead=True),  # RAdam + LookAhead + grad centralization
+    "ranger": OptimizerSpec(
+        has_eps=True, has_lookahead=True
+    ),  # RAdam + LookAhead + grad centralization
 }
 DATASETS: dict[str, DatasetSpec] = {
     "digits": DatasetSpec(side=8, split=True),
@@ -60,7 +73,15 @@ TORCHVISION_MODELS = (
 )
 # "resnet" takes its variant from `depth`; cifar_alexnet is write-up 002's network; cnn_2/3/5
 # are write-up 004's; cnn is a small fast default for digits.
-MODELS: tuple[str, ...] = ("cnn", "cnn_2", "cnn_3", "cnn_5", "cifar_alexnet", "resnet", *TORCHVISION_MODELS)
+MODELS: tuple[str, ...] = (
+    "cnn",
+    "cnn_2",
+    "cnn_3",
+    "cnn_5",
+    "cifar_alexnet",
+    "resnet",
+    *TORCHVISION_MODELS,
+)
 SCHEDULES = ("constant", "step", "multistep", "cosine", "onecycle", "plateau")
 
 
@@ -116,66 +137,154 @@ class TrainConfig:
 
     # Data
     dataset: str = setting("digits", one_of(DATASETS), "data set name")
-    data_dir: str | None = setting(None, help="folder holding the data set, or an ImageFolder tree with train/ and val/ for imagenette (default ./data)")
+    data_dir: str | None = setting(
+        None,
+        help="folder holding the data set, or an ImageFolder tree with train/ and val/ for imagenette (default ./data)",
+    )
     download: bool = setting(False, help="download the data set into data_dir when it is missing")
-    image_size: int | None = setting(None, at_least(8), "side of the square network input in pixels (None: the data set's own, 160 for imagenette)")
-    val_split: float = setting(0.2, between(0, 1, low_open=True, high_open=True), "fraction of the images held out for validation (data sets without a validation set)")
-    synthetic_images: int = setting(1024, at_least(16), "number of random images synthetic makes (train + val)")
+    image_size: int | None = setting(
+        None,
+        at_least(8),
+        "side of the square network input in pixels (None: the data set's own, 160 for imagenette)",
+    )
+    val_split: float = setting(
+        0.2,
+        between(0, 1, low_open=True, high_open=True),
+        "fraction of the images held out for validation (data sets without a validation set)",
+    )
+    synthetic_images: int = setting(
+        1024, at_least(16), "number of random images synthetic makes (train + val)"
+    )
     synthetic_classes: int = setting(10, at_least(2), "number of classes synthetic makes")
     # Augmentation, done on the device per batch
-    crop_scale: float | None = setting(None, between(0, 1, low_open=True), "lower bound of the random-resized crop's area, as a fraction of the image (None: no resized crop)")
-    crop_ratio: tuple[float, float] = setting((3 / 4, 4 / 3), pair(POSITIVE), "aspect-ratio range (width/height) of the random-resized crop")
-    crop_padding: int = setting(0, NON_NEGATIVE, "pixels of zero padding for a random crop at the same size (0: off; 4 for CIFAR)")
+    crop_scale: float | None = setting(
+        None,
+        between(0, 1, low_open=True),
+        "lower bound of the random-resized crop's area, as a fraction of the image (None: no resized crop)",
+    )
+    crop_ratio: tuple[float, float] = setting(
+        (3 / 4, 4 / 3),
+        pair(POSITIVE),
+        "aspect-ratio range (width/height) of the random-resized crop",
+    )
+    crop_padding: int = setting(
+        0,
+        NON_NEGATIVE,
+        "pixels of zero padding for a random crop at the same size (0: off; 4 for CIFAR)",
+    )
     flip: bool = setting(False, help="random horizontal flip")
-    color_jitter: float = setting(0.0, between(0, 1), "brightness/contrast/saturation jitter strength: each factor is drawn from [1-s, 1+s]")
-    cutout: float = setting(0.0, FRACTION, "side of the square cutout as a fraction of the image side (0: off)")
+    color_jitter: float = setting(
+        0.0,
+        between(0, 1),
+        "brightness/contrast/saturation jitter strength: each factor is drawn from [1-s, 1+s]",
+    )
+    cutout: float = setting(
+        0.0, FRACTION, "side of the square cutout as a fraction of the image side (0: off)"
+    )
     mixup_alpha: float = setting(0.0, NON_NEGATIVE, "mixup Beta(alpha, alpha) parameter (0: off)")
-    cutmix_alpha: float = setting(0.0, NON_NEGATIVE, "cutmix Beta(alpha, alpha) parameter (0: off; with mixup, each batch picks one)")
+    cutmix_alpha: float = setting(
+        0.0,
+        NON_NEGATIVE,
+        "cutmix Beta(alpha, alpha) parameter (0: off; with mixup, each batch picks one)",
+    )
     # Model
     model: str = setting("cnn", one_of(MODELS), "network architecture")
     depth: int = setting(18, one_of(RESNET_DEPTHS), "ResNet depth, for model=resnet")
-    pretrained: bool = setting(False, help="start from torchvision's ImageNet weights (must be in the local torch hub cache)")
+    pretrained: bool = setting(
+        False,
+        help="start from torchvision's ImageNet weights (must be in the local torch hub cache)",
+    )
     dropout: float = setting(0.0, FRACTION, "dropout probability before the classifier")
-    dropout1: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability after the first pool")
-    dropout2: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability after the second pool")
-    dropout3: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability after the 1x1 conv")
+    dropout1: float = setting(
+        0.0, FRACTION, "cifar_alexnet: dropout probability after the first pool"
+    )
+    dropout2: float = setting(
+        0.0, FRACTION, "cifar_alexnet: dropout probability after the second pool"
+    )
+    dropout3: float = setting(
+        0.0, FRACTION, "cifar_alexnet: dropout probability after the 1x1 conv"
+    )
     # Optimizer
     optimizer: str = setting("sgd", one_of(OPTIMIZERS), "optimizer name")
     lr: float = setting(0.05, POSITIVE, "peak learning rate (per 256 examples when linear_scaling)")
-    linear_scaling: bool = setting(False, help="linear scaling rule: the lr used is lr * batch_size / 256")
+    linear_scaling: bool = setting(
+        False, help="linear scaling rule: the lr used is lr * batch_size / 256"
+    )
     momentum: float = setting(0.9, between(0, 1), "momentum (1.0 is allowed and diverges)")
     nesterov: bool = setting(False, help="Nesterov momentum")
     eps: float = setting(1e-8, POSITIVE, "Adam-family / RMSprop epsilon")
     lookahead_steps: int = setting(6, at_least(1), "ranger: fast steps between LookAhead syncs")
-    lookahead_alpha: float = setting(0.5, between(0, 1, low_open=True), "ranger: LookAhead step towards the fast weights (fraction)")
-    weight_decay: float = setting(0.0, NON_NEGATIVE, "L2 weight decay per step (decoupled for adamw)")
-    decay_bn_bias: bool = setting(True, help="apply weight decay to BatchNorm weights and biases too")
+    lookahead_alpha: float = setting(
+        0.5,
+        between(0, 1, low_open=True),
+        "ranger: LookAhead step towards the fast weights (fraction)",
+    )
+    weight_decay: float = setting(
+        0.0, NON_NEGATIVE, "L2 weight decay per step (decoupled for adamw)"
+    )
+    decay_bn_bias: bool = setting(
+        True, help="apply weight decay to BatchNorm weights and biases too"
+    )
     batch_size: int = setting(64, at_least(1), "examples per step")
     epochs: int = setting(10, at_least(1), "passes over the training set")
-    label_smoothing: float = setting(0.0, FRACTION, "cross-entropy label smoothing (fraction of the target mass spread)")
+    label_smoothing: float = setting(
+        0.0, FRACTION, "cross-entropy label smoothing (fraction of the target mass spread)"
+    )
     # Schedule (stepped every batch, except plateau which decides after each evaluation)
     schedule: str = setting("cosine", one_of(SCHEDULES), "learning-rate schedule")
-    warmup_epochs: float = setting(0.0, NON_NEGATIVE, "epochs of linear warmup from 0 to lr, before any schedule")
+    warmup_epochs: float = setting(
+        0.0, NON_NEGATIVE, "epochs of linear warmup from 0 to lr, before any schedule"
+    )
     step_size: int = setting(30, at_least(1), "step: epochs between decays")
     gamma: float = setting(0.1, POSITIVE, "step/multistep: lr factor at each decay")
-    milestones: tuple[int, ...] = setting((30, 60, 90), ascending, "multistep: epochs at which the lr is multiplied by gamma")
-    cosine_end_offset: float = setting(0.0, NON_NEGATIVE, "cosine: the lr reaches 0 at epochs + this many epochs (write-up 000 used 20)")
-    onecycle_pct: float = setting(0.3, between(0, 1, low_open=True, high_open=True), "onecycle: fraction of training spent rising to lr")
-    plateau_mode: str = setting("max", one_of(("max", "min")), "plateau: max watches val accuracy, min watches val loss")
-    plateau_factor: float = setting(0.1, between(0, 1, low_open=True, high_open=True), "plateau: lr factor at each reduction")
-    plateau_patience: int = setting(10, NON_NEGATIVE, "plateau: evaluations without improvement before reducing")
-    plateau_threshold: float = setting(1e-4, NON_NEGATIVE, "plateau: least change that counts as improvement (accuracy in %, for abs)")
-    plateau_threshold_mode: str = setting("rel", one_of(("rel", "abs")), "plateau: threshold relative to the best, or absolute")
+    milestones: tuple[int, ...] = setting(
+        (30, 60, 90), ascending, "multistep: epochs at which the lr is multiplied by gamma"
+    )
+    cosine_end_offset: float = setting(
+        0.0,
+        NON_NEGATIVE,
+        "cosine: the lr reaches 0 at epochs + this many epochs (write-up 000 used 20)",
+    )
+    onecycle_pct: float = setting(
+        0.3,
+        between(0, 1, low_open=True, high_open=True),
+        "onecycle: fraction of training spent rising to lr",
+    )
+    plateau_mode: str = setting(
+        "max", one_of(("max", "min")), "plateau: max watches val accuracy, min watches val loss"
+    )
+    plateau_factor: float = setting(
+        0.1, between(0, 1, low_open=True, high_open=True), "plateau: lr factor at each reduction"
+    )
+    plateau_patience: int = setting(
+        10, NON_NEGATIVE, "plateau: evaluations without improvement before reducing"
+    )
+    plateau_threshold: float = setting(
+        1e-4,
+        NON_NEGATIVE,
+        "plateau: least change that counts as improvement (accuracy in %, for abs)",
+    )
+    plateau_threshold_mode: str = setting(
+        "rel", one_of(("rel", "abs")), "plateau: threshold relative to the best, or absolute"
+    )
     # Speed and bookkeeping
     bf16: bool = setting(True, help="bf16 autocast (CUDA only; ignored on CPU)")
-    channels_last: bool = setting(True, help="channels-last memory format (CUDA only; ignored on CPU)")
-    compile: bool = setting(False, help="torch.compile the model (pays a compile time of tens of seconds)")
-    eval_every: int = setting(1, at_least(1), "evaluate every this many epochs (always after the last)")
+    channels_last: bool = setting(
+        True, help="channels-last memory format (CUDA only; ignored on CPU)"
+    )
+    compile: bool = setting(
+        False, help="torch.compile the model (pays a compile time of tens of seconds)"
+    )
+    eval_every: int = setting(
+        1, at_least(1), "evaluate every this many epochs (always after the last)"
+    )
     seed: int = setting(0, NON_NEGATIVE, "random seed of the trial (weights, order, augmentation)")
-    chance_patience: int = setting(3, at_least(1), "evaluations at chance accuracy before a trial is stopped as diverged")
+    chance_patience: int = setting(
+        3, at_least(1), "evaluations at chance accuracy before a trial is stopped as diverged"
+    )
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         unknown = sorted(set(values) - set(field_names()))
         if unknown:
             raise ConfigError(
@@ -218,14 +327,22 @@ class TrainConfig:
 def _cross_checks(c: TrainConfig):
     """(problem or None/False, fix) for rules that involve more than one setting."""
     pools = {"cnn_2": 2, "cnn_3": 3, "cnn_5": 5, "cifar_alexnet": 4}
-    yield (c.arch == "vit_b_32" and c.side % 32 and
-           f"vit_b_32 needs an image side divisible by 32, got {c.side}", "set image_size to 32, 224, ...")
+    yield (
+        c.arch == "vit_b_32"
+        and c.side % 32
+        and f"vit_b_32 needs an image side divisible by 32, got {c.side}",
+        "set image_size to 32, 224, ...",
+    )
     need = 2 ** pools.get(c.arch, 0) if c.arch != "cifar_alexnet" else 32
-    yield (c.side < need and f"{c.arch} needs images of at least {need} pixels, got {c.side}",
-           f"set image_size to {need} or more")
+    yield (
+        c.side < need and f"{c.arch} needs images of at least {need} pixels, got {c.side}",
+        f"set image_size to {need} or more",
+    )
     low, high = c.crop_ratio
-    yield (low > high and f"crop_ratio={c.crop_ratio!r} must be (low, high) with low <= high",
-           "swap the two numbers")
+    yield (
+        low > high and f"crop_ratio={c.crop_ratio!r} must be (low, high) with low <= high",
+        "swap the two numbers",
+    )
 
 
 def setting_applies(name: str, values: dict) -> bool:
@@ -244,7 +361,9 @@ def field_help() -> dict[str, str]:
 def parse_override(key: str, text: str) -> Any:
     """Turns the text of `--set key=text` into a value of the setting's type."""
     if key not in field_names():
-        raise ConfigError(f"unknown training setting {key!r}", f"valid settings are: {', '.join(field_names())}")
+        raise ConfigError(
+            f"unknown training setting {key!r}", f"valid settings are: {', '.join(field_names())}"
+        )
     return _coerce(key, text)
 
 
@@ -254,7 +373,11 @@ _DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
 
 def _fix_for(name: str) -> str:
     help_text = field_help()[name]
-    return f"set {name} ({help_text}) to a valid value" if help_text else f"set {name} to a valid value"
+    return (
+        f"set {name} ({help_text}) to a valid value"
+        if help_text
+        else f"set {name} to a valid value"
+    )
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -3,6 +3,7 @@
 Every builder returns the whole data set as uint8 NCHW tensors; the trial moves them to its
 device once and augments there (augment.py), so no per-image Python work happens per step.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,11 @@ class Data:
     val_y: torch.Tensor
     classes: int
 
-    def to(self, device) -> "Data":
-        return Data(*(t.to(device) for t in (self.train_x, self.train_y, self.val_x, self.val_y)), self.classes)
+    def to(self, device) -> Data:
+        return Data(
+            *(t.to(device) for t in (self.train_x, self.train_y, self.val_x, self.val_y)),
+            self.classes,
+        )
 
 
 def _split(x, y, classes, fraction) -> Data:
@@ -49,13 +53,15 @@ def _synthetic(c: TrainConfig) -> Data:
     """Noisy copies of one smooth random template per class: learnable, any shape, seeded."""
     g = torch.Generator().manual_seed(0)
     n, k, side = c.synthetic_images, c.synthetic_classes, c.side
-    templates = torch.nn.functional.interpolate(torch.rand(k, 3, 4, 4, generator=g), size=(side, side), mode="bilinear")
+    templates = torch.nn.functional.interpolate(
+        torch.rand(k, 3, 4, 4, generator=g), size=(side, side), mode="bilinear"
+    )
     y = torch.arange(n) % k
     x = torch.empty(n, 3, side, side, dtype=torch.uint8)
     for start in range(0, n, 256):  # chunks keep the float temporaries small at 160px+
-        ys = y[start:start + 256]
+        ys = y[start : start + 256]
         noise = torch.rand(len(ys), 3, side, side, generator=g)
-        x[start:start + 256] = ((0.6 * templates[ys] + 0.4 * noise) * 255).to(torch.uint8)
+        x[start : start + 256] = ((0.6 * templates[ys] + 0.4 * noise) * 255).to(torch.uint8)
     return _split(x, y, k, c.val_split)
 
 
@@ -84,10 +90,14 @@ def _cifar(name: str, classes: int):
         def decode() -> Data:
             kind = datasets.CIFAR10 if classes == 10 else datasets.CIFAR100
             try:
-                parts = [kind(str(root), train=train, download=c.download) for train in (True, False)]
+                parts = [
+                    kind(str(root), train=train, download=c.download) for train in (True, False)
+                ]
             except RuntimeError:
-                raise ConfigError(f"{name} is not in {root.resolve()}",
-                                  f"put torchvision's {name} files there, point data_dir at them, or add --set download=true") from None
+                raise ConfigError(
+                    f"{name} is not in {root.resolve()}",
+                    f"put torchvision's {name} files there, point data_dir at them, or add --set download=true",
+                ) from None
             x = [torch.as_tensor(p.data).permute(0, 3, 1, 2).contiguous() for p in parts]
             y = [torch.as_tensor(p.targets, dtype=torch.int64) for p in parts]
             return Data(x[0], y[0], x[1], y[1], classes)
@@ -107,19 +117,31 @@ def _imagenette(c: TrainConfig) -> Data:
     def decode() -> Data:
         load = _image_loader(side)
         if folder:
-            parts = [datasets.ImageFolder(str(root / split), loader=load) for split in ("train", "val")]
-            if parts[0].classes != parts[1].classes:  # labels are folder positions: they must line up
-                raise ConfigError(f"{root / 'val'} has class folders {parts[1].classes}, {root / 'train'} has {parts[0].classes}",
-                                  "give val/ the same class sub-folders as train/")
+            parts = [
+                datasets.ImageFolder(str(root / split), loader=load) for split in ("train", "val")
+            ]
+            if (
+                parts[0].classes != parts[1].classes
+            ):  # labels are folder positions: they must line up
+                raise ConfigError(
+                    f"{root / 'val'} has class folders {parts[1].classes}, {root / 'train'} has {parts[0].classes}",
+                    "give val/ the same class sub-folders as train/",
+                )
         else:
             size = "160px" if side <= 160 else "320px" if side <= 320 else "full"
             try:
-                parts = [datasets.Imagenette(str(root), split=s, size=size, download=c.download, loader=load)
-                         for s in ("train", "val")]
+                parts = [
+                    datasets.Imagenette(
+                        str(root), split=s, size=size, download=c.download, loader=load
+                    )
+                    for s in ("train", "val")
+                ]
             except RuntimeError:
-                raise ConfigError(f"imagenette ({size}) is not in {root.resolve()}",
-                                  "add --set download=true, or point data_dir at a folder with train/ and val/ "
-                                  "holding one sub-folder of images per class") from None
+                raise ConfigError(
+                    f"imagenette ({size}) is not in {root.resolve()}",
+                    "add --set download=true, or point data_dir at a folder with train/ and val/ "
+                    "holding one sub-folder of images per class",
+                ) from None
         return Data(*_decode_all(parts[0]), *_decode_all(parts[1]), len(parts[0].classes))
 
     tag = "folder" if folder else "imagenette"
@@ -132,14 +154,23 @@ def _image_loader(side: int):
 
     def load(path):
         with Image.open(path) as image:
-            image.draft("RGB", (side, side))  # JPEGs decode at 1/2, 1/4 or 1/8 size when that still covers `side`
+            image.draft(
+                "RGB", (side, side)
+            )  # JPEGs decode at 1/2, 1/4 or 1/8 size when that still covers `side`
             image = image.convert("RGB")
             scale = side / min(image.size)
-            w, h = max(side, math.ceil(image.width * scale)), max(side, math.ceil(image.height * scale))
+            w, h = (
+                max(side, math.ceil(image.width * scale)),
+                max(side, math.ceil(image.height * scale)),
+            )
             image = image.resize((w, h), Image.BILINEAR, reducing_gap=3.0)
             left, top = (w - side) // 2, (h - side) // 2
             image = image.crop((left, top, left + side, top + side))
-            return torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(side, side, 3).permute(2, 0, 1)
+            return (
+                torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)
+                .view(side, side, 3)
+                .permute(2, 0, 1)
+            )
 
     return load
 
@@ -149,8 +180,13 @@ def _decode_all(dataset) -> tuple[torch.Tensor, torch.Tensor]:
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         items = list(pool.map(dataset.__getitem__, range(len(dataset))))
     if not items:
-        raise ConfigError(f"no images found in {getattr(dataset, 'root', dataset)}", "put images in one sub-folder per class")
-    return torch.stack([x for x, _ in items]), torch.tensor([y for _, y in items], dtype=torch.int64)
+        raise ConfigError(
+            f"no images found in {getattr(dataset, 'root', dataset)}",
+            "put images in one sub-folder per class",
+        )
+    return torch.stack([x for x, _ in items]), torch.tensor(
+        [y for _, y in items], dtype=torch.int64
+    )
 
 
 REGISTRY = {
@@ -183,7 +219,9 @@ def _key(c: TrainConfig) -> tuple:
 def load(c: TrainConfig, device: str | torch.device = "cpu") -> Data:
     """The trial's data set on `device`, from the first cache that has it."""
     if c.dataset not in REGISTRY:
-        raise ConfigError(f"unknown dataset {c.dataset!r}", f"valid datasets are: {', '.join(REGISTRY)}")
+        raise ConfigError(
+            f"unknown dataset {c.dataset!r}", f"valid datasets are: {', '.join(REGISTRY)}"
+        )
     key = _key(c)
     if _ON_DEVICE and _ON_DEVICE[0][:2] == (key, str(device)):
         return _ON_DEVICE[0][2]

@@ -1,4 +1,5 @@
 """Pins an executor process to a device and a share of the CPU cores."""
+
 from __future__ import annotations
 
 import gc
@@ -15,7 +16,9 @@ def setup(index: int, workers: int, request: str = "auto") -> str:
     GPUs are shared round-robin over the visible devices (CUDA_VISIBLE_DEVICES); on the CPU,
     each executor gets cores // workers threads so N executors do not oversubscribe the cores.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     torch.set_num_threads(max(1, cores // max(1, workers)))
     if request == "cpu":
         return "cpu"
@@ -24,7 +27,10 @@ def setup(index: int, workers: int, request: str = "auto") -> str:
         torch.cuda.set_device(device)
         return device
     if request == "cuda":
-        raise ConfigError("--device cuda was asked for but no CUDA device is visible", "use --device auto or cpu, or check CUDA_VISIBLE_DEVICES and the driver")
+        raise ConfigError(
+            "--device cuda was asked for but no CUDA device is visible",
+            "use --device auto or cpu, or check CUDA_VISIBLE_DEVICES and the driver",
+        )
     return "cpu"
 
 

@@ -1,25 +1,32 @@
 """`fit(config, on_epoch) -> result`: train one trial, reporting after every epoch."""
+
 from __future__ import annotations
 
 import contextlib
 import os
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
-from sweeper.train import checkpoint, data as datasets, models, optim, schedules
+from sweeper.train import checkpoint, models, optim, schedules
+from sweeper.train import data as datasets
 from sweeper.train.augment import Augment
 from sweeper.train.config import TrainConfig
 
 NAN_CHECK_EVERY = 25  # steps between loss checks; each one waits for the device
 
 
-def fit(config: TrainConfig, on_epoch: Callable[[dict], bool | None], *, device: str = "cpu",
-        checkpoint_dir: str | os.PathLike | None = None) -> dict:
+def fit(
+    config: TrainConfig,
+    on_epoch: Callable[[dict], bool | None],
+    *,
+    device: str = "cpu",
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> dict:
     """Trains `config`, calling `on_epoch(metrics)` after each epoch; True from it stops (pruned).
 
     With `checkpoint_dir`, writes last.pt every epoch and best.pt at each new best, and resumes
@@ -32,7 +39,9 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict], bool | None], *, device:
     torch.manual_seed(c.seed)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
-        torch.backends.cudnn.benchmark = True  # batches have one shape (the last partial one is dropped)
+        torch.backends.cudnn.benchmark = (
+            True  # batches have one shape (the last partial one is dropped)
+        )
     data = datasets.load(c, dev)
     model = models.build(c, data.train_x.shape[1], data.classes).to(dev)
     if dev.type == "cuda" and c.channels_last:
@@ -75,14 +84,25 @@ class _Epochs:
     """One epoch of training plus (every eval_every epochs) one evaluation."""
 
     def __init__(self, c: TrainConfig, dev, data, model, opt, plateau):
-        self.c, self.dev, self.data, self.model, self.opt, self.plateau = c, dev, data, model, opt, plateau
+        self.c, self.dev, self.data, self.model, self.opt, self.plateau = (
+            c,
+            dev,
+            data,
+            model,
+            opt,
+            plateau,
+        )
         self.augment = Augment(c, data.train_x)
         self.batch = min(c.batch_size, len(data.train_y))
         self.steps = len(data.train_y) // self.batch  # the last partial batch is dropped
         self.peak_lr = optim.peak_lr(c)
         self.bad_loss = None
         bf16 = c.bf16 and dev.type == "cuda"
-        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
+        self.autocast = (
+            (lambda: torch.autocast("cuda", dtype=torch.bfloat16))
+            if bf16
+            else contextlib.nullcontext
+        )
 
     def run(self, epoch: int) -> dict | None:
         c, data, dev = self.c, self.data, self.dev
@@ -93,34 +113,52 @@ class _Epochs:
         correct = torch.zeros((), device=dev, dtype=torch.int64)
         first_lr = None
         for i in range(self.steps):
-            lr = self.peak_lr * schedules.factor(c, epoch - 1 + (i + 1) / self.steps) * self.plateau.scale
+            lr = (
+                self.peak_lr
+                * schedules.factor(c, epoch - 1 + (i + 1) / self.steps)
+                * self.plateau.scale
+            )
             first_lr = lr if first_lr is None else first_lr
             for group in self.opt.param_groups:
                 group["lr"] = lr
-            idx = order[i * self.batch:(i + 1) * self.batch]
+            idx = order[i * self.batch : (i + 1) * self.batch]
             x, y, y_mixed, lam = self.augment.train(data.train_x[idx], data.train_y[idx])
             with self.autocast():
                 out = self.model(x)
                 loss = F.cross_entropy(out, y, label_smoothing=c.label_smoothing)
                 if y_mixed is not None:
-                    loss = lam * loss + (1 - lam) * F.cross_entropy(out, y_mixed, label_smoothing=c.label_smoothing)
+                    loss = lam * loss + (1 - lam) * F.cross_entropy(
+                        out, y_mixed, label_smoothing=c.label_smoothing
+                    )
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
             loss_sum += loss.detach().float()
             correct += (out.argmax(1) == y).sum()
-            if ((i + 1) % NAN_CHECK_EVERY == 0 or i + 1 == self.steps) and not torch.isfinite(loss_sum):
+            if ((i + 1) % NAN_CHECK_EVERY == 0 or i + 1 == self.steps) and not torch.isfinite(
+                loss_sum
+            ):
                 self.bad_loss = str(loss_sum.item())  # "nan" or "inf"
                 return None
         seen = self.steps * self.batch
         train_seconds = time.perf_counter() - start
-        metrics = {"epoch": epoch, "train_loss": loss_sum.item() / self.steps, "train_acc": 100 * correct.item() / seen,
-                   "val_loss": None, "val_acc": None, "val_top5": None, "lr": first_lr}
+        metrics = {
+            "epoch": epoch,
+            "train_loss": loss_sum.item() / self.steps,
+            "train_acc": 100 * correct.item() / seen,
+            "val_loss": None,
+            "val_acc": None,
+            "val_top5": None,
+            "lr": first_lr,
+        }
         if epoch % c.eval_every == 0 or epoch == c.epochs:
             metrics.update(self.evaluate())
             self.plateau.step(metrics)
-        metrics.update(seconds=time.perf_counter() - start, images_per_s=seen / train_seconds,
-                       peak_mem_mb=_peak_mem_mb(dev))
+        metrics.update(
+            seconds=time.perf_counter() - start,
+            images_per_s=seen / train_seconds,
+            peak_mem_mb=_peak_mem_mb(dev),
+        )
         return metrics
 
     @torch.no_grad()
@@ -132,7 +170,7 @@ class _Epochs:
         top5 = torch.zeros((), device=self.dev, dtype=torch.int64)
         step = 2 * self.batch  # no gradients are kept, so twice the training batch fits
         for start in range(0, len(y_all), step):
-            x, y = self.augment.eval(x_all[start:start + step]), y_all[start:start + step]
+            x, y = self.augment.eval(x_all[start : start + step]), y_all[start : start + step]
             with self.autocast():
                 out = self.model(x).float()
             loss += F.cross_entropy(out, y, reduction="sum")
@@ -140,8 +178,11 @@ class _Epochs:
             top1 += (best[:, 0] == y).sum()
             top5 += (best == y[:, None]).any(dim=1).sum()
         n = len(y_all)
-        return {"val_loss": loss.item() / n, "val_acc": 100 * top1.item() / n,
-                "val_top5": 100 * top5.item() / n if self.data.classes >= 10 else None}
+        return {
+            "val_loss": loss.item() / n,
+            "val_acc": 100 * top1.item() / n,
+            "val_top5": 100 * top5.item() / n if self.data.classes >= 10 else None,
+        }
 
 
 def _diverged(history: list[dict], classes: int, patience: int) -> str | None:
@@ -149,7 +190,9 @@ def _diverged(history: list[dict], classes: int, patience: int) -> str | None:
     chance = 100 / classes
     # "At chance" allows some noise above 100/classes: half of it, at most 5 points.
     evaluated = [m["val_acc"] for m in history if m["val_acc"] is not None][-patience:]
-    if len(evaluated) == patience and all(acc <= chance + min(5.0, chance / 2) for acc in evaluated):
+    if len(evaluated) == patience and all(
+        acc <= chance + min(5.0, chance / 2) for acc in evaluated
+    ):
         return f"diverged: val accuracy at chance ({chance:.1f}%) for {patience} evaluations"
     return None
 
@@ -158,17 +201,29 @@ def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainC
     accs = [m["val_acc"] for m in history if m["val_acc"] is not None]
     # Strictly better than every earlier evaluation: ties keep the earliest, like the result's best_epoch.
     if history[-1]["val_acc"] is not None and accs[-1] > max(accs[:-1], default=-1.0):
-        checkpoint.save({"model": model.state_dict(), "epoch": history[-1]["epoch"], "val_acc": accs[-1]},
-                        folder / "best.pt")
-    checkpoint.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "plateau": plateau.state_dict(),
-                     "rng": checkpoint.rng_state(dev), "history": history, "config": c.to_dict()},
-                    folder / "last.pt")
+        checkpoint.save(
+            {"model": model.state_dict(), "epoch": history[-1]["epoch"], "val_acc": accs[-1]},
+            folder / "best.pt",
+        )
+    checkpoint.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "plateau": plateau.state_dict(),
+            "rng": checkpoint.rng_state(dev),
+            "history": history,
+            "config": c.to_dict(),
+        },
+        folder / "last.pt",
+    )
 
 
 def _peak_mem_mb(dev: torch.device) -> float:
     if dev.type == "cuda":
         return torch.cuda.max_memory_allocated(dev) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS (KiB on Linux)
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )  # process peak RSS (KiB on Linux)
 
 
 def _result(history: list[dict], stop: str, model, dev) -> dict:

@@ -1,4 +1,5 @@
 """Model registry: name -> builder(config, in_channels, classes) -> nn.Module."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ def _pretrained_state(arch: str) -> dict:
     weights = models.get_model_weights(arch).DEFAULT
     path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
     if not path.exists():
-        raise ConfigError(f"pretrained weights for {arch} are not in the local cache ({path})",
-                          f"download {weights.url} into {path.parent}, or set pretrained=false")
+        raise ConfigError(
+            f"pretrained weights for {arch} are not in the local cache ({path})",
+            f"download {weights.url} into {path.parent}, or set pretrained=false",
+        )
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
@@ -37,6 +40,7 @@ def _torchvision(arch: str, c: TrainConfig, in_ch: int, classes: int) -> nn.Modu
         state = _pretrained_state(arch)
         if arch == "vit_b_32" and c.side != 224:
             from torchvision.models.vision_transformer import interpolate_embeddings
+
             state = interpolate_embeddings(c.side, 32, state)
         model.load_state_dict(state)
     return model
@@ -80,7 +84,9 @@ REGISTRY = {
     "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout),
     "cnn_3": lambda c, i, k: nets.cnn_n(3)(i, k, c.dropout),
     "cnn_5": lambda c, i, k: nets.cnn_n(5)(i, k, c.dropout),
-    "cifar_alexnet": lambda c, i, k: nets.CifarAlexNet(i, k, c.dropout, c.dropout1, c.dropout2, c.dropout3),
+    "cifar_alexnet": lambda c, i, k: nets.CifarAlexNet(
+        i, k, c.dropout, c.dropout1, c.dropout2, c.dropout3
+    ),
     "resnet": lambda c, i, k: _resnet(c.arch)(c, i, k),
     **{f"resnet{d}": _resnet(f"resnet{d}") for d in RESNET_DEPTHS},
     **{f"vgg{d}{bn}": _vgg(f"vgg{d}{bn}") for d in (11, 13, 16, 19) for bn in ("", "_bn")},

@@ -1,4 +1,5 @@
 """The small networks of the write-ups, written out (torchvision has the big ones)."""
+
 from __future__ import annotations
 
 from torch import nn
@@ -6,26 +7,46 @@ from torch import nn
 
 def cnn(in_ch: int, classes: int, dropout: float) -> nn.Module:
     """A small fast CNN: 3 conv-BN-ReLU layers, one pool, global average pool."""
+
     def block(i, o):
         return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
 
-    return nn.Sequential(*block(in_ch, 32), *block(32, 64), nn.MaxPool2d(2), *block(64, 128),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(128, classes))
+    return nn.Sequential(
+        *block(in_ch, 32),
+        *block(32, 64),
+        nn.MaxPool2d(2),
+        *block(64, 128),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Dropout(dropout),
+        nn.Linear(128, classes),
+    )
 
 
 def cnn_n(blocks: int):
     """Write-up 004's CNN_2/3/5: blocks of conv5x5 (16, 32, 64, ... channels) -> BN -> ReLU ->
     maxpool, then one linear layer; at 32px this gives its 219,044 / 168,036 / 1,116,388
     parameters for 100 classes. Other sizes are pooled to the 32px feature map first."""
+
     def build(in_ch: int, classes: int, dropout: float) -> nn.Module:
         layers, ch = [], in_ch
         for i in range(blocks):
-            out = 16 * 2 ** i
-            layers += [nn.Conv2d(ch, out, 5, padding=2), nn.BatchNorm2d(out), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+            out = 16 * 2**i
+            layers += [
+                nn.Conv2d(ch, out, 5, padding=2),
+                nn.BatchNorm2d(out),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+            ]
             ch = out
-        side = 32 // 2 ** blocks
-        return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(side), nn.Flatten(), nn.Dropout(dropout),
-                             nn.Linear(ch * side * side, classes))
+        side = 32 // 2**blocks
+        return nn.Sequential(
+            *layers,
+            nn.AdaptiveAvgPool2d(side),
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(ch * side * side, classes),
+        )
 
     return build
 
@@ -41,14 +62,27 @@ class CifarAlexNet(nn.Module):
             return [nn.Conv2d(i, o, k), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
 
         self.features = nn.Sequential(
-            *conv(in_ch, 64, 3), nn.MaxPool2d(2, 2), nn.Dropout(p1),
-            *conv(64, 128, 3), nn.MaxPool2d(3, 2), nn.Dropout(p2),
-            *conv(128, 256, 3), *conv(256, 64, 1), nn.Dropout(p3),
-            nn.AdaptiveAvgPool2d(4),  # 4x4 at 32px already; keeps fc1 at 1024 inputs for bigger images
+            *conv(in_ch, 64, 3),
+            nn.MaxPool2d(2, 2),
+            nn.Dropout(p1),
+            *conv(64, 128, 3),
+            nn.MaxPool2d(3, 2),
+            nn.Dropout(p2),
+            *conv(128, 256, 3),
+            *conv(256, 64, 1),
+            nn.Dropout(p3),
+            nn.AdaptiveAvgPool2d(
+                4
+            ),  # 4x4 at 32px already; keeps fc1 at 1024 inputs for bigger images
         )
         self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Linear(1024, 384), nn.ReLU(inplace=True), nn.Linear(384, 192), nn.ReLU(inplace=True),
-            nn.Dropout(dropout), nn.Linear(192, classes),
+            nn.Flatten(),
+            nn.Linear(1024, 384),
+            nn.ReLU(inplace=True),
+            nn.Linear(384, 192),
+            nn.ReLU(inplace=True),
+            nn.Dropout(dropout),
+            nn.Linear(192, classes),
         )
 
     def forward(self, x):

@@ -1,4 +1,5 @@
 """Optimizer registry: name -> builder(config, param_groups, lr) -> torch optimizer."""
+
 from __future__ import annotations
 
 import torch
@@ -28,7 +29,9 @@ class Ranger(torch.optim.RAdam):
             fresh.update((p, p.detach().clone()) for p in params if "slow" not in self.state[p])
             grads = [p.grad for p in params if p.grad.dim() > 1]
             if grads:
-                torch._foreach_sub_(grads, [g.mean(dim=tuple(range(1, g.dim())), keepdim=True) for g in grads])
+                torch._foreach_sub_(
+                    grads, [g.mean(dim=tuple(range(1, g.dim())), keepdim=True) for g in grads]
+                )
         loss = super().step(closure)
         for p, weights in fresh.items():
             self.state[p]["slow"] = weights  # after RAdam's step, which initialises an empty state
@@ -44,15 +47,33 @@ class Ranger(torch.optim.RAdam):
 
 
 REGISTRY = {
-    "sgd": lambda c, groups, lr: torch.optim.SGD(groups, lr=lr, momentum=c.momentum,
-                                                 nesterov=c.nesterov and c.momentum > 0, weight_decay=c.weight_decay),
-    "adam": lambda c, groups, lr: torch.optim.Adam(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay),
-    "adamw": lambda c, groups, lr: torch.optim.AdamW(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay),
-    "radam": lambda c, groups, lr: torch.optim.RAdam(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay),
-    "rmsprop": lambda c, groups, lr: torch.optim.RMSprop(groups, lr=lr, momentum=c.momentum, eps=c.eps,
-                                                         weight_decay=c.weight_decay),
-    "ranger": lambda c, groups, lr: Ranger(groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay,
-                                           k=c.lookahead_steps, alpha=c.lookahead_alpha),
+    "sgd": lambda c, groups, lr: torch.optim.SGD(
+        groups,
+        lr=lr,
+        momentum=c.momentum,
+        nesterov=c.nesterov and c.momentum > 0,
+        weight_decay=c.weight_decay,
+    ),
+    "adam": lambda c, groups, lr: torch.optim.Adam(
+        groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay
+    ),
+    "adamw": lambda c, groups, lr: torch.optim.AdamW(
+        groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay
+    ),
+    "radam": lambda c, groups, lr: torch.optim.RAdam(
+        groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay
+    ),
+    "rmsprop": lambda c, groups, lr: torch.optim.RMSprop(
+        groups, lr=lr, momentum=c.momentum, eps=c.eps, weight_decay=c.weight_decay
+    ),
+    "ranger": lambda c, groups, lr: Ranger(
+        groups,
+        lr=lr,
+        eps=c.eps,
+        weight_decay=c.weight_decay,
+        k=c.lookahead_steps,
+        alpha=c.lookahead_alpha,
+    ),
 }
 
 
@@ -63,11 +84,15 @@ def peak_lr(c: TrainConfig) -> float:
 
 def build(c: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
     if c.optimizer not in REGISTRY:
-        raise ConfigError(f"unknown optimizer {c.optimizer!r}", f"valid optimizers are: {', '.join(REGISTRY)}")
+        raise ConfigError(
+            f"unknown optimizer {c.optimizer!r}", f"valid optimizers are: {', '.join(REGISTRY)}"
+        )
     params = [p for p in model.parameters() if p.requires_grad]
     if c.decay_bn_bias or not c.weight_decay:
         groups = [{"params": params}]
     else:  # BatchNorm weights and all biases are the 1-d tensors
-        groups = [{"params": [p for p in params if p.dim() > 1]},
-                  {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0}]
+        groups = [
+            {"params": [p for p in params if p.dim() > 1]},
+            {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0},
+        ]
     return REGISTRY[c.optimizer](c, groups, peak_lr(c))

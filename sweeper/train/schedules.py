@@ -3,6 +3,7 @@
 `t` is fractional epochs done (the lr changes every batch). Warmup multiplies any schedule;
 plateau is the one schedule with state, kept in `Plateau` and checkpointed with the trial.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,9 @@ REGISTRY = {
 def factor(c: TrainConfig, t: float) -> float:
     """lr / peak lr after `t` epochs, warmup included."""
     if c.schedule not in REGISTRY:
-        raise ConfigError(f"unknown schedule {c.schedule!r}", f"valid schedules are: {', '.join(REGISTRY)}")
+        raise ConfigError(
+            f"unknown schedule {c.schedule!r}", f"valid schedules are: {', '.join(REGISTRY)}"
+        )
     warm = min(1.0, t / c.warmup_epochs) if c.warmup_epochs else 1.0
     return warm * REGISTRY[c.schedule](t, c)
 

@@ -1,5 +1,6 @@
 """The dashboard in a real headless Chromium: study list, study page, trial page, and the live
 view following a real sweep (fake trainer) that writes to the same SQLite file."""
+
 from __future__ import annotations
 
 import subprocess
@@ -17,9 +18,20 @@ from tests.conftest import cli_env
 from tests.report.conftest import write_known_study
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+)
 
 LIVE_STUDY = """
 from sweeper import Study, choice, loguniform
@@ -72,7 +84,9 @@ def test_study_list_study_page_and_trial_page(serve, page, tmp_path):
     page.wait_for_url("**/study/batch")
     table = page.locator("table.table", has_text="reference").first
     assert "93.53" in table.inner_text() and "78 ± 2.828" in table.inner_text()
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length > 0")
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length > 0"
+    )
     curves = page.locator(".js-plotly-plot", has_text="Learning curves")
     assert curves.locator(".scatterlayer .trace").count() >= 3  # trials 0, 2, 1 at least
     page.locator("#running tbody", has_text="6").wait_for()  # the running trial 6 in the live table
@@ -87,7 +101,9 @@ def test_study_list_study_page_and_trial_page(serve, page, tmp_path):
     csv = urllib.request.urlopen(base + "/study/batch/files/by_batch_size.csv").read().decode()
     assert csv.splitlines()[0].startswith("batch_size,trials,running,finished")
     with pytest.raises(urllib.error.HTTPError) as refused:  # read-only: nothing accepts a write
-        urllib.request.urlopen(urllib.request.Request(base + "/study/batch", method="POST", data=b""))
+        urllib.request.urlopen(
+            urllib.request.Request(base + "/study/batch", method="POST", data=b"")
+        )
     assert refused.value.code == 405
     assert (tmp_path / "known.db").read_bytes() == before  # browsing every page changed nothing
 
@@ -95,26 +111,51 @@ def test_study_list_study_page_and_trial_page(serve, page, tmp_path):
 def test_live_page_follows_a_running_sweep(serve, page, tmp_path, write_study):
     url = f"sqlite:///{tmp_path / 'sweeper.db'}"
     sweep = subprocess.Popen(
-        [sys.executable, "-m", "sweeper.cli", "run", str(write_study(LIVE_STUDY)), "--storage", url,
-         "--artifacts", str(tmp_path / "runs")],
-        env=cli_env(FAKE_EPOCH_SECONDS=0.5), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "sweeper.cli",
+            "run",
+            str(write_study(LIVE_STUDY)),
+            "--storage",
+            url,
+            "--artifacts",
+            str(tmp_path / "runs"),
+        ],
+        env=cli_env(FAKE_EPOCH_SECONDS=0.5),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = serve_when_running(serve, url, sweep)
         page.goto(base + "/study/live")
         page.evaluate("window.notReloaded = true")
-        page.wait_for_function("/^[1-9]/.test(document.querySelector('#running td.epoch')?.textContent || '')")
+        page.wait_for_function(
+            "/^[1-9]/.test(document.querySelector('#running td.epoch')?.textContent || '')"
+        )
         first_epoch = int(page.locator("#running td.epoch").first.inner_text())
-        page.wait_for_function("document.querySelectorAll('#live-curve .scatterlayer .trace').length > 0")
+        page.wait_for_function(
+            "document.querySelectorAll('#live-curve .scatterlayer .trace').length > 0"
+        )
         page.screenshot(path=tmp_path / "live.png", full_page=True)
         hammer = Hammer(base + "/api/study/live/live")  # many more reads than a person makes
         # The same page, never reloaded, shows later epochs and then finished trials.
-        page.wait_for_function(f"""() => {{
+        page.wait_for_function(
+            f"""() => {{
             const cell = document.querySelector('#running td.epoch');
             return (cell && +cell.textContent > {first_epoch}) || /^[1-9]/.test(document.getElementById('live-status').textContent);
-        }}""", timeout=30_000)
-        page.wait_for_function("/^[1-9] of 4 trials done/.test(document.getElementById('live-status').textContent)", timeout=60_000)
+        }}""",
+            timeout=30_000,
+        )
+        page.wait_for_function(
+            "/^[1-9] of 4 trials done/.test(document.getElementById('live-status').textContent)",
+            timeout=60_000,
+        )
         assert page.evaluate("window.notReloaded") is True
-        assert not page.locator("#stale").is_hidden()  # offers a reload for the finished trials' tables
+        assert not page.locator(
+            "#stale"
+        ).is_hidden()  # offers a reload for the finished trials' tables
         page.screenshot(path=tmp_path / "live-later.png", full_page=True)
         _, stderr = sweep.communicate(timeout=120)
         hammer.stop()
@@ -147,7 +188,10 @@ def epochs_written(db: Path) -> bool:
 
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
-        return "sweeper_epochs" in tables and connection.execute("SELECT COUNT(*) FROM sweeper_epochs").fetchone()[0] > 0
+        return (
+            "sweeper_epochs" in tables
+            and connection.execute("SELECT COUNT(*) FROM sweeper_epochs").fetchone()[0] > 0
+        )
 
 
 class Hammer:

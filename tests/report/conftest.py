@@ -1,4 +1,5 @@
 """A small study with known values, written the way the supervisor writes one."""
+
 from __future__ import annotations
 
 import optuna
@@ -11,13 +12,22 @@ from sweeper.sweep.storage import SPEC_ATTR, TrialLog, open_storage
 SPEC = {
     "name": "batch",
     "train": {"dataset": "digits", "model": "cnn_2", "epochs": 4},
-    "space": {"batch_size": {"kind": "choice", "values": [32, 64, 128]},
-              "lr": {"kind": "loguniform", "low": 1e-4, "high": 1e-1}},
-    "sampler": "grid", "pruner": "median", "metric": "val_acc", "direction": "maximize",
-    "n_trials": 12, "reference": {"batch_size": {"32": 93.53, "64": 94.11}},
+    "space": {
+        "batch_size": {"kind": "choice", "values": [32, 64, 128]},
+        "lr": {"kind": "loguniform", "low": 1e-4, "high": 1e-1},
+    },
+    "sampler": "grid",
+    "pruner": "median",
+    "metric": "val_acc",
+    "direction": "maximize",
+    "n_trials": 12,
+    "reference": {"batch_size": {"32": 93.53, "64": 94.11}},
     "description": "batch size against accuracy",
 }
-DISTS = {"batch_size": CategoricalDistribution([32, 64, 128]), "lr": FloatDistribution(1e-4, 1e-1, log=True)}
+DISTS = {
+    "batch_size": CategoricalDistribution([32, 64, 128]),
+    "lr": FloatDistribution(1e-4, 1e-1, log=True),
+}
 # (batch_size, lr, state, val_acc per epoch, stop_reason); the numbers the tests assert on.
 TRIALS = [
     (32, 0.01, TrialState.COMPLETE, [50, 70, 80, 78], "completed"),
@@ -37,20 +47,42 @@ def write_known_study(url: str, name: str = SPEC["name"]) -> None:
     log = TrialLog(storage.engine)
     study_id = storage.get_study_id_from_name(name)
     for number, (batch, lr, state, accs, reason) in enumerate(TRIALS):
-        attrs = {"params": 11_000_000 * batch // 32, "model_size_mb": 42.0, "host": "box", "device": "cuda:0",
-                 "seconds": 10.0 * len(accs), "images_per_s": 1000.0 + batch, "peak_mem_mb": 10.0 * batch}
+        attrs = {
+            "params": 11_000_000 * batch // 32,
+            "model_size_mb": 42.0,
+            "host": "box",
+            "device": "cuda:0",
+            "seconds": 10.0 * len(accs),
+            "images_per_s": 1000.0 + batch,
+            "peak_mem_mb": 10.0 * batch,
+        }
         if reason:
             attrs["stop_reason"] = reason
         if state == TrialState.PRUNED:
             attrs["pruned_at"] = len(accs)
-        study.add_trial(optuna.trial.create_trial(
-            params={"batch_size": batch, "lr": lr}, distributions=DISTS, state=state,
-            value=max(accs) if state == TrialState.COMPLETE else None,
-            intermediate_values=dict(enumerate(accs, 1)), user_attrs=attrs))
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={"batch_size": batch, "lr": lr},
+                distributions=DISTS,
+                state=state,
+                value=max(accs) if state == TrialState.COMPLETE else None,
+                intermediate_values=dict(enumerate(accs, 1)),
+                user_attrs=attrs,
+            )
+        )
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)
         for epoch, acc in enumerate(accs, 1):
-            log.epoch(trial_id, epoch, {"val_acc": acc, "train_acc": acc + 5, "val_loss": 2 - acc / 100,
-                                        "train_loss": 1.9 - acc / 100, "lr": lr / epoch})
+            log.epoch(
+                trial_id,
+                epoch,
+                {
+                    "val_acc": acc,
+                    "train_acc": acc + 5,
+                    "val_loss": 2 - acc / 100,
+                    "train_loss": 1.9 - acc / 100,
+                    "lr": lr / epoch,
+                },
+            )
     storage.engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """`sweeper report` end to end: a real sweep with the fake trainer, then the report from the file
 and from the name, as a user runs them."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -25,16 +26,34 @@ def test_report_after_a_real_sweep_from_file_and_from_name(write_study, tmp_path
     assert by_file.returncode == 0, by_file.stderr
     assert "val_acc by batch_size" in by_file.stdout and "reference" in by_file.stdout
     trials = pd.read_csv(tmp_path / "reports" / "tiny" / "trials.csv")
-    assert len(trials) == 3 and (trials["state"] == "COMPLETE").all() and (trials["epochs"] == 3).all()
+    assert (
+        len(trials) == 3 and (trials["state"] == "COMPLETE").all() and (trials["epochs"] == 3).all()
+    )
     assert (tmp_path / "reports" / "tiny" / "report.html").stat().st_size > 1_000_000
 
     # By name from another folder, with the storage from the environment: no study file needed.
-    by_name = run_cli("report", "tiny", "--format", "csv", "--by", "lr", "--out", tmp_path / "again",
-                      cwd=tmp_path / "runs", env=cli_env(SWEEPER_STORAGE=url))
+    by_name = run_cli(
+        "report",
+        "tiny",
+        "--format",
+        "csv",
+        "--by",
+        "lr",
+        "--out",
+        tmp_path / "again",
+        cwd=tmp_path / "runs",
+        env=cli_env(SWEEPER_STORAGE=url),
+    )
     assert by_name.returncode == 0, by_name.stderr
     assert "val_acc by lr" in by_name.stdout and "val_acc by batch_size" not in by_name.stdout
     assert sorted(p.name for p in (tmp_path / "again" / "tiny").iterdir()) == [
-        "by_batch_size.csv", "by_lr.csv", "cost.csv", "epochs.csv", "importance.csv", "trials.csv"]
+        "by_batch_size.csv",
+        "by_lr.csv",
+        "cost.csv",
+        "epochs.csv",
+        "importance.csv",
+        "trials.csv",
+    ]
 
 
 def test_unknown_study_is_one_line_listing_the_names(tmp_path, capsys):

@@ -1,4 +1,5 @@
 """Report frames on a study with known values, the exported files, and the command's errors."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,10 +24,12 @@ NA = None  # a missing value in an expected row
 
 def rows(frame: pd.DataFrame) -> list[list]:
     """Frame rows as plain lists, NaN/NA as None and floats rounded, for exact comparison."""
+
     def plain(value):
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             return None
         return round(float(value), 4) if isinstance(value, float) else value
+
     return [[plain(v) for v in row] for row in frame.astype(object).itertuples(index=False)]
 
 
@@ -37,8 +40,21 @@ def report(known_url):
 
 def test_batch_size_table_has_the_write_ups_shape_with_reference(report):
     table = report.param_tables["batch_size"]
-    assert list(table.columns) == ["batch_size", "trials", "running", "finished", "pruned", "diverged", "failed",
-                                   "best", "reference", "mean", "std", "best_trial", "best_epoch"]
+    assert list(table.columns) == [
+        "batch_size",
+        "trials",
+        "running",
+        "finished",
+        "pruned",
+        "diverged",
+        "failed",
+        "best",
+        "reference",
+        "mean",
+        "std",
+        "best_trial",
+        "best_epoch",
+    ]
     assert rows(table) == [
         [32, 3, 1, 2, 0, 0, 0, 80.0, 93.53, 78.0, 2.8284, 0, 3],
         [64, 3, 0, 1, 1, 1, 0, 85.0, 94.11, 85.0, NA, 2, 2],
@@ -59,11 +75,24 @@ def test_log_parameter_is_binned_by_decades_of_its_range(report):
 
 
 def test_uniform_parameter_gets_quantile_bins():
-    trials = pd.DataFrame({"trial": range(10), "state": "COMPLETE", "stop_reason": "completed",
-                           "dropout": [i / 10 for i in range(10)], "best": [float(i) for i in range(10)],
-                           "best_epoch": [1] * 10})
+    trials = pd.DataFrame(
+        {
+            "trial": range(10),
+            "state": "COMPLETE",
+            "stop_reason": "completed",
+            "dropout": [i / 10 for i in range(10)],
+            "best": [float(i) for i in range(10)],
+            "best_epoch": [1] * 10,
+        }
+    )
     table = param_table(trials, "dropout", {"kind": "uniform", "low": 0.0, "high": 1.0}, "minimize")
-    assert table["dropout"].tolist() == ["0–0.18", "0.18–0.36", "0.36–0.54", "0.54–0.72", "0.72–0.9"]
+    assert table["dropout"].tolist() == [
+        "0–0.18",
+        "0.18–0.36",
+        "0.36–0.54",
+        "0.54–0.72",
+        "0.72–0.9",
+    ]
     assert table["trials"].tolist() == [2, 2, 2, 2, 2]
     assert table["best"].tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]  # minimize: the lowest of each bin
 
@@ -71,7 +100,19 @@ def test_uniform_parameter_gets_quantile_bins():
 def test_trials_frame_rows(report):
     t = report.trials
     assert t.columns[:5].tolist() == ["trial", "state", "stop_reason", "batch_size", "lr"]
-    columns = ["trial", "state", "stop_reason", "batch_size", "lr", "best", "final", "best_epoch", "epochs", "pruned_at", "n_params"]
+    columns = [
+        "trial",
+        "state",
+        "stop_reason",
+        "batch_size",
+        "lr",
+        "best",
+        "final",
+        "best_epoch",
+        "epochs",
+        "pruned_at",
+        "n_params",
+    ]
     assert rows(t[columns]) == [
         [0, "COMPLETE", "completed", 32, 0.01, 80.0, 78.0, 3, 4, NA, 11_000_000],
         [1, "COMPLETE", "completed", 32, 0.001, 76.0, 76.0, 4, 4, NA, 11_000_000],
@@ -85,11 +126,23 @@ def test_trials_frame_rows(report):
 
 
 def test_summary_cost_curves_and_importance(report):
-    assert report.summary == {"trials": 7, "finished": 3, "pruned": 1, "diverged": 1, "failed": 1, "running": 1,
-                              "best_trial": 2, "best": 85.0, "best_epoch": 2}
+    assert report.summary == {
+        "trials": 7,
+        "finished": 3,
+        "pruned": 1,
+        "diverged": 1,
+        "failed": 1,
+        "running": 1,
+        "best_trial": 2,
+        "best": 85.0,
+        "best_epoch": 2,
+    }
     cost = report.cost[["batch_size", "trials", "n_params", "seconds", "peak_mem_mb", "best"]]
-    assert rows(cost) == [[32, 3, 11_000_000, 33.3333, 320.0, 80.0], [64, 3, 22_000_000, 30.0, 640.0, 85.0],
-                          [128, 1, 44_000_000, 0.0, 1280.0, NA]]
+    assert rows(cost) == [
+        [32, 3, 11_000_000, 33.3333, 320.0, 80.0],
+        [64, 3, 22_000_000, 30.0, 640.0, 85.0],
+        [128, 1, 44_000_000, 0.0, 1280.0, NA],
+    ]
     # Asked-for trial first, then the best trial of each batch size, then the overall top.
     assert report.curve_trials == [3, 0, 2, 1]
     assert sorted(report.curves["trial"].unique()) == [0, 1, 2, 3]
@@ -101,11 +154,22 @@ def test_summary_cost_curves_and_importance(report):
 def test_exports_exist_and_parse(report, tmp_path):
     written = export.write(report, tmp_path)
     assert sorted(p.name for p in written) == sorted(
-        ["trials.csv", "epochs.csv", "by_batch_size.csv", "by_lr.csv", "cost.csv", "importance.csv", "report.html"])
+        [
+            "trials.csv",
+            "epochs.csv",
+            "by_batch_size.csv",
+            "by_lr.csv",
+            "cost.csv",
+            "importance.csv",
+            "report.html",
+        ]
+    )
     trials = pd.read_csv(tmp_path / "trials.csv")
     assert trials["best"].tolist()[:3] == [80.0, 76.0, 85.0] and len(trials) == 7
     epochs = pd.read_csv(tmp_path / "epochs.csv")
-    assert len(epochs) == 4 + 4 + 4 + 2 + 3 + 2 and {"train_loss", "val_acc", "lr"} <= set(epochs.columns)
+    assert len(epochs) == 4 + 4 + 4 + 2 + 3 + 2 and {"train_loss", "val_acc", "lr"} <= set(
+        epochs.columns
+    )
     by_batch = pd.read_csv(tmp_path / "by_batch_size.csv")
     assert by_batch["reference"].tolist()[:2] == [93.53, 94.11]
     page = (tmp_path / "report.html").read_text()
@@ -122,25 +186,44 @@ def parse(*argv):
 
 
 def test_command_by_name_without_study_file(known_url, tmp_path, capsys):
-    args = parse("batch", "--storage", known_url, "--out", str(tmp_path), "--by", "batch_size", "--trial", "3")
+    args = parse(
+        "batch",
+        "--storage",
+        known_url,
+        "--out",
+        str(tmp_path),
+        "--by",
+        "batch_size",
+        "--trial",
+        "3",
+    )
     assert args.handler(args) == 0
     out = capsys.readouterr().out
-    assert "val_acc by batch_size" in out and "val_acc by lr" not in out and "Trial 3: epochs" in out
-    assert (tmp_path / "batch" / "report.html").is_file() and (tmp_path / "batch" / "trials.csv").is_file()
+    assert (
+        "val_acc by batch_size" in out and "val_acc by lr" not in out and "Trial 3: epochs" in out
+    )
+    assert (tmp_path / "batch" / "report.html").is_file() and (
+        tmp_path / "batch" / "trials.csv"
+    ).is_file()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["nosuch"], "no study named 'nosuch'"),
-    (["batch", "--by", "momentum"], "has no parameter 'momentum'"),
-    (["batch", "--format", "pdf"], "unknown report format 'pdf'"),
-    (["batch", "--trial", "99"], "has no trial 99"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["nosuch"], "no study named 'nosuch'"),
+        (["batch", "--by", "momentum"], "has no parameter 'momentum'"),
+        (["batch", "--format", "pdf"], "unknown report format 'pdf'"),
+        (["batch", "--trial", "99"], "has no trial 99"),
+    ],
+)
 def test_user_errors_say_what_is_valid(known_url, tmp_path, argv, message):
     args = parse(*argv, "--storage", known_url, "--out", str(tmp_path))
     with pytest.raises(SweeperError) as error:
         args.handler(args)
     assert message in error.value.what
-    assert {"nosuch": "batch", "momentum": "batch_size, lr", "pdf": "csv, html", "99": "0–6"}[argv[-1]] in error.value.fix
+    assert {"nosuch": "batch", "momentum": "batch_size, lr", "pdf": "csv, html", "99": "0–6"}[
+        argv[-1]
+    ] in error.value.fix
 
 
 def test_missing_storage_file_is_not_created(tmp_path):
@@ -156,7 +239,9 @@ def test_a_storage_whose_tables_optuna_is_still_creating_reads_as_empty(tmp_path
 
     path = tmp_path / "new.db"
     with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name VARCHAR(512))")
+        connection.execute(
+            "CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name VARCHAR(512))"
+        )
         connection.execute("INSERT INTO studies VALUES (1, 'early')")
     engine = open_reader(f"sqlite:///{path}")
     assert list_studies(engine).empty
@@ -192,13 +277,29 @@ def test_same_report_on_postgresql(postgres_url, report):
         assert rows(on_pg.param_tables[param]) == rows(table)
     columns = [c for c in report.trials.columns if c not in ("started", "completed", "trial_id")]
     assert rows(on_pg.trials[columns]) == rows(report.trials[columns])
-    assert rows(on_pg.epochs.drop(columns="trial_id")) == rows(report.epochs.drop(columns="trial_id"))
+    assert rows(on_pg.epochs.drop(columns="trial_id")) == rows(
+        report.epochs.drop(columns="trial_id")
+    )
     assert on_pg.summary == report.summary
 
 
 def test_outcomes_are_exclusive_whatever_state_a_diverged_trial_has():
-    trials = pd.DataFrame({"trial": range(4), "opt": ["sgd"] * 4, "best": [90.0, 10.0, 10.0, 50.0], "best_epoch": [3, 1, 1, 2],
-                           "state": ["COMPLETE", "COMPLETE", "PRUNED", "PRUNED"],
-                           "stop_reason": ["completed", "diverged: loss is nan", "diverged: accuracy at chance", "pruned"]})
+    trials = pd.DataFrame(
+        {
+            "trial": range(4),
+            "opt": ["sgd"] * 4,
+            "best": [90.0, 10.0, 10.0, 50.0],
+            "best_epoch": [3, 1, 1, 2],
+            "state": ["COMPLETE", "COMPLETE", "PRUNED", "PRUNED"],
+            "stop_reason": [
+                "completed",
+                "diverged: loss is nan",
+                "diverged: accuracy at chance",
+                "pruned",
+            ],
+        }
+    )
     table = param_table(trials, "opt", {"kind": "choice", "values": ["sgd"]}, "maximize")
-    assert rows(table[["trials", "running", "finished", "pruned", "diverged", "failed", "best"]]) == [[4, 0, 1, 1, 2, 0, 90.0]]
+    assert rows(
+        table[["trials", "running", "finished", "pruned", "diverged", "failed", "best"]]
+    ) == [[4, 0, 1, 1, 2, 0, 90.0]]

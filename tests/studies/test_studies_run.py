@@ -3,6 +3,7 @@
 One trial of one epoch each on 32 synthetic images at 32px (or a generated ImageFolder tree),
 ImageNet weights switched off (no downloads in tests); the models stay the studies' own.
 """
+
 from pathlib import Path
 
 import numpy as np
@@ -25,15 +26,29 @@ def write_tree(root: Path) -> Path:
             folder = root / split / f"class{label}"
             folder.mkdir(parents=True)
             for i in range(count):
-                Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+                Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(
+                    folder / f"{i}.png"
+                )
     return root
 
 
 def run_one(study_file: str, tmp_path: Path, settings: list[str]):
     storage = f"sqlite:///{tmp_path / 's.db'}"
     sets = [arg for s in settings for arg in ("--set", s)]
-    done = run_cli("run", ROOT / "studies" / study_file, "--storage", storage, "--n-trials", 1, "--workers", 1,
-                   "--device", "cpu", *sets, cwd=tmp_path)
+    done = run_cli(
+        "run",
+        ROOT / "studies" / study_file,
+        "--storage",
+        storage,
+        "--n-trials",
+        1,
+        "--workers",
+        1,
+        "--device",
+        "cpu",
+        *sets,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     study = load_study_file(ROOT / "studies" / study_file)
     trials = optuna.load_study(study_name=study.name, storage=storage).trials
@@ -48,7 +63,9 @@ def test_study_runs_one_trial_on_synthetic_data(study_file, tmp_path):
 
 def test_an_imagenette_study_runs_on_an_imagefolder_tree(tmp_path):
     tree = write_tree(tmp_path / "pictures")
-    trial = run_one("tricks_regularization.py", tmp_path, [*TINY, f"data_dir={tree}", "batch_size=8"])
+    trial = run_one(
+        "tricks_regularization.py", tmp_path, [*TINY, f"data_dir={tree}", "batch_size=8"]
+    )
     assert (tree / ".sweeper-cache" / "folder-32px.pt").exists()
     assert trial.params["crop_scale"] in (0.08, 0.2, 0.35)
 

@@ -1,4 +1,5 @@
 """Bad input on the command line: one line saying what and how to fix it, exit 2, nothing stored."""
+
 import sqlite3
 
 import pytest
@@ -17,23 +18,35 @@ def studies_in(path) -> list:
     if not path.exists():
         return []
     with sqlite3.connect(path) as connection:
-        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        return [r[0] for r in connection.execute("SELECT study_name FROM studies")] if "studies" in tables else []
+        tables = {
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        return (
+            [r[0] for r in connection.execute("SELECT study_name FROM studies")]
+            if "studies" in tables
+            else []
+        )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--workers", "0"], "--workers 0 must be 1 or more"),
-    (["--set", "epochs"], "is not KEY=VALUE"),
-    (["--set", "epochz=3"], "unknown training setting 'epochz'"),
-    (["--set", "epochs=three"], "epochs='three' is not a number"),
-    (["--set", "lr=-1"], "lr=-1.0 must be"),
-    (["--set", "optimizer=adamm"], "must be one of"),
-    (["--n-trials", "0"], "--n-trials 0 must be 1 or more"),
-    (["--storage", "sqlit:///x.db"], "unknown database 'sqlit'"),
-    (["--storage", "not a url"], "is not a database URL"),
-    (["--storage", "sqlite:////no/such/folder/x.db"], "does not exist"),
-    (["--storage", "postgresql+psycopg://sweeper:secret@127.0.0.1:9/sweeps"], "cannot open the storage"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--workers", "0"], "--workers 0 must be 1 or more"),
+        (["--set", "epochs"], "is not KEY=VALUE"),
+        (["--set", "epochz=3"], "unknown training setting 'epochz'"),
+        (["--set", "epochs=three"], "epochs='three' is not a number"),
+        (["--set", "lr=-1"], "lr=-1.0 must be"),
+        (["--set", "optimizer=adamm"], "must be one of"),
+        (["--n-trials", "0"], "--n-trials 0 must be 1 or more"),
+        (["--storage", "sqlit:///x.db"], "unknown database 'sqlit'"),
+        (["--storage", "not a url"], "is not a database URL"),
+        (["--storage", "sqlite:////no/such/folder/x.db"], "does not exist"),
+        (
+            ["--storage", "postgresql+psycopg://sweeper:secret@127.0.0.1:9/sweeps"],
+            "cannot open the storage",
+        ),
+    ],
+)
 def test_bad_run_arguments(write_study, tmp_path, capsys, args, message):
     study = write_study(FAKE)
     default_args = [] if "--storage" in args else ["--storage", f"sqlite:///{tmp_path / 's.db'}"]
@@ -47,7 +60,9 @@ def test_bad_run_arguments(write_study, tmp_path, capsys, args, message):
 
 
 def test_broken_study_file_exits_2_without_traceback(write_study, tmp_path):
-    study = write_study("from sweeper import Study\nstudy = Study(name='x', train=dict(optimizer='sgdd'))\n")
+    study = write_study(
+        "from sweeper import Study\nstudy = Study(name='x', train=dict(optimizer='sgdd'))\n"
+    )
     result = run_cli("run", study, "--storage", f"sqlite:///{tmp_path / 's.db'}")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -1,4 +1,5 @@
 """Many machines on one study through a real PostgreSQL server (started by tests/pg.py)."""
+
 import time
 from collections import Counter
 
@@ -23,8 +24,13 @@ def test_two_workers_and_a_run_share_one_budget_exactly(write_study, postgres_ur
     study = write_study(STUDY.format(name="shared", epochs=3, n_trials=12))
     common = ("--storage", postgres_url, "--artifacts", tmp_path / "runs")
     first = start("run", study, *common, tmp_path=tmp_path, epoch_seconds=0.3)
-    wait_for(lambda: "shared" in [s.study_name for s in optuna.get_all_study_summaries(postgres_url)], what="the study")
-    workers = [start("worker", "shared", *common, tmp_path=tmp_path, epoch_seconds=0.3) for _ in range(2)]
+    wait_for(
+        lambda: "shared" in [s.study_name for s in optuna.get_all_study_summaries(postgres_url)],
+        what="the study",
+    )
+    workers = [
+        start("worker", "shared", *common, tmp_path=tmp_path, epoch_seconds=0.3) for _ in range(2)
+    ]
     for process in (first, *workers):
         out, err = process.communicate(timeout=180)
         assert process.returncode == 0, err
@@ -32,19 +38,39 @@ def test_two_workers_and_a_run_share_one_budget_exactly(write_study, postgres_ur
     states = Counter(t.state for t in trials)
     assert states[TrialState.COMPLETE] == 12
     assert not states[TrialState.RUNNING] and not states[TrialState.WAITING]
-    assert all(t.user_attrs["stop_reason"] == "over budget" for t in trials if t.state == TrialState.FAIL)
+    assert all(
+        t.user_attrs["stop_reason"] == "over budget" for t in trials if t.state == TrialState.FAIL
+    )
     runs = Counter(entry["dir"] for entry in trial_log(tmp_path))
     assert len(runs) == 12 and set(runs.values()) == {1}  # no trial ran twice
-    assert len({t.user_attrs["pid"] for t in trials if t.state == TrialState.COMPLETE}) >= 2  # all joined in
+    assert (
+        len({t.user_attrs["pid"] for t in trials if t.state == TrialState.COMPLETE}) >= 2
+    )  # all joined in
 
 
-def test_a_database_restart_pauses_the_sweep_and_loses_nothing(write_study, postgres_server, tmp_path):
+def test_a_database_restart_pauses_the_sweep_and_loses_nothing(
+    write_study, postgres_server, tmp_path
+):
     url = postgres_server.url
     study = write_study(STUDY.format(name="restart", epochs=4, n_trials=6))
-    sweep = start("run", study, "--storage", url, "--artifacts", tmp_path / "runs", "--workers", 2,
-                  tmp_path=tmp_path, epoch_seconds=0.3)
-    wait_for(lambda: len([t for t in _safe_trials("restart", url) if t.state == TrialState.COMPLETE]) >= 2,
-             what="two finished trials")
+    sweep = start(
+        "run",
+        study,
+        "--storage",
+        url,
+        "--artifacts",
+        tmp_path / "runs",
+        "--workers",
+        2,
+        tmp_path=tmp_path,
+        epoch_seconds=0.3,
+    )
+    wait_for(
+        lambda: (
+            len([t for t in _safe_trials("restart", url) if t.state == TrialState.COMPLETE]) >= 2
+        ),
+        what="two finished trials",
+    )
     postgres_server.stop()
     time.sleep(3)
     postgres_server.start()

@@ -1,4 +1,5 @@
 """Pruning on a snapshot of the study decides as Optuna's own Trial.should_prune does."""
+
 import math
 
 import optuna
@@ -21,8 +22,12 @@ def fake_val_acc(lr: float, epoch: int) -> float:
 
 def raw_optuna(url: str, pruner_name: str) -> list[optuna.trial.FrozenTrial]:
     """The same trials through Optuna's own loop: report, should_prune, best value."""
-    study = optuna.create_study(study_name="fake", storage=url, direction="maximize",
-                                pruner=make_pruner(pruner_name, EPOCHS))
+    study = optuna.create_study(
+        study_name="fake",
+        storage=url,
+        direction="maximize",
+        pruner=make_pruner(pruner_name, EPOCHS),
+    )
     for lr in GOOD + HOPELESS:
         study.enqueue_trial({"lr": lr})
 
@@ -40,8 +45,13 @@ def raw_optuna(url: str, pruner_name: str) -> list[optuna.trial.FrozenTrial]:
 
 @pytest.mark.parametrize("pruner_name", sorted(PRUNERS))
 def test_every_pruner_decides_as_in_optuna(pruner_name, tmp_path):
-    study = fake_study(n_trials=None, train=dict(epochs=EPOCHS), space=dict(lr=choice(GOOD + HOPELESS)),
-                       pruner=pruner_name, sampler="grid")  # grid points run in order
+    study = fake_study(
+        n_trials=None,
+        train=dict(epochs=EPOCHS),
+        space=dict(lr=choice(GOOD + HOPELESS)),
+        pruner=pruner_name,
+        sampler="grid",
+    )  # grid points run in order
     ours = run(study, f"sqlite:///{tmp_path / 'sweeper.db'}", artifacts=tmp_path).trials
     theirs = raw_optuna(f"sqlite:///{tmp_path / 'raw.db'}", pruner_name)
 

@@ -1,4 +1,5 @@
 """Study files and the search space: validation before anything touches the storage."""
+
 import optuna
 import pytest
 
@@ -18,23 +19,59 @@ def test_loads_a_study_file(write_study):
     assert study.n_trials == 20 and study.direction == "maximize"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("study = Study(", "syntax error"),
-    ("from sweeper import Study\nx = 1 / 0\n", "ZeroDivisionError"),
-    ("x = 1\n", "defines no `study = Study(...)`"),
-    ("from sweeper import Study\nstudy = Study(name='s', train=dict(optimizer='sgdd'))\n", "optimizer='sgdd' must be one of"),
-    ("from sweeper import Study\nstudy = Study(name='s', train=dict(model='resnet9000'))\n", "model='resnet9000' must be one of"),
-    ("from sweeper import Study\nstudy = Study(name='s', train=dict(dataset='mnistt'))\n", "dataset='mnistt' must be one of"),
-    ("from sweeper import Study\nstudy = Study(name='s', train=dict(lr=-0.1))\n", "lr=-0.1"),
-    ("from sweeper import Study\nstudy = Study(name='s', train=dict(epochz=3))\n", "unknown training setting 'epochz'"),
-    ("from sweeper import Study\nstudy = Study(name='s', sampler='tpee')\n", "unknown sampler 'tpee'"),
-    ("from sweeper import Study\nstudy = Study(name='s', pruner='medain')\n", "unknown pruner 'medain'"),
-    ("from sweeper import Study, choice\nstudy = Study(name='s', space=dict(batch_size=choice([])))\n", "empty choice"),
-    ("from sweeper import Study, uniform\nstudy = Study(name='s', space=dict(dropout=uniform(0.5, 0.1)))\n", "must be below high"),
-    ("from sweeper import Study, loguniform\nstudy = Study(name='s', space=dict(lr=loguniform(0, 1)))\n", "log range needs positive bounds"),
-    ("from sweeper import Study, choice\nstudy = Study(name='s', space=dict(optimizer=choice(['sgd', 'adamz'])))\n", "optimizer='adamz' must be one of"),
-    ("from sweeper import Study\nstudy = Study(name='s', metric='accuracy')\n", "unknown metric"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("study = Study(", "syntax error"),
+        ("from sweeper import Study\nx = 1 / 0\n", "ZeroDivisionError"),
+        ("x = 1\n", "defines no `study = Study(...)`"),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', train=dict(optimizer='sgdd'))\n",
+            "optimizer='sgdd' must be one of",
+        ),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', train=dict(model='resnet9000'))\n",
+            "model='resnet9000' must be one of",
+        ),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', train=dict(dataset='mnistt'))\n",
+            "dataset='mnistt' must be one of",
+        ),
+        ("from sweeper import Study\nstudy = Study(name='s', train=dict(lr=-0.1))\n", "lr=-0.1"),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', train=dict(epochz=3))\n",
+            "unknown training setting 'epochz'",
+        ),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', sampler='tpee')\n",
+            "unknown sampler 'tpee'",
+        ),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', pruner='medain')\n",
+            "unknown pruner 'medain'",
+        ),
+        (
+            "from sweeper import Study, choice\nstudy = Study(name='s', space=dict(batch_size=choice([])))\n",
+            "empty choice",
+        ),
+        (
+            "from sweeper import Study, uniform\nstudy = Study(name='s', space=dict(dropout=uniform(0.5, 0.1)))\n",
+            "must be below high",
+        ),
+        (
+            "from sweeper import Study, loguniform\nstudy = Study(name='s', space=dict(lr=loguniform(0, 1)))\n",
+            "log range needs positive bounds",
+        ),
+        (
+            "from sweeper import Study, choice\nstudy = Study(name='s', space=dict(optimizer=choice(['sgd', 'adamz'])))\n",
+            "optimizer='adamz' must be one of",
+        ),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', metric='accuracy')\n",
+            "unknown metric",
+        ),
+    ],
+)
 def test_each_bad_study_file_is_one_clear_error(write_study, text, message):
     with pytest.raises((StudyFileError, ConfigError)) as error:
         load_study_file(write_study(text))
@@ -59,12 +96,20 @@ def test_missing_file_names_the_studies_nearby(tmp_path):
 def test_space_maps_one_to_one_to_optuna_distributions():
     assert choice([1, 2]).distribution() == optuna.distributions.CategoricalDistribution((1, 2))
     assert uniform(0.0, 0.5).distribution() == optuna.distributions.FloatDistribution(0.0, 0.5)
-    assert loguniform(1e-4, 1).distribution() == optuna.distributions.FloatDistribution(1e-4, 1.0, log=True)
-    assert intrange(1, 9, step=2).distribution() == optuna.distributions.IntDistribution(1, 9, step=2)
+    assert loguniform(1e-4, 1).distribution() == optuna.distributions.FloatDistribution(
+        1e-4, 1.0, log=True
+    )
+    assert intrange(1, 9, step=2).distribution() == optuna.distributions.IntDistribution(
+        1, 9, step=2
+    )
 
 
 def test_momentum_is_sampled_only_where_the_optimizer_has_it():
-    study = Study(name="s", space=dict(momentum=uniform(0, 0.99), optimizer=choice(["sgd", "adam"])), sampler="random")
+    study = Study(
+        name="s",
+        space=dict(momentum=uniform(0, 0.99), optimizer=choice(["sgd", "adam"])),
+        sampler="random",
+    )
     optuna_study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
     seen = {"sgd": set(), "adam": set()}
     for _ in range(20):
@@ -74,11 +119,14 @@ def test_momentum_is_sampled_only_where_the_optimizer_has_it():
 
 
 def test_explicit_conditions():
-    study = Study(name="s", space=dict(
-        optimizer=choice(["sgd", "adam"]),
-        nesterov=choice([True, False]),
-        step_size=intrange(1, 5, when={"schedule": "step"}),
-    ))
+    study = Study(
+        name="s",
+        space=dict(
+            optimizer=choice(["sgd", "adam"]),
+            nesterov=choice([True, False]),
+            step_size=intrange(1, 5, when={"schedule": "step"}),
+        ),
+    )
     params = study.sample(optuna.create_study().ask())
     assert "step_size" not in params  # the fixed schedule is cosine
 
@@ -95,7 +143,14 @@ def test_overrides_are_type_checked_and_pin_searched_settings():
 
 
 def test_grid_budget_is_the_grid_size_and_rejects_continuous_ranges():
-    assert Study(name="s", space=dict(batch_size=choice([16, 32, 64]), epochs=intrange(1, 2)), sampler="grid").n_trials == 6
+    assert (
+        Study(
+            name="s",
+            space=dict(batch_size=choice([16, 32, 64]), epochs=intrange(1, 2)),
+            sampler="grid",
+        ).n_trials
+        == 6
+    )
     with pytest.raises(ConfigError, match="grid sampler cannot enumerate"):
         Study(name="s", space=dict(lr=uniform(0.1, 1)), sampler="grid")
 
@@ -103,8 +158,11 @@ def test_grid_budget_is_the_grid_size_and_rejects_continuous_ranges():
 def test_spec_round_trips_through_json():
     import json
 
-    study = Study(name="s", space=dict(lr=loguniform(1e-3, 1), batch_size=choice([32, 64], when={"optimizer": "sgd"})),
-                  reference={"batch_size": {32: 93.5}})
+    study = Study(
+        name="s",
+        space=dict(lr=loguniform(1e-3, 1), batch_size=choice([32, 64], when={"optimizer": "sgd"})),
+        reference={"batch_size": {32: 93.5}},
+    )
     spec = json.loads(json.dumps(study.to_spec()))
     again = Study.from_spec(spec)
     assert again.space == study.space and again.name == "s"
@@ -112,9 +170,15 @@ def test_spec_round_trips_through_json():
 
 
 def test_grid_points_leave_out_settings_that_do_not_apply():
-    study = Study(name="s", space=dict(optimizer=choice(["sgd", "adam"]), momentum=choice([0.0, 0.9, 1.0])), sampler="grid")
+    study = Study(
+        name="s",
+        space=dict(optimizer=choice(["sgd", "adam"]), momentum=choice([0.0, 0.9, 1.0])),
+        sampler="grid",
+    )
     assert study.grid_points() == [
-        {"optimizer": "sgd", "momentum": 0.0}, {"optimizer": "sgd", "momentum": 0.9},
-        {"optimizer": "sgd", "momentum": 1.0}, {"optimizer": "adam"},
+        {"optimizer": "sgd", "momentum": 0.0},
+        {"optimizer": "sgd", "momentum": 0.9},
+        {"optimizer": "sgd", "momentum": 1.0},
+        {"optimizer": "adam"},
     ]
     assert study.n_trials == 4  # not 6: adam is not run three times

@@ -1,4 +1,5 @@
 """8 executors on one SQLite file while the dashboard reads it: no "database is locked" anywhere."""
+
 import threading
 from collections import Counter
 
@@ -16,8 +17,18 @@ study = Study(name="busy", train=dict(epochs=5), space=dict(lr=loguniform(1e-3, 
 
 
 def test_eight_executors_and_the_dashboard_on_one_sqlite_file(write_study, storage_url, tmp_path):
-    sweep = start("run", write_study(STUDY), "--storage", storage_url, "--artifacts", tmp_path / "runs",
-                  "--workers", 8, tmp_path=tmp_path, epoch_seconds=0.05)
+    sweep = start(
+        "run",
+        write_study(STUDY),
+        "--storage",
+        storage_url,
+        "--artifacts",
+        tmp_path / "runs",
+        "--workers",
+        8,
+        tmp_path=tmp_path,
+        epoch_seconds=0.05,
+    )
     wait_for(lambda: (tmp_path / "sweeper.db").exists(), what="the storage file")
     client = create_app(storage_url).test_client()
     statuses, done = Counter(), threading.Event()
@@ -36,7 +47,16 @@ def test_eight_executors_and_the_dashboard_on_one_sqlite_file(write_study, stora
         reader.join()
     assert sweep.returncode == 0, err
     assert "locked" not in out + err
-    assert Counter(t.state for t in optuna.load_study(study_name="busy", storage=storage_url).trials)[TrialState.FAIL] == 0
-    finished = [t for t in optuna.load_study(study_name="busy", storage=storage_url).trials if t.state.is_finished()]
+    assert (
+        Counter(t.state for t in optuna.load_study(study_name="busy", storage=storage_url).trials)[
+            TrialState.FAIL
+        ]
+        == 0
+    )
+    finished = [
+        t
+        for t in optuna.load_study(study_name="busy", storage=storage_url).trials
+        if t.state.is_finished()
+    ]
     assert len(finished) == 40
     assert statuses[200] > 10 and set(statuses) <= {200, 404}  # 404 only before the study exists

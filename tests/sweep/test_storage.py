@@ -1,4 +1,5 @@
 """TrialLog's batched writes and sweeper's heartbeat rows, as Optuna reads them, on SQLite and PostgreSQL."""
+
 import math
 import time
 import uuid
@@ -20,7 +21,8 @@ def any_url(request, tmp_path):
 def epoch_rows(url, trial_id):
     with read_engine(url).connect() as connection:
         return connection.exec_driver_sql(
-            "SELECT epoch, val_acc FROM sweeper_epochs WHERE trial_id = %d ORDER BY epoch" % trial_id).all()
+            f"SELECT epoch, val_acc FROM sweeper_epochs WHERE trial_id = {int(trial_id)} ORDER BY epoch"
+        ).all()
 
 
 def test_a_trial_log_writes_nothing_before_its_flush_then_everything_as_optuna_reads_it(any_url):
@@ -39,7 +41,11 @@ def test_a_trial_log_writes_nothing_before_its_flush_then_everything_as_optuna_r
     log.set_attrs(trial._trial_id, {"host": "other"})
 
     seen = optuna.load_study(study_name=name, storage=any_url).trials[0]
-    assert seen.intermediate_values == {} and seen.user_attrs == {} and epoch_rows(any_url, trial._trial_id) == []
+    assert (
+        seen.intermediate_values == {}
+        and seen.user_attrs == {}
+        and epoch_rows(any_url, trial._trial_id) == []
+    )
 
     log.flush()
     seen = optuna.load_study(study_name=name, storage=any_url).trials[0]
@@ -49,7 +55,9 @@ def test_a_trial_log_writes_nothing_before_its_flush_then_everything_as_optuna_r
     assert [r[0] for r in rows] == [1, 2, 3] and rows[1][1] == 56.0
     assert rows[2][1] is None or math.isnan(rows[2][1])  # SQLite keeps a NaN as NULL
 
-    study.tell(trial, state=TrialState.PRUNED)  # Optuna takes a pruned trial's value from its last report
+    study.tell(
+        trial, state=TrialState.PRUNED
+    )  # Optuna takes a pruned trial's value from its last report
     assert optuna.load_study(study_name=name, storage=any_url).trials[0].value == 56.0
     storage.engine.dispose()
 
@@ -58,7 +66,7 @@ def test_heartbeat_rows_are_the_ones_optunas_stale_trial_check_reads(any_url):
     name = f"beat-{uuid.uuid4().hex[:8]}"
     storage = open_storage(any_url, heartbeat_interval=1, grace_period=1)
     study = optuna.create_study(study_name=name, storage=storage)
-    lost, alive, silent = study.ask(), study.ask(), study.ask()
+    lost, alive, _never_beaten = study.ask(), study.ask(), study.ask()
     with storage.engine.begin() as connection:
         record_heartbeats(connection, [lost._trial_id, alive._trial_id])
     time.sleep(2.2)

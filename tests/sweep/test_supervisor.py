@@ -1,26 +1,39 @@
 """Orchestration with the fake trainer: budgets, continuing, pruning, failures, plain Optuna studies."""
+
 import subprocess
 import sys
 
 import optuna
-import pytest
 from optuna.trial import TrialState
 
-from sweeper.spec import Study, choice, loguniform, uniform
+from sweeper.spec import Study, choice, loguniform
 from sweeper.sweep.progress import Progress
 from sweeper.sweep.storage import SPEC_ATTR, read_engine
 from sweeper.sweep.supervisor import Supervisor
 
 
 def fake_study(**kw) -> Study:
-    args = dict(name="fake", train=dict(epochs=4), space=dict(lr=loguniform(1e-3, 1.0)),
-                n_trials=7, trainer="tests.fake_trainer:fit", sampler="random", pruner="none")
+    args = dict(
+        name="fake",
+        train=dict(epochs=4),
+        space=dict(lr=loguniform(1e-3, 1.0)),
+        n_trials=7,
+        trainer="tests.fake_trainer:fit",
+        sampler="random",
+        pruner="none",
+    )
     args.update(kw)
     return Study(**args)
 
 
 def run(study, url, workers=1, **kw):
-    return Supervisor(study, url, workers=workers, progress=Progress(study.name, study.n_trials, study.metric), **kw).run()
+    return Supervisor(
+        study,
+        url,
+        workers=workers,
+        progress=Progress(study.name, study.n_trials, study.metric),
+        **kw,
+    ).run()
 
 
 def finished(optuna_study):
@@ -38,7 +51,9 @@ def test_running_again_continues_the_study_to_a_larger_budget(storage_url, tmp_p
     run(fake_study(n_trials=3), storage_url, artifacts=tmp_path)
     again = run(fake_study(n_trials=5), storage_url, workers=2, artifacts=tmp_path)
     assert len(finished(again)) == 5
-    same = run(fake_study(n_trials=5), storage_url, artifacts=tmp_path)  # already done: nothing more
+    same = run(
+        fake_study(n_trials=5), storage_url, artifacts=tmp_path
+    )  # already done: nothing more
     assert len(same.get_trials()) == 5
 
 
@@ -48,29 +63,47 @@ def test_epochs_values_and_attributes_are_stored(storage_url, tmp_path):
     assert sorted(trial.intermediate_values) == [1, 2, 3, 4]
     assert trial.value == max(trial.intermediate_values.values())
     assert trial.user_attrs["stop_reason"] == "completed"
-    assert trial.user_attrs["best_epoch"] == 4 and trial.user_attrs["config"]["lr"] == trial.params["lr"]
+    assert (
+        trial.user_attrs["best_epoch"] == 4
+        and trial.user_attrs["config"]["lr"] == trial.params["lr"]
+    )
     with read_engine(storage_url).connect() as connection:
         rows = connection.exec_driver_sql(
-            "SELECT epoch, val_acc FROM sweeper_epochs WHERE trial_id = ? ORDER BY epoch", (trial._trial_id,)).all()
+            "SELECT epoch, val_acc FROM sweeper_epochs WHERE trial_id = ? ORDER BY epoch",
+            (trial._trial_id,),
+        ).all()
     assert [r[0] for r in rows] == [1, 2, 3, 4]
     assert [r[1] for r in rows] == [trial.intermediate_values[e] for e in (1, 2, 3, 4)]
 
 
 def test_a_sweeper_study_is_a_plain_optuna_study(storage_url, tmp_path):
-    run(fake_study(n_trials=3, space=dict(lr=loguniform(1e-3, 1.0), optimizer=choice(["sgd", "adam"]))), storage_url, artifacts=tmp_path)
+    run(
+        fake_study(
+            n_trials=3, space=dict(lr=loguniform(1e-3, 1.0), optimizer=choice(["sgd", "adam"]))
+        ),
+        storage_url,
+        artifacts=tmp_path,
+    )
     loaded = optuna.load_study(study_name="fake", storage=storage_url)
     assert len(loaded.trials) == 3
     for trial in loaded.trials:
         assert set(trial.params) == {"lr", "optimizer"} and 1e-3 <= trial.params["lr"] <= 1.0
         assert trial.value > 0
-    assert Study.from_spec(loaded.user_attrs[SPEC_ATTR]).space["optimizer"] == choice(["sgd", "adam"])
+    assert Study.from_spec(loaded.user_attrs[SPEC_ATTR]).space["optimizer"] == choice(
+        ["sgd", "adam"]
+    )
 
 
 def test_hopeless_trials_are_pruned(storage_url, tmp_path):
     # Half the lr range is hopeless; the median pruner (after 4 finished trials) stops those early.
     good, hopeless = [0.1, 0.12, 0.08, 0.09], [1e-4, 1.2e-4, 0.8e-4, 0.9e-4]
-    study = fake_study(n_trials=None, train=dict(epochs=8), space=dict(lr=choice(good + hopeless)),
-                       pruner="median", sampler="grid")  # grid points run in order: the good ones first
+    study = fake_study(
+        n_trials=None,
+        train=dict(epochs=8),
+        space=dict(lr=choice(good + hopeless)),
+        pruner="median",
+        sampler="grid",
+    )  # grid points run in order: the good ones first
     optuna_study = run(study, storage_url, artifacts=tmp_path)
     pruned = [t for t in optuna_study.trials if t.state == TrialState.PRUNED]
     assert sorted(t.params["lr"] for t in pruned) == sorted(hopeless)
@@ -78,7 +111,11 @@ def test_hopeless_trials_are_pruned(storage_url, tmp_path):
 
 
 def test_diverged_trials_stop_with_their_reason(storage_url, tmp_path):
-    optuna_study = run(fake_study(n_trials=1, train=dict(epochs=5, lr=8.0), space={}), storage_url, artifacts=tmp_path)
+    optuna_study = run(
+        fake_study(n_trials=1, train=dict(epochs=5, lr=8.0), space={}),
+        storage_url,
+        artifacts=tmp_path,
+    )
     trial = optuna_study.trials[0]
     assert trial.state == TrialState.PRUNED
     assert trial.user_attrs["stop_reason"].startswith("diverged: train loss is nan")
@@ -108,18 +145,29 @@ def test_supervisor_never_imports_torch_and_executors_never_import_optuna(tmp_pa
 
 
 def test_a_grid_study_runs_each_distinct_point_once(storage_url, tmp_path):
-    study = fake_study(n_trials=None, sampler="grid",
-                       space=dict(optimizer=choice(["sgd", "adam"]), momentum=choice([0.0, 0.9]), lr=choice([0.1, 0.01])))
+    study = fake_study(
+        n_trials=None,
+        sampler="grid",
+        space=dict(
+            optimizer=choice(["sgd", "adam"]), momentum=choice([0.0, 0.9]), lr=choice([0.1, 0.01])
+        ),
+    )
     optuna_study = run(study, storage_url, workers=2, artifacts=tmp_path)
     params = sorted(tuple(sorted(t.params.items())) for t in optuna_study.trials)
     assert len(params) == 6 == len(set(params))  # sgd x 2 momenta x 2 lr, adam x 2 lr
     assert all(t.state == TrialState.COMPLETE for t in optuna_study.trials)
 
 
-def test_checkpoints_left_by_an_earlier_study_of_the_same_name_are_not_resumed(storage_url, tmp_path):
+def test_checkpoints_left_by_an_earlier_study_of_the_same_name_are_not_resumed(
+    storage_url, tmp_path
+):
     stale = tmp_path / "fake" / "0"
     stale.mkdir(parents=True)
-    (stale / "last.json").write_text('{"history": [{"epoch": 1, "val_acc": 1.0}, {"epoch": 2, "val_acc": 1.0}]}')
+    (stale / "last.json").write_text(
+        '{"history": [{"epoch": 1, "val_acc": 1.0}, {"epoch": 2, "val_acc": 1.0}]}'
+    )
     optuna_study = run(fake_study(n_trials=1), storage_url, artifacts=tmp_path)
     assert sorted(optuna_study.trials[0].intermediate_values) == [1, 2, 3, 4]
-    assert optuna_study.trials[0].intermediate_values[1] != 1.0  # trained from epoch 1, not the stale file's numbers
+    assert (
+        optuna_study.trials[0].intermediate_values[1] != 1.0
+    )  # trained from epoch 1, not the stale file's numbers

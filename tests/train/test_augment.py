@@ -1,4 +1,5 @@
 """Device-side augmentation: each op does what it says, on whole batches."""
+
 import pytest
 import torch
 
@@ -39,7 +40,11 @@ def test_padded_random_crop_shifts_by_whole_pixels_and_pads_with_zeros():
     out = pixels(aug, aug.train(x, y)[0])
     padded = torch.nn.functional.pad(x.float(), (2, 2, 2, 2))
     for image, source in zip(out, padded):
-        shifts = [(image - source[:, dy:dy + 12, dx:dx + 12]).abs().max() for dy in range(5) for dx in range(5)]
+        shifts = [
+            (image - source[:, dy : dy + 12, dx : dx + 12]).abs().max()
+            for dy in range(5)
+            for dx in range(5)
+        ]
         assert min(shifts) < 1e-2
 
 
@@ -70,4 +75,6 @@ def test_colour_jitter_stays_in_range():
     x, y = batch()
     aug = Augment(TrainConfig(image_size=12, color_jitter=0.8), x)
     out = pixels(aug, aug.train(x, y)[0])
-    assert out.min() > -1e-2 and out.max() < 255 + 1e-2 and not torch.allclose(out, x.float(), atol=1)
+    assert (
+        out.min() > -1e-2 and out.max() < 255 + 1e-2 and not torch.allclose(out, x.float(), atol=1)
+    )

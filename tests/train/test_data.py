@@ -1,4 +1,5 @@
 """Data sets: shapes, fixed splits, the ImageFolder path, disk and memory caches, clear errors."""
+
 import numpy as np
 import pytest
 import torch
@@ -27,8 +28,14 @@ def test_digits_is_grey_uint8_with_the_same_split_for_every_seed():
 
 
 def test_synthetic_makes_any_shape_and_class_count():
-    d = data.load(TrainConfig(dataset="synthetic", image_size=24, synthetic_images=100, synthetic_classes=4))
-    assert d.train_x.shape[1:] == (3, 24, 24) and len(d.train_y) + len(d.val_y) == 100 and d.classes == 4
+    d = data.load(
+        TrainConfig(dataset="synthetic", image_size=24, synthetic_images=100, synthetic_classes=4)
+    )
+    assert (
+        d.train_x.shape[1:] == (3, 24, 24)
+        and len(d.train_y) + len(d.val_y) == 100
+        and d.classes == 4
+    )
 
 
 def test_the_memory_cache_serves_later_trials():
@@ -36,7 +43,8 @@ def test_the_memory_cache_serves_later_trials():
     assert data.load(TrainConfig(lr=0.3)) is first
 
 
-def write_tree(root, classes=("cat", "dog"), per_split={"train": 6, "val": 3}):
+def write_tree(root, classes=("cat", "dog"), per_split=None):
+    per_split = per_split or {"train": 6, "val": 3}
     rng = np.random.default_rng(0)
     for split, count in per_split.items():
         for label, name in enumerate(classes):
@@ -50,14 +58,26 @@ def write_tree(root, classes=("cat", "dog"), per_split={"train": 6, "val": 3}):
 
 def test_imagenette_reads_any_imagefolder_tree_and_caches_it_on_disk(tmp_path):
     write_tree(tmp_path)
-    config = TrainConfig(dataset="imagenette", data_dir=str(tmp_path), image_size=16, model="cnn", epochs=2,
-                         batch_size=4, crop_scale=0.5, flip=True)
+    config = TrainConfig(
+        dataset="imagenette",
+        data_dir=str(tmp_path),
+        image_size=16,
+        model="cnn",
+        epochs=2,
+        batch_size=4,
+        crop_scale=0.5,
+        flip=True,
+    )
     result = fit(config, lambda m: None)
     assert result["stop_reason"] == "completed"
     cache = tmp_path / ".sweeper-cache" / "folder-16px.pt"
     assert cache.exists()
     decoded = data._MEMORY.popitem()[1]
-    assert decoded.train_x.shape == (12, 3, 16, 16) and decoded.val_x.shape == (6, 3, 16, 16) and decoded.classes == 2
+    assert (
+        decoded.train_x.shape == (12, 3, 16, 16)
+        and decoded.val_x.shape == (6, 3, 16, 16)
+        and decoded.classes == 2
+    )
     again = data.load(config)  # from the disk cache, without decoding
     assert torch.equal(again.train_x, decoded.train_x) and torch.equal(again.val_y, decoded.val_y)
 
@@ -71,7 +91,11 @@ def test_imagenette_reads_torchvisions_layout(tmp_path):
             for i in range(count):
                 Image.new("RGB", (40, 30), (i * 40, 0, 0)).save(folder / f"{i}.JPEG")
     loaded = data.load(TrainConfig(dataset="imagenette", data_dir=str(tmp_path), image_size=32))
-    assert loaded.train_x.shape == (8, 3, 32, 32) and loaded.val_x.shape == (4, 3, 32, 32) and loaded.classes == 2
+    assert (
+        loaded.train_x.shape == (8, 3, 32, 32)
+        and loaded.val_x.shape == (4, 3, 32, 32)
+        and loaded.classes == 2
+    )
     assert (tmp_path / ".sweeper-cache" / "imagenette-32px.pt").exists()
 
 
@@ -98,8 +122,13 @@ def test_a_missing_data_folder_is_a_config_error_naming_it(tmp_path, dataset):
 
 
 def test_cifar_uses_its_disk_cache_without_torchvision_files(tmp_path):
-    fake = data.Data(torch.zeros(8, 3, 32, 32, dtype=torch.uint8), torch.arange(8) % 10,
-                     torch.zeros(4, 3, 32, 32, dtype=torch.uint8), torch.arange(4), 10)
+    fake = data.Data(
+        torch.zeros(8, 3, 32, 32, dtype=torch.uint8),
+        torch.arange(8) % 10,
+        torch.zeros(4, 3, 32, 32, dtype=torch.uint8),
+        torch.arange(4),
+        10,
+    )
     (tmp_path / ".sweeper-cache").mkdir()
     torch.save(vars(fake), tmp_path / ".sweeper-cache" / "cifar10.pt")
     loaded = data.load(TrainConfig(dataset="cifar10", data_dir=str(tmp_path)))

@@ -1,4 +1,5 @@
 """fit(config, on_epoch): learning, metrics, pruning, divergence, checkpoints and resuming."""
+
 import time
 
 import pytest
@@ -7,10 +8,31 @@ import torch
 from sweeper.train import fit
 from sweeper.train.config import TrainConfig
 
-METRIC_KEYS = {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_top5", "lr", "seconds",
-               "images_per_s", "peak_mem_mb"}
-RESULT_KEYS = {"best_val_acc", "best_epoch", "final_val_acc", "epochs_run", "stop_reason", "params",
-               "model_size_mb", "seconds", "images_per_s", "peak_mem_mb", "device"}
+METRIC_KEYS = {
+    "epoch",
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "val_top5",
+    "lr",
+    "seconds",
+    "images_per_s",
+    "peak_mem_mb",
+}
+RESULT_KEYS = {
+    "best_val_acc",
+    "best_epoch",
+    "final_val_acc",
+    "epochs_run",
+    "stop_reason",
+    "params",
+    "model_size_mb",
+    "seconds",
+    "images_per_s",
+    "peak_mem_mb",
+    "device",
+}
 TIMING = {"seconds", "images_per_s", "peak_mem_mb"}
 
 
@@ -41,7 +63,11 @@ SMALL = dict(dataset="synthetic", image_size=16, synthetic_images=192, batch_siz
 
 def test_few_classes_have_no_top5_and_eval_every_skips_evaluations():
     epochs, result = run(**SMALL, synthetic_classes=5, epochs=3, eval_every=2)
-    assert [m["val_acc"] is None for m in epochs] == [True, False, False]  # the last epoch always evaluates
+    assert [m["val_acc"] is None for m in epochs] == [
+        True,
+        False,
+        False,
+    ]  # the last epoch always evaluates
     assert all(m["val_top5"] is None for m in epochs)
     assert result["best_epoch"] in (2, 3)
 
@@ -72,14 +98,32 @@ def kill_at(epoch):
     def on_epoch(metrics):
         if metrics["epoch"] == epoch:
             raise Killed  # what a dead executor looks like to fit: nothing after this epoch
+
     return on_epoch
 
 
 # Everything with state or randomness: ranger's slow weights, plateau, dropout, augmentation, mixup.
-RESUMABLE = dict(**SMALL, epochs=4, optimizer="ranger", lr=3e-3, lookahead_steps=3, schedule="plateau",
-                 plateau_patience=0, plateau_factor=0.5, dropout=0.2, crop_scale=0.5, flip=True,
-                 crop_padding=2, color_jitter=0.2, cutout=0.25, mixup_alpha=0.2, cutmix_alpha=1.0,
-                 warmup_epochs=1, seed=3, chance_patience=5)
+RESUMABLE = dict(
+    **SMALL,
+    epochs=4,
+    optimizer="ranger",
+    lr=3e-3,
+    lookahead_steps=3,
+    schedule="plateau",
+    plateau_patience=0,
+    plateau_factor=0.5,
+    dropout=0.2,
+    crop_scale=0.5,
+    flip=True,
+    crop_padding=2,
+    color_jitter=0.2,
+    cutout=0.25,
+    mixup_alpha=0.2,
+    cutmix_alpha=1.0,
+    warmup_epochs=1,
+    seed=3,
+    chance_patience=5,
+)
 
 
 def without_timing(epochs):
@@ -94,7 +138,7 @@ def test_resuming_from_last_pt_gives_the_uninterrupted_curve(tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
     seen, result = run(tmp_path, **RESUMABLE)
     restored = [m for m in seen if m.pop("resumed", False)]
-    resumed = seen[len(restored):]
+    resumed = seen[len(restored) :]
     assert [m["epoch"] for m in restored] == [1, 2]  # reported again, for a caller that lost them
     assert without_timing(restored) == without_timing(whole[:2])
     assert [m["epoch"] for m in resumed] == [3, 4]
@@ -112,14 +156,27 @@ def test_a_finished_checkpoint_returns_without_training(tmp_path):
     assert result["epochs_run"] == 2 and result["stop_reason"] == "completed"
 
 
-@pytest.mark.parametrize("values", [
-    dict(crop_scale=0.35, crop_ratio=(0.5, 2.0), flip=True, label_smoothing=0.1),
-    dict(crop_padding=4, flip=True, color_jitter=0.4, cutout=0.5),
-    dict(mixup_alpha=0.4, schedule="onecycle", optimizer="adamw", lr=1e-3),
-    dict(cutmix_alpha=1.0, schedule="multistep", milestones=(1,), optimizer="rmsprop", lr=1e-3),
-    dict(image_size=24, model="cifar_alexnet", dropout1=0.3, dropout2=0.3, dropout3=0.1, schedule="step",
-         step_size=1, linear_scaling=True, weight_decay=5e-4, decay_bn_bias=False),
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        dict(crop_scale=0.35, crop_ratio=(0.5, 2.0), flip=True, label_smoothing=0.1),
+        dict(crop_padding=4, flip=True, color_jitter=0.4, cutout=0.5),
+        dict(mixup_alpha=0.4, schedule="onecycle", optimizer="adamw", lr=1e-3),
+        dict(cutmix_alpha=1.0, schedule="multistep", milestones=(1,), optimizer="rmsprop", lr=1e-3),
+        dict(
+            image_size=24,
+            model="cifar_alexnet",
+            dropout1=0.3,
+            dropout2=0.3,
+            dropout3=0.1,
+            schedule="step",
+            step_size=1,
+            linear_scaling=True,
+            weight_decay=5e-4,
+            decay_bn_bias=False,
+        ),
+    ],
+)
 def test_every_knob_trains(values):
     config = {**SMALL, "epochs": 2, **values}
     if config["model"] == "cifar_alexnet":
@@ -132,27 +189,56 @@ def test_every_knob_trains(values):
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_with_bf16_and_channels_last_trains_and_resumes(tmp_path):
-    values = dict(**SMALL, epochs=3, bf16=True, channels_last=True, crop_scale=0.5, flip=True, mixup_alpha=0.2)
+    values = dict(
+        **SMALL, epochs=3, bf16=True, channels_last=True, crop_scale=0.5, flip=True, mixup_alpha=0.2
+    )
     epochs = []
     with pytest.raises(Killed):
         fit(TrainConfig.from_dict(values), kill_at(1), device="cuda", checkpoint_dir=tmp_path)
-    result = fit(TrainConfig.from_dict(values), epochs.append, device="cuda", checkpoint_dir=tmp_path)
-    assert [m["epoch"] for m in epochs if not m.get("resumed")] == [2, 3] and result["stop_reason"] == "completed"
+    result = fit(
+        TrainConfig.from_dict(values), epochs.append, device="cuda", checkpoint_dir=tmp_path
+    )
+    assert [m["epoch"] for m in epochs if not m.get("resumed")] == [2, 3] and result[
+        "stop_reason"
+    ] == "completed"
     assert result["device"].startswith("cuda") and result["peak_mem_mb"] > 0
 
 
-@pytest.mark.parametrize("schedule", ["constant", "step", "multistep", "cosine", "onecycle", "plateau"])
+@pytest.mark.parametrize(
+    "schedule", ["constant", "step", "multistep", "cosine", "onecycle", "plateau"]
+)
 def test_every_schedule_drives_the_lr_fit_reports(schedule):
     from sweeper.train import schedules
-    epochs, result = run(**SMALL, epochs=3, lr=0.1, schedule=schedule, step_size=1, milestones=(2,), gamma=0.5,
-                         plateau_patience=0)
-    config = TrainConfig.from_dict({**SMALL, "epochs": 3, "lr": 0.1, "schedule": schedule, "step_size": 1,
-                                    "milestones": (2,), "gamma": 0.5})
+
+    epochs, result = run(
+        **SMALL,
+        epochs=3,
+        lr=0.1,
+        schedule=schedule,
+        step_size=1,
+        milestones=(2,),
+        gamma=0.5,
+        plateau_patience=0,
+    )
+    config = TrainConfig.from_dict(
+        {
+            **SMALL,
+            "epochs": 3,
+            "lr": 0.1,
+            "schedule": schedule,
+            "step_size": 1,
+            "milestones": (2,),
+            "gamma": 0.5,
+        }
+    )
     steps = (192 - round(192 * 0.2)) // 32  # training images // batch
     first_step = [0.1 * schedules.factor(config, e + 1 / steps) for e in range(3)]
     if schedule != "plateau":  # plateau's reductions depend on the accuracies
         assert [m["lr"] for m in epochs] == pytest.approx(first_step)
-    assert result["stop_reason"] in ("completed", "diverged: val accuracy at chance (10.0%) for 3 evaluations")
+    assert result["stop_reason"] in (
+        "completed",
+        "diverged: val accuracy at chance (10.0%) for 3 evaluations",
+    )
 
 
 @pytest.mark.slow
@@ -160,4 +246,6 @@ def test_compiled_model_trains(tmp_path):
     # torch.compile needs a C++ compiler on the CPU and 10-30 s (less with a warm compile cache).
     epochs, result = run(tmp_path, **SMALL, epochs=2, compile=True)
     assert result["stop_reason"] == "completed" and len(epochs) == 2
-    assert "model" in torch.load(tmp_path / "last.pt", weights_only=True)  # the plain module's weights
+    assert "model" in torch.load(
+        tmp_path / "last.pt", weights_only=True
+    )  # the plain module's weights

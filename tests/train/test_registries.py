@@ -1,28 +1,46 @@
 """Contract tests over the registries: each covers its catalogue, and every entry works."""
+
 import pytest
 import torch
 
 from sweeper.errors import ConfigError
-from sweeper.train import config as cfg, data, models, optim, schedules
+from sweeper.train import config as cfg
+from sweeper.train import data, models, optim, schedules
 from sweeper.train.config import TrainConfig
 
 
-@pytest.mark.parametrize("registry, catalogue", [
-    (data.REGISTRY, cfg.DATASETS), (models.REGISTRY, cfg.MODELS),
-    (optim.REGISTRY, cfg.OPTIMIZERS), (schedules.REGISTRY, cfg.SCHEDULES),
-])
+@pytest.mark.parametrize(
+    "registry, catalogue",
+    [
+        (data.REGISTRY, cfg.DATASETS),
+        (models.REGISTRY, cfg.MODELS),
+        (optim.REGISTRY, cfg.OPTIMIZERS),
+        (schedules.REGISTRY, cfg.SCHEDULES),
+    ],
+)
 def test_registry_keys_equal_the_catalogue(registry, catalogue):
     assert set(registry) == set(catalogue)
 
 
 def test_unknown_names_answer_with_the_valid_list():
     bad = TrainConfig.__new__(TrainConfig)
-    object.__setattr__(bad, "__dict__", {**TrainConfig().__dict__, "model": "alexnet", "optimizer": "lion",
-                                         "schedule": "poly", "dataset": "mnist"})
-    for call, word in [(lambda: models.build(bad, 3, 10), "valid models are: cnn"),
-                       (lambda: optim.build(bad, torch.nn.Linear(2, 2)), "valid optimizers are: sgd"),
-                       (lambda: schedules.factor(bad, 0.0), "valid schedules are: constant"),
-                       (lambda: data.load(bad), "valid datasets are: digits")]:
+    object.__setattr__(
+        bad,
+        "__dict__",
+        {
+            **TrainConfig().__dict__,
+            "model": "alexnet",
+            "optimizer": "lion",
+            "schedule": "poly",
+            "dataset": "mnist",
+        },
+    )
+    for call, word in [
+        (lambda: models.build(bad, 3, 10), "valid models are: cnn"),
+        (lambda: optim.build(bad, torch.nn.Linear(2, 2)), "valid optimizers are: sgd"),
+        (lambda: schedules.factor(bad, 0.0), "valid schedules are: constant"),
+        (lambda: data.load(bad), "valid datasets are: digits"),
+    ]:
         with pytest.raises(ConfigError, match=word):
             call()
 
@@ -42,8 +60,13 @@ def test_small_models_take_one_grey_channel_at_digits_size():
 
 
 def test_write_up_004_parameter_counts():
-    counts = {name: sum(p.numel() for p in models.build(TrainConfig(model=name, image_size=32), 3, 100).parameters())
-              for name in ("cnn_2", "cnn_3", "cnn_5")}
+    counts = {
+        name: sum(
+            p.numel()
+            for p in models.build(TrainConfig(model=name, image_size=32), 3, 100).parameters()
+        )
+        for name in ("cnn_2", "cnn_3", "cnn_5")
+    }
     assert counts == {"cnn_2": 219_044, "cnn_3": 168_036, "cnn_5": 1_116_388}
 
 
@@ -55,6 +78,7 @@ def test_pretrained_weights_missing_from_the_cache_is_a_config_error(tmp_path, m
 
 def test_pretrained_weights_in_the_cache_are_loaded(tmp_path, monkeypatch):
     from torchvision import models as tv
+
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     reference = tv.resnet18()
     url = tv.ResNet18_Weights.DEFAULT.url
@@ -68,7 +92,9 @@ def test_pretrained_weights_in_the_cache_are_loaded(tmp_path, monkeypatch):
 def test_every_optimizer_steps_and_round_trips_its_state(name):
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2))
-    config = TrainConfig(optimizer=name, lr=0.01, weight_decay=1e-4, decay_bn_bias=False, lookahead_steps=2)
+    config = TrainConfig(
+        optimizer=name, lr=0.01, weight_decay=1e-4, decay_bn_bias=False, lookahead_steps=2
+    )
     opt = optim.build(config, net)
     before = [p.detach().clone() for p in net.parameters()]
     for _ in range(3):
@@ -82,7 +108,9 @@ def test_every_optimizer_steps_and_round_trips_its_state(name):
 
 
 def test_linear_scaling_rule():
-    assert optim.peak_lr(TrainConfig(lr=0.1, batch_size=512, linear_scaling=True)) == pytest.approx(0.2)
+    assert optim.peak_lr(TrainConfig(lr=0.1, batch_size=512, linear_scaling=True)) == pytest.approx(
+        0.2
+    )
     assert optim.peak_lr(TrainConfig(lr=0.1, batch_size=512)) == 0.1
 
 
@@ -94,9 +122,13 @@ def curve(**values):
 def test_schedules_have_their_shapes():
     assert curve(schedule="constant") == [1.0] * 6
     assert curve(schedule="step", step_size=3, gamma=0.5) == [1, 1, 0.5, 0.5, 0.125, 0.125]
-    assert curve(schedule="multistep", milestones=(2, 5), gamma=0.1) == pytest.approx([1, 1, 0.1, 0.01, 0.01, 0.01])
+    assert curve(schedule="multistep", milestones=(2, 5), gamma=0.1) == pytest.approx(
+        [1, 1, 0.1, 0.01, 0.01, 0.01]
+    )
     cosine = curve(schedule="cosine")
-    assert cosine[0] < 1 and cosine[-1] == pytest.approx(0) and cosine == sorted(cosine, reverse=True)
+    assert (
+        cosine[0] < 1 and cosine[-1] == pytest.approx(0) and cosine == sorted(cosine, reverse=True)
+    )
     offset = curve(schedule="cosine", cosine_end_offset=20)
     assert offset[-1] == pytest.approx(0.75)  # cos reaches 0 at epoch 30, a third of the way at 10
     onecycle = curve(schedule="onecycle")
@@ -106,12 +138,23 @@ def test_schedules_have_their_shapes():
 
 
 def test_plateau_follows_reduce_lr_on_plateau():
-    c = TrainConfig(schedule="plateau", plateau_mode="max", plateau_factor=0.5, plateau_patience=2,
-                    plateau_threshold=0.5, plateau_threshold_mode="abs")
+    c = TrainConfig(
+        schedule="plateau",
+        plateau_mode="max",
+        plateau_factor=0.5,
+        plateau_patience=2,
+        plateau_threshold=0.5,
+        plateau_threshold_mode="abs",
+    )
     plateau = schedules.Plateau(c)
     reference = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0), mode="max", factor=0.5, patience=2,
-        threshold=0.5, threshold_mode="abs")
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0),
+        mode="max",
+        factor=0.5,
+        patience=2,
+        threshold=0.5,
+        threshold_mode="abs",
+    )
     for acc in [10, 20, 20.3, 20.4, 20.2, 21, 21, 21, 21, 30]:
         plateau.step({"val_acc": acc, "val_loss": 0.0})
         reference.step(acc)
@@ -129,7 +172,7 @@ def test_ranger_is_radam_with_centralized_gradients_and_lookahead():
     for opt, p in ((ranger, w), (radam, v)):
         for _ in range(2):
             opt.zero_grad()
-            (p ** 2).sum().backward()
+            (p**2).sum().backward()
             if opt is radam:
                 p.grad.sub_(p.grad.mean(dim=1, keepdim=True))
             opt.step()
