@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 from sweeper.errors import SweeperError, UsageError
-from sweeper.sweep.storage import STORAGE_HELP
+from sweeper.urls import STORAGE_HELP
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,8 +156,8 @@ def _run(args) -> int:
 
 
 def _worker(args) -> int:
-    from sweeper.sweep.storage import resolve_url
     from sweeper.sweep.study_io import resolve_study
+    from sweeper.urls import resolve_url
 
     return _sweep(resolve_study(args.study, resolve_url(args.storage)), args)
 

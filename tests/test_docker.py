@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from sweeper.cli import _parser
-from sweeper.sweep.storage import redact, resolve_url
+from sweeper.urls import redact, resolve_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"

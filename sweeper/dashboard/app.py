@@ -20,7 +20,7 @@ from sweeper.errors import SweeperError
 from sweeper.report import export, figures
 from sweeper.report.build import Report, build_report
 from sweeper.report.sql import find_study, list_studies, open_reader
-from sweeper.sweep.storage import redact
+from sweeper.urls import redact
 
 CACHED_REPORTS = 8  # full reports kept in memory, one per recently viewed study
 

@@ -9,7 +9,7 @@ from werkzeug.serving import make_server
 
 from sweeper.dashboard.app import create_app
 from sweeper.errors import UsageError
-from sweeper.sweep.storage import STORAGE_HELP, redact, resolve_url
+from sweeper.urls import STORAGE_HELP, redact, resolve_url
 
 DESCRIPTION = """\
 A live web view of every study in the storage: the study list with progress; per study the

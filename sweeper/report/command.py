@@ -14,7 +14,7 @@ from sweeper.report.build import TOP_CURVES, build_report
 from sweeper.report.sql import open_reader
 from sweeper.report.terminal import print_report
 from sweeper.spec import load_study_file
-from sweeper.sweep.storage import STORAGE_HELP, redact, resolve_url
+from sweeper.urls import STORAGE_HELP, redact, resolve_url
 
 DESCRIPTION = """\
 Rebuild a study's tables and curves from the storage alone (no study file needed):

@@ -16,7 +16,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sweeper.errors import SweeperError
-from sweeper.sweep.storage import SPEC_ATTR, read_engine, redact
+from sweeper.sweep.storage import SPEC_ATTR, read_engine
+from sweeper.urls import redact
 
 # Trial user attributes the supervisor writes that reports show. `config` is left out on
 # purpose: it is the largest attribute and only the trial page needs it.

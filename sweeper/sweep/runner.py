@@ -8,8 +8,8 @@ from optuna.trial import TrialState
 
 from sweeper.spec import Study
 from sweeper.sweep.progress import Progress, make_console, summary_table
-from sweeper.sweep.storage import check_url, redact, resolve_url
 from sweeper.sweep.supervisor import DEFAULT_GRACE_PERIOD_S, Supervisor
+from sweeper.urls import check_url, redact, resolve_url
 
 
 def run_sweep(

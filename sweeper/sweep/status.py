@@ -11,7 +11,8 @@ from rich.table import Table
 
 from sweeper.errors import StudyFileError
 from sweeper.sweep.progress import make_console
-from sweeper.sweep.storage import open_storage, redact, resolve_url
+from sweeper.sweep.storage import open_storage
+from sweeper.urls import redact, resolve_url
 
 _STUDIES = """
 SELECT s.study_name, s.study_id, d.direction,

@@ -1,106 +1,31 @@
-"""Storage URLs to Optuna storages, and the per-epoch metrics table beside Optuna's tables.
-
-Per-epoch metrics live in a table of our own, `sweeper_epochs` (one row per trial and epoch,
-one column per metric), rather than in Optuna's intermediate values plus JSON attributes:
-Optuna keeps one number per step, and reports need a dozen per epoch, read for thousands of
-trials with one SQL query into pandas. The metric that pruning watches is also reported to
-Optuna as the intermediate value, so the study stays a plain Optuna study.
-Accuracies are percentages (0-100), the unit the write-ups publish.
-"""
+"""Optuna storages opened for writing, and the batched writes running trials make."""
 
 from __future__ import annotations
 
 import functools
 import importlib
 import json
-import os
 import time
-from pathlib import Path
 
 import optuna
 import sqlalchemy as sa
-from optuna.storages._rdb import models as optuna_models
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from sweeper.errors import StorageError
+from sweeper.store import schema
+from sweeper.store.schema import EPOCH_METRICS, SPEC_ATTR, metadata  # noqa: F401 (re-exported)
+from sweeper.store.schema import epochs as epochs_table
+from sweeper.urls import check_url, redact
 
-DEFAULT_STORAGE = "sqlite:///sweeper.db"
-STORAGE_HELP = (
-    f"database URL (default: $SWEEPER_STORAGE, else {DEFAULT_STORAGE})"  # every command's --storage
-)
-# Study user attribute holding the study spec, so workers and reports need no study file.
-SPEC_ATTR = "sweeper_spec"
 # Seconds a SQLite writer waits for a lock before failing: longer than any write we make.
 SQLITE_BUSY_TIMEOUT_S = 60
-
-EPOCH_METRICS = (
-    "train_loss",
-    "train_acc",
-    "val_loss",
-    "val_acc",
-    "val_top5",
-    "lr",
-    "seconds",
-    "images_per_s",
-    "peak_mem_mb",
-)
-
-metadata = sa.MetaData()
-epochs_table = sa.Table(
-    "sweeper_epochs",
-    metadata,
-    sa.Column("trial_id", sa.Integer, primary_key=True),  # Optuna's trials.trial_id
-    sa.Column("epoch", sa.Integer, primary_key=True),  # 1-based
-    *(sa.Column(name, sa.Float) for name in EPOCH_METRICS),
-    sa.Column("recorded_at", sa.Float),  # unix seconds
-)
-# Optuna's tables that sweeper writes in batches, as Optuna's own models define them (the
-# intermediate value type is a database enum on PostgreSQL).
-_IntermediateValue = (
-    optuna_models.TrialIntermediateValueModel
-)  # also converts values (NaN, inf) as Optuna stores them
-_intermediate_values = _IntermediateValue.__table__
-_user_attrs = optuna_models.TrialUserAttributeModel.__table__
-_heartbeats = optuna_models.TrialHeartbeatModel.__table__
+# Optuna's tables that sweeper writes in batches (the intermediate value type is a database
+# enum on PostgreSQL, so values go through Optuna's own conversion).
+_intermediate_values = schema.trial_intermediate_values
+_user_attrs = schema.trial_user_attrs
+_heartbeats = schema.trial_heartbeats
 _BEAT_NOW = {"heartbeat": sa.func.now()}  # one object, so the heartbeat upsert is built once
-
-
-def resolve_url(url: str | None) -> str:
-    """--storage, else $SWEEPER_STORAGE, else sqlite:///sweeper.db in the working directory."""
-    return url or os.environ.get("SWEEPER_STORAGE") or DEFAULT_STORAGE
-
-
-def redact(url: str) -> str:
-    """The URL with its password masked, for anything a person or a log may see."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "<unparsable storage URL>"
-
-
-def check_url(url: str) -> None:
-    """Fails with one clear line for a malformed URL, an unknown backend or a missing folder."""
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        raise StorageError(
-            f"storage URL {redact(url)!r} is not a database URL",
-            "use sqlite:///PATH.db or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB",
-        ) from None
-    backend = parsed.get_backend_name()
-    if backend not in ("sqlite", "postgresql", "mysql"):
-        raise StorageError(
-            f"storage URL {redact(url)!r} names an unknown database {backend!r}",
-            "use sqlite:///PATH.db or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB",
-        )
-    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).expanduser().resolve().parent
-        if not folder.is_dir():
-            raise StorageError(
-                f"the folder {folder} of the SQLite storage does not exist",
-                "create it first, or point --storage at an existing folder",
-            )
 
 
 def engine_kwargs(url: str) -> dict:
@@ -188,7 +113,7 @@ class TrialLog:
 
     def pruning_value(self, trial_id: int, step: int, value: float) -> None:
         """Optuna's intermediate value of a trial at a step (what Trial.report stores)."""
-        stored, kind = _IntermediateValue.intermediate_value_to_stored_repr(value)
+        stored, kind = schema.intermediate_value_to_stored(value)
         self.pruning_values[trial_id, step] = {
             "trial_id": trial_id,
             "step": step,

@@ -8,7 +8,8 @@ import optuna
 
 from sweeper.errors import StudyFileError
 from sweeper.spec import Study, load_study_file
-from sweeper.sweep.storage import SPEC_ATTR, open_storage, redact
+from sweeper.sweep.storage import SPEC_ATTR, open_storage
+from sweeper.urls import redact
 
 
 def study_names(storage) -> list[str]:

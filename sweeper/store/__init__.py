@@ -1,0 +1,1 @@
+"""Everything sweeper keeps in a database: the one place that knows Optuna's tables."""

@@ -1,0 +1,105 @@
+"""The tables sweeper reads and writes: Optuna's, as the installed Optuna defines them, and ours.
+
+This is the one module that imports Optuna's private storage models. Everything else in
+`sweeper.store` names tables and columns through the handles below, never in SQL strings,
+so a column Optuna renames fails at import (and in tests/store/test_schema.py), not in a
+user's report. `check_schema` is the check Optuna's RDBStorage makes on open, for the
+connections that do not go through RDBStorage (readers, batched writes).
+
+Per-epoch metrics live in a table of our own, `sweeper_epochs` (one row per trial and epoch,
+one column per metric), rather than in Optuna's intermediate values plus JSON attributes:
+Optuna keeps one number per step, and reports need a dozen per epoch, read for thousands of
+trials with one SQL query into pandas. The metric that pruning watches is also reported to
+Optuna as the intermediate value, so the study stays a plain Optuna study.
+Accuracies are percentages (0-100), the unit the write-ups publish.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import optuna
+import sqlalchemy as sa
+from optuna.storages._rdb import models
+
+from sweeper.errors import StorageError
+
+# Study user attribute holding the study spec, so workers and reports need no study file.
+SPEC_ATTR = "sweeper_spec"
+
+EPOCH_METRICS = (
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "val_top5",
+    "lr",
+    "seconds",
+    "images_per_s",
+    "peak_mem_mb",
+)
+
+metadata = sa.MetaData()
+epochs = sa.Table(
+    "sweeper_epochs",
+    metadata,
+    sa.Column("trial_id", sa.Integer, primary_key=True),  # Optuna's trials.trial_id
+    sa.Column("epoch", sa.Integer, primary_key=True),  # 1-based
+    *(sa.Column(name, sa.Float) for name in EPOCH_METRICS),
+    sa.Column("recorded_at", sa.Float),  # unix seconds
+)
+
+# Optuna's tables, as its own models define them.
+studies = models.StudyModel.__table__
+study_directions = models.StudyDirectionModel.__table__
+study_user_attrs = models.StudyUserAttributeModel.__table__
+study_system_attrs = models.StudySystemAttributeModel.__table__
+trials = models.TrialModel.__table__
+trial_params = models.TrialParamModel.__table__
+trial_values = models.TrialValueModel.__table__
+trial_intermediate_values = models.TrialIntermediateValueModel.__table__
+trial_user_attrs = models.TrialUserAttributeModel.__table__
+trial_system_attrs = models.TrialSystemAttributeModel.__table__
+trial_heartbeats = models.TrialHeartbeatModel.__table__
+version_info = models.VersionInfoModel.__table__
+OPTUNA_TABLES = tuple(models.BaseModel.metadata.tables.values())
+
+# Optuna's stored forms of values (NaN and ±inf are a type column beside the number).
+intermediate_value_to_stored = models.TrialIntermediateValueModel.intermediate_value_to_stored_repr
+intermediate_value_from_stored = models.TrialIntermediateValueModel.stored_repr_to_intermediate_value
+value_from_stored = models.TrialValueModel.stored_repr_to_value
+SCHEMA_VERSION = models.SCHEMA_VERSION
+
+
+@functools.cache
+def head_revision() -> str:
+    """The Alembic revision of the installed Optuna's schema (what RDBStorage checks)."""
+    from alembic.script import ScriptDirectory
+
+    folder = Path(models.__file__).parent / "alembic"
+    return ScriptDirectory(str(folder)).get_current_head()
+
+
+def stored_revision(connection: sa.Connection) -> tuple[str | None, str | None]:
+    """(Alembic revision, Optuna version that made the schema) of a storage; Nones if absent."""
+    inspector = sa.inspect(connection)
+    revision = library = None
+    if inspector.has_table("alembic_version"):
+        revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    if inspector.has_table(version_info.name):
+        library = connection.execute(sa.select(version_info.c.library_version)).scalar()
+    return revision, library
+
+
+def check_schema(connection: sa.Connection, url_shown: str) -> None:
+    """One clear line when the storage's schema is not the one the installed Optuna uses."""
+    revision, library = stored_revision(connection)
+    if revision is None or revision == head_revision():
+        return
+    raise StorageError(
+        f"the storage {url_shown} has Optuna's schema {revision} (made by optuna "
+        f"{library or '?'}), but the installed optuna {optuna.__version__} uses {head_revision()}",
+        "run `optuna storage upgrade --storage URL` for an older schema, "
+        "or install the newer optuna that made it",
+    )

@@ -1,0 +1,127 @@
+"""Storage URLs: which database a command uses, and how it is shown to people.
+
+Imports neither Optuna nor the trainer, so parsing a command line stays cheap. Every URL a
+person, a log, a page or a file may see goes through `redact`; every message that may quote
+a URL or a driver's error goes through `scrub`, which also masks the URL's secrets wherever
+they appear in the text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from sweeper.errors import StorageError
+
+DEFAULT_STORAGE = "sqlite:///sweeper.db"
+STORAGE_HELP = f"database URL (default: $SWEEPER_STORAGE, else {DEFAULT_STORAGE})"
+MASK = "***"
+URL_FORMS = "use sqlite:///PATH.db or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
+BACKENDS = ("sqlite", "postgresql", "mysql")
+# Query parameters that carry a secret in the URL forms SQLAlchemy and libpq accept
+# (?password=, ?sslpassword=, a token for a cloud proxy, ...).
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)
+_QUERY_PAIR = re.compile(r"([?&;])([^=&;#]*)=([^&;#]*)")
+
+
+def resolve_url(url: str | None) -> str:
+    """--storage, else $SWEEPER_STORAGE, else sqlite:///sweeper.db in the working directory."""
+    return url or os.environ.get("SWEEPER_STORAGE") or DEFAULT_STORAGE
+
+
+def redact(url: str) -> str:
+    """The URL with every secret masked: the password (even one holding '@', ':' or '/'
+    that was never escaped) and secret query parameters.
+
+    Built on the text rather than on SQLAlchemy's parse, which splits an unescaped '@' in a
+    password into the host and so would print half of it.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return _mask_query(url)
+    at = rest.rfind("@")
+    if at >= 0:
+        userinfo, host = rest[:at], rest[at + 1 :]
+        user, colon, _password = userinfo.partition(":")
+        rest = f"{user}:{MASK}@{host}" if colon else f"{userinfo}@{host}"
+    return f"{scheme}://{_mask_query(rest)}"
+
+
+def secrets(url: str) -> set[str]:
+    """The secret strings a URL carries, raw and unescaped, for masking them in any text."""
+    found: set[str] = set()
+    _scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if sep and at >= 0:
+        _user, colon, password = rest[:at].partition(":")
+        if colon and password:
+            found |= {password, unquote(password)}
+    for _sep, key, value in _QUERY_PAIR.findall(url):
+        if _SECRET_KEY.search(key) and value:
+            found |= {value, unquote(value)}
+    return {secret for secret in found if secret}
+
+
+def scrub(text: str, url: str | None) -> str:
+    """`text` with the URL and each of its secrets masked (driver errors may quote either)."""
+    if not url:
+        return text
+    text = text.replace(url, redact(url))
+    for secret in sorted(secrets(url), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _mask_query(text: str) -> str:
+    def mask(match: re.Match) -> str:
+        sep, key, value = match.groups()
+        return f"{sep}{key}={MASK}" if _SECRET_KEY.search(key) and value else match.group(0)
+
+    return _QUERY_PAIR.sub(mask, text)
+
+
+def backend(url: str) -> str:
+    """'sqlite', 'postgresql' or 'mysql'; a malformed URL or another database is a StorageError."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StorageError(
+            f"storage URL {redact(url)!r} is not a database URL", URL_FORMS
+        ) from None
+    name = parsed.get_backend_name()
+    if name not in BACKENDS:
+        raise StorageError(
+            f"storage URL {redact(url)!r} names an unknown database {name!r}", URL_FORMS
+        )
+    return name
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database. An in-memory SQLite is refused:
+    a study there would vanish with the process that made it."""
+    if backend(url) != "sqlite":
+        return None
+    database = make_url(url).database
+    if database in (None, "", ":memory:") or database.startswith("file::memory:"):
+        raise StorageError(
+            f"storage URL {redact(url)!r} is an in-memory SQLite database, which keeps nothing",
+            "give it a file: sqlite:///sweeper.db (or sqlite:////absolute/path.db)",
+        )
+    return Path(database).expanduser()
+
+
+def check_url(url: str) -> None:
+    """Fails with one clear line for a malformed URL, an unknown backend or a missing folder."""
+    path = sqlite_file(url)
+    if path is not None:
+        folder = path.resolve().parent
+        if not folder.is_dir():
+            raise StorageError(
+                f"the folder {folder} of the SQLite storage does not exist",
+                "create it first, or point --storage at an existing folder",
+            )
