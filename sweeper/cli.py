@@ -97,6 +97,12 @@ def _add_run(commands) -> None:
         metavar="KEY=VALUE",
         help="pin a training setting for this run, e.g. --set epochs=2 (repeatable; type-checked)",
     )
+    command.add_argument(
+        "--replace-spec",
+        action="store_true",
+        help="the storage holds a study of this name with other settings: continue it with this "
+        "file's settings (its finished trials stay; without the flag the run is refused)",
+    )
     command.set_defaults(handler=_run)
 
 
@@ -181,6 +187,7 @@ def _sweep(study, args) -> int:
         device=args.device,
         artifacts=args.artifacts,
         grace_period=args.grace_period,
+        replace_spec=getattr(args, "replace_spec", False),
     )
 
 
@@ -195,7 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except SweeperError as error:
-        print(f"error: {error}", file=sys.stderr)
+        from sweeper.urls import resolve_url, scrub
+
+        # Drivers quote URLs and DSNs in their errors: no secret of the storage gets through.
+        print(
+            f"error: {scrub(str(error), resolve_url(getattr(args, 'storage', None)))}",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -27,3 +27,9 @@ class StorageError(SweeperError):
 
 class UsageError(SweeperError):
     """A command-line value that makes no sense (--workers 0, a bad --set)."""
+
+
+class SetupError(SweeperError):
+    """A fault of this machine, not of the trial: weights not cached, data or artifacts unreadable
+    or unwritable. A trial that meets one goes back to the queue and the run stops: retrying it
+    elsewhere, or after the fix, is right; counting it as a failed trial is not."""

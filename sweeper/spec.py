@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import runpy
 import traceback
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import optuna.distributions as od
 
 from sweeper.errors import ConfigError, StudyFileError, SweeperError
+from sweeper.names import check_study_name
 from sweeper.sweep.registry import PRUNERS, SAMPLERS, check_name
 from sweeper.train.config import APPLIES, TrainConfig, field_names, parse_override, setting_applies
 
@@ -188,6 +190,13 @@ class Study:
             raise StudyFileError(
                 "the study has no name", 'give it one: Study(name="my-study", ...)'
             )
+        check_study_name(self.name)
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int)
+        ):
+            raise ConfigError(
+                f"seed={self.seed!r} must be a whole number", "write e.g. seed=0, or leave it out"
+            )
         object.__setattr__(self, "train", dict(self.train))
         object.__setattr__(self, "space", dict(self.space))
         check_name("sampler", self.sampler, SAMPLERS)
@@ -225,6 +234,7 @@ class Study:
         if self.sampler == "grid":
             for dim in self.space.values():
                 dim.grid_values()
+        _check_storable(self)
 
     def _default_budget(self) -> int:
         if self.sampler == "grid" and self.space:
@@ -297,6 +307,26 @@ class Study:
         data["space"] = {name: _dimension_from_dict(d) for name, d in data.get("space", {}).items()}
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _check_storable(study: Study) -> None:
+    """The spec is stored as JSON with the study: a value JSON cannot hold fails here, by name,
+    before anything touches the storage."""
+    try:
+        spec = study.to_spec()
+    except (AttributeError, TypeError):
+        raise ConfigError(
+            "Study reference= must be {param: {value: published number}}",
+            'write e.g. reference={"batch_size": {64: 91.2}}',
+        ) from None
+    for key, value in spec.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(
+                f"Study {key}= holds a value that cannot be stored ({error})",
+                "use plain numbers, strings, booleans, lists and dicts there",
+            ) from None
 
 
 def _dimension_from_dict(data: dict) -> Dimension:

@@ -116,7 +116,8 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def check_url(url: str) -> None:
-    """Fails with one clear line for a malformed URL, an unknown backend or a missing folder."""
+    """Fails with one clear line for a malformed URL, an unknown backend, a driver that is not
+    installed or a missing folder. Touches no database."""
     path = sqlite_file(url)
     if path is not None:
         folder = path.resolve().parent
@@ -125,3 +126,34 @@ def check_url(url: str) -> None:
                 f"the folder {folder} of the SQLite storage does not exist",
                 "create it first, or point --storage at an existing folder",
             )
+        return
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except ImportError as error:
+        raise StorageError(
+            f"the database driver {getattr(error, 'name', None) or error} for {redact(url)} "
+            "is not installed",
+            "use postgresql+psycopg://... (psycopg 3 ships with sweeper) or pip install the driver",
+        ) from None
+    except Exception as error:  # a dialect SQLAlchemy cannot load (NoSuchModuleError, ...)
+        raise StorageError(f"storage URL {redact(url)!r}: {error}", URL_FORMS) from None
+
+
+def check_writable(url: str) -> None:
+    """For a SQLite storage: the file, and its folder (SQLite writes its journal beside it),
+    can be written. One clear line instead of a failure at the first commit."""
+    path = sqlite_file(url)
+    if path is None:
+        return
+    path = path.resolve()
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StorageError(
+            f"the SQLite storage {path} is read-only",
+            "make it writable (chmod u+w), or run with --storage pointing at a writable file",
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StorageError(
+            f"the folder {path.parent} of the SQLite storage is not writable "
+            "(SQLite keeps its journal there)",
+            "make the folder writable, or point --storage at a file in a writable folder",
+        )

@@ -67,7 +67,9 @@ OPTUNA_TABLES = tuple(models.BaseModel.metadata.tables.values())
 
 # Optuna's stored forms of values (NaN and ±inf are a type column beside the number).
 intermediate_value_to_stored = models.TrialIntermediateValueModel.intermediate_value_to_stored_repr
-intermediate_value_from_stored = models.TrialIntermediateValueModel.stored_repr_to_intermediate_value
+intermediate_value_from_stored = (
+    models.TrialIntermediateValueModel.stored_repr_to_intermediate_value
+)
 value_from_stored = models.TrialValueModel.stored_repr_to_value
 SCHEMA_VERSION = models.SCHEMA_VERSION
 

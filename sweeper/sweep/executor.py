@@ -15,7 +15,7 @@ import os
 import signal
 import traceback
 
-from sweeper.errors import ConfigError, SweeperError
+from sweeper.errors import ConfigError, SetupError, SweeperError
 
 
 class Interrupted(Exception):
@@ -67,10 +67,16 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
             conn.send(("done", result))
         except Interrupted as stop:
             conn.send(("interrupted", {"epoch": stop.args[0] if stop.args else None}))
+        except SetupError as error:
+            conn.send(("failed", {"error": str(error), "setup": True}))
         except SweeperError as error:
             conn.send(("failed", {"error": str(error), "user_error": True}))
         except (BrokenPipeError, EOFError):  # the supervisor is gone
             return
+        except OSError as error:
+            # A file that cannot be read or written (an unwritable runs/, a data folder gone,
+            # a broken image): the machine's fault, not the trial's.
+            conn.send(("failed", {"error": _describe_os_error(error), "setup": True}))
         except Exception as error:  # a failing trial must not take the executor down
             conn.send(
                 ("failed", {"error": _describe(error, task), "traceback": traceback.format_exc()})
@@ -86,11 +92,15 @@ def _check(task: dict) -> tuple:
     try:
         load_trainer(task.get("trainer"))
         if not task.get("trainer"):
-            from sweeper.train import data
+            from sweeper.train import data, models
 
-            data.load(TrainConfig.from_dict(task["config"]))
+            config = TrainConfig.from_dict(task["config"])
+            models.check_weights(config)
+            data.load(config)
     except SweeperError as error:
         return ("failed", {"error": str(error), "user_error": True})
+    except OSError as error:
+        return ("failed", {"error": _describe_os_error(error), "user_error": True})
     except (ImportError, AttributeError) as error:
         problem = ConfigError(
             f"cannot load trainer {task.get('trainer')!r}: {error}",
@@ -98,6 +108,12 @@ def _check(task: dict) -> tuple:
         )
         return ("failed", {"error": str(problem), "user_error": True})
     return ("checked", {})
+
+
+def _describe_os_error(error: OSError) -> str:
+    where = f" {error.filename}" if getattr(error, "filename", None) else ""
+    what = error.strerror or str(error) or type(error).__name__
+    return f"{type(error).__name__} on{where}: {what} — fix the file or folder, then run again"
 
 
 def _describe(error: Exception, task: dict) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from dataclasses import dataclass
 
 from sweeper.errors import ConfigError
@@ -106,7 +107,13 @@ class ExecutorPool:
             daemon=True,
             name=f"sweeper-executor-{index}",
         )
-        process.start()
+        # Born ignoring Ctrl-C (the disposition survives exec): a Ctrl-C while the child still
+        # imports torch would otherwise print its traceback; the supervisor decides what stops.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
         child.close()
         return Executor(index, process, parent)
 

@@ -6,10 +6,11 @@ import shlex
 
 from optuna.trial import TrialState
 
+from sweeper.errors import SetupError
 from sweeper.spec import Study
 from sweeper.sweep.progress import Progress, make_console, summary_table
 from sweeper.sweep.supervisor import DEFAULT_GRACE_PERIOD_S, Supervisor
-from sweeper.urls import check_url, redact, resolve_url
+from sweeper.urls import check_url, check_writable, redact, resolve_url
 
 
 def run_sweep(
@@ -20,10 +21,12 @@ def run_sweep(
     device: str = "auto",
     artifacts: str = "runs",
     grace_period: int = DEFAULT_GRACE_PERIOD_S,
+    replace_spec: bool = False,
 ) -> int:
     """Runs the study to its budget; 0 when done, 130 when stopped by Ctrl-C / SIGTERM."""
     url = resolve_url(storage)
     check_url(url)
+    check_writable(url)
     console = make_console()
     progress = Progress(study.name, study.n_trials, study.metric, console)
     supervisor = Supervisor(
@@ -34,8 +37,12 @@ def run_sweep(
         artifacts=artifacts,
         progress=progress,
         grace_period=grace_period,
+        replace_spec=replace_spec,
     )
     optuna_study = supervisor.run()
+    if supervisor.setup_problem:
+        # The trial that met it is queued again; nothing was counted against the budget.
+        raise SetupError(supervisor.setup_problem)
     finished = optuna_study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     pruned = optuna_study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
     reverse = study.direction == "maximize"
@@ -46,12 +53,6 @@ def run_sweep(
         f"study {study.name!r} in {redact(url)}: {len(finished)} complete, {len(pruned)} pruned; "
         f"`sweeper report {study.name}` builds the tables and curves"
     )
-    elsewhere = optuna_study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    if elsewhere and not supervisor.stopping:
-        console.print(
-            f"{len(elsewhere)} trials of this study are running on other machines (or on one that stopped: "
-            f"they are retried here once silent for --grace-period seconds; run this again then)"
-        )
     if supervisor.stopping:
         again = (
             "sweeper worker "

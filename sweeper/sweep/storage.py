@@ -10,16 +10,17 @@ import time
 import optuna
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from sweeper.errors import StorageError
 from sweeper.store import schema
 from sweeper.store.schema import EPOCH_METRICS, SPEC_ATTR, metadata  # noqa: F401 (re-exported)
 from sweeper.store.schema import epochs as epochs_table
-from sweeper.urls import check_url, redact
+from sweeper.urls import check_url, check_writable, redact
 
 # Seconds a SQLite writer waits for a lock before failing: longer than any write we make.
 SQLITE_BUSY_TIMEOUT_S = 60
+CREATE_ATTEMPTS = 5
 # Optuna's tables that sweeper writes in batches (the intermediate value type is a database
 # enum on PostgreSQL, so values go through Optuna's own conversion).
 _intermediate_values = schema.trial_intermediate_values
@@ -38,11 +39,9 @@ def engine_kwargs(url: str) -> dict:
 def open_storage(url: str, **rdb_kwargs) -> optuna.storages.RDBStorage:
     """An Optuna RDBStorage with our epochs table; a bad or unreachable URL is a StorageError."""
     check_url(url)
+    check_writable(url)
     try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs(url), **rdb_kwargs)
-        metadata.create_all(storage.engine)
-        if storage.engine.dialect.name == "sqlite":
-            tune_sqlite(storage.engine)
+        storage = _create_schema(url, rdb_kwargs)
     except (OperationalError, SQLAlchemyError) as error:
         raise StorageError(
             f"cannot open the storage {redact(url)}: {_first_line(error)}",
@@ -54,6 +53,27 @@ def open_storage(url: str, **rdb_kwargs) -> optuna.storages.RDBStorage:
             "use postgresql+psycopg://… (psycopg 3 ships with sweeper) or install the driver",
         ) from None
     return storage
+
+
+def _create_schema(url: str, rdb_kwargs: dict) -> optuna.storages.RDBStorage:
+    """Optuna's and our tables. Two first runs on a fresh database race to create them: the
+    loser sees a unique-key error from Alembic's version row or "table already exists", and a
+    second try finds them made."""
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            storage = optuna.storages.RDBStorage(
+                url, engine_kwargs=engine_kwargs(url), **rdb_kwargs
+            )
+            metadata.create_all(storage.engine)
+            if storage.engine.dialect.name == "sqlite":
+                tune_sqlite(storage.engine)
+            return storage
+        except (IntegrityError, OperationalError) as error:
+            racing = isinstance(error, IntegrityError) or "already exists" in str(error)
+            if not racing or attempt == CREATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def tune_sqlite(engine: sa.Engine) -> None:
@@ -135,24 +155,60 @@ class TrialLog:
         return bool(self.epochs or self.pruning_values or self.attrs)
 
     def flush(self) -> None:
-        """Writes what is buffered in one transaction; it stays buffered if the database fails, for a retry."""
+        """Writes what is buffered in one transaction; it stays buffered if the database fails,
+        for a retry. Rows of trials that are no longer RUNNING are dropped, as Optuna's own
+        writes refuse them: another machine may have failed the trial as silent meanwhile, and
+        its retry now owns the trial's story."""
         if self.pending():
-            attrs = [
-                {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
-                for trial_id, trial_attrs in self.attrs.items()
-                for key, value in trial_attrs.items()
-            ]
             with self.engine.begin() as connection:
-                upsert(connection, _user_attrs, ["trial_id", "key"], attrs)
-                upsert(connection, epochs_table, ["trial_id", "epoch"], list(self.epochs.values()))
-                upsert(
+                live = _running(
                     connection,
-                    _intermediate_values,
-                    ["trial_id", "step"],
-                    list(self.pruning_values.values()),
+                    {
+                        *self.attrs,
+                        *(k[0] for k in self.epochs),
+                        *(k[0] for k in self.pruning_values),
+                    },
                 )
+                attrs = [
+                    {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
+                    for trial_id, trial_attrs in self.attrs.items()
+                    if trial_id in live
+                    for key, value in trial_attrs.items()
+                ]
+                epochs = [row for key, row in self.epochs.items() if key[0] in live]
+                values = [row for key, row in self.pruning_values.items() if key[0] in live]
+                upsert(connection, _user_attrs, ["trial_id", "key"], attrs)
+                upsert(connection, epochs_table, ["trial_id", "epoch"], epochs)
+                upsert(connection, _intermediate_values, ["trial_id", "step"], values)
             self.epochs, self.pruning_values, self.attrs = {}, {}, {}
         self.last_flush = time.monotonic()
+
+    def forget_epochs(self, trial_id: int, first: int) -> None:
+        """Drops a trial's epochs from `first` on, buffered and stored: it restarted there."""
+        self.flush()
+        with self.engine.begin() as connection:
+            connection.execute(
+                epochs_table.delete().where(
+                    epochs_table.c.trial_id == trial_id, epochs_table.c.epoch >= first
+                )
+            )
+            connection.execute(
+                _intermediate_values.delete().where(
+                    _intermediate_values.c.trial_id == trial_id,
+                    _intermediate_values.c.step >= first,
+                )
+            )
+
+
+def _running(connection: sa.Connection, trial_ids: set[int]) -> set[int]:
+    trials = schema.trials
+    return set(
+        connection.execute(
+            sa.select(trials.c.trial_id).where(
+                trials.c.trial_id.in_(trial_ids), trials.c.state == "RUNNING"
+            )
+        ).scalars()
+    )
 
 
 def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
@@ -164,6 +220,12 @@ def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
         upsert(
             connection, _heartbeats, ["trial_id"], [{"trial_id": t} for t in trial_ids], _BEAT_NOW
         )
+
+
+def set_trial_attrs(connection: sa.Connection, trial_id: int, attrs: dict) -> None:
+    """User attributes of a trial, as Optuna stores them (JSON per key), in the caller's transaction."""
+    rows = [{"trial_id": trial_id, "key": k, "value_json": json.dumps(v)} for k, v in attrs.items()]
+    upsert(connection, _user_attrs, ["trial_id", "key"], rows)
 
 
 def upsert(

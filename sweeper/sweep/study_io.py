@@ -1,38 +1,154 @@
-"""Finding a study by file or by name, and reading it back from the storage."""
+"""Finding a study by file or by name, and holding a study file to the study stored under its name."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+from dataclasses import dataclass
 
 import optuna
+import sqlalchemy as sa
 
-from sweeper.errors import StudyFileError
+from sweeper.errors import ConfigError, StorageError, StudyFileError
+from sweeper.names import check_study_name, names_a_file
 from sweeper.spec import Study, load_study_file
-from sweeper.sweep.storage import SPEC_ATTR, open_storage
-from sweeper.urls import redact
+from sweeper.store import schema
+from sweeper.sweep.storage import SPEC_ATTR, read_engine
+from sweeper.urls import redact, sqlite_file
+
+# Spec keys that say what a trial runs: a study file that changes one of them is another
+# experiment. The budget, the description and the published references may change freely.
+EXPERIMENT_KEYS = (
+    "train",
+    "space",
+    "sampler",
+    "pruner",
+    "patience",
+    "metric",
+    "direction",
+    "trainer",
+    "seed",
+)
+REPLACE_FLAG = "--replace-spec"
 
 
-def study_names(storage) -> list[str]:
-    return [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+@dataclass(frozen=True)
+class StoredStudy:
+    name: str
+    spec: dict | None  # None for a study made by plain Optuna
+    direction: str
 
 
 def resolve_study(reference: str, storage_url: str) -> Study:
-    """A study file's Study, or the spec stored with a study of that name."""
-    if reference.endswith(".py") or Path(reference).is_file():
+    """A study file's Study, or the spec stored with a study of that name. Reads only."""
+    if names_a_file(reference):
         return load_study_file(reference)
-    storage = open_storage(storage_url)
-    names = study_names(storage)
+    check_study_name(reference)
+    path = sqlite_file(storage_url)
+    if path is not None and not path.exists():
+        raise StorageError(
+            f"no storage at {path}", "run `sweeper run STUDY_FILE` first, or pass --storage URL"
+        )
+    engine = read_engine(storage_url)
+    try:
+        names, spec_json = _lookup(engine, reference)
+    except sa.exc.SQLAlchemyError as error:
+        raise StorageError(
+            f"cannot read the storage {redact(storage_url)}: {str(error).splitlines()[0]}",
+            "check that the database server is running and the URL is right",
+        ) from None
+    finally:
+        engine.dispose()
     if reference not in names:
         raise StudyFileError(
             f"no study named {reference!r} in {redact(storage_url)}",
-            f"studies there: {', '.join(names)}"
+            f"studies there: {', '.join(sorted(names)[:20])}"
             if names
             else "run `sweeper run STUDY_FILE` first to create it",
         )
-    attrs = optuna.load_study(study_name=reference, storage=storage).user_attrs
-    if SPEC_ATTR not in attrs:
+    if spec_json is None:
         raise StudyFileError(
             f"study {reference!r} was not made by sweeper (it has no stored spec)",
             "run it with its study file instead",
         )
-    return Study.from_spec(attrs[SPEC_ATTR])
+    return Study.from_spec(json.loads(spec_json))
+
+
+def _lookup(engine: sa.Engine, name: str) -> tuple[list[str], str | None]:
+    studies, attrs = schema.studies, schema.study_user_attrs
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table(studies.name):
+            return [], None
+        names = list(connection.execute(sa.select(studies.c.study_name)).scalars())
+        spec_json = connection.execute(
+            sa.select(attrs.c.value_json)
+            .join(studies, studies.c.study_id == attrs.c.study_id)
+            .where(studies.c.study_name == name, attrs.c.key == SPEC_ATTR)
+        ).scalar()
+    return names, spec_json
+
+
+def stored_study(storage: optuna.storages.RDBStorage, name: str) -> StoredStudy | None:
+    """The study of that name in an open storage, without creating it; None when absent."""
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        return None
+    directions = storage.get_study_directions(study_id)
+    return StoredStudy(
+        name,
+        storage.get_study_user_attrs(study_id).get(SPEC_ATTR),
+        directions[0].name.lower(),
+    )
+
+
+def check_compatible(stored: StoredStudy, study: Study, replace_spec: bool) -> None:
+    """Refuses a study file that would mix another experiment into the stored study."""
+    if stored.direction != study.direction:
+        raise ConfigError(
+            f"study {study.name!r} in the storage is {stored.direction}d, the file says "
+            f"{study.direction}",
+            "keep the direction of the stored study, or give this study a new name",
+        )
+    if replace_spec:
+        return
+    if stored.spec is None:
+        raise ConfigError(
+            f"a study named {study.name!r} already exists and was not made by sweeper",
+            f"give this study another name, or pass {REPLACE_FLAG} to run it in that study",
+        )
+    changes = spec_changes(stored.spec, as_stored(study))
+    if changes:
+        shown = "; ".join(changes[:4]) + (
+            f"; and {len(changes) - 4} more" if len(changes) > 4 else ""
+        )
+        raise ConfigError(
+            f"study {study.name!r} in the storage was run with other settings ({shown})",
+            f"give the study a new name to start afresh, or pass {REPLACE_FLAG} to continue the "
+            "stored study with this file's settings (its finished trials stay)",
+        )
+
+
+def as_stored(study: Study) -> dict:
+    """The spec as it reads back from the storage (JSON: tuples become lists, keys strings)."""
+    return json.loads(json.dumps(study.to_spec()))
+
+
+def spec_changes(stored: dict, new: dict) -> list[str]:
+    """What differs between two specs, in the experiment's keys: 'train.epochs 12 -> 2'."""
+    changes = []
+    for key in EXPERIMENT_KEYS:
+        old_value, new_value = stored.get(key), new.get(key)
+        if isinstance(old_value, dict) and isinstance(new_value, dict):
+            for sub in sorted(set(old_value) | set(new_value)):
+                if old_value.get(sub) != new_value.get(sub):
+                    changes.append(
+                        f"{key}.{sub} {_short(old_value.get(sub))} -> {_short(new_value.get(sub))}"
+                    )
+        elif old_value != new_value:
+            changes.append(f"{key} {_short(old_value)} -> {_short(new_value)}")
+    return changes
+
+
+def _short(value) -> str:
+    text = "unset" if value is None else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."

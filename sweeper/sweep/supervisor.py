@@ -9,6 +9,7 @@ goes through `patiently`, so a database restart pauses the sweep instead of endi
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import signal
 import time
@@ -19,14 +20,21 @@ from pathlib import Path
 
 import optuna
 
-from sweeper.errors import ConfigError, SweeperError
+from sweeper.errors import SetupError, SweeperError
+from sweeper.names import inside, study_folder
 from sweeper.spec import Study
-from sweeper.sweep import budget, pruning, trials
+from sweeper.sweep import budget, pruning, study_io, trials
 from sweeper.sweep.pool import Executor, ExecutorPool
 from sweeper.sweep.progress import Progress
 from sweeper.sweep.registry import make_pruner, make_sampler
 from sweeper.sweep.resilience import patiently
-from sweeper.sweep.storage import SPEC_ATTR, TrialLog, open_storage, record_heartbeats
+from sweeper.sweep.storage import (
+    SPEC_ATTR,
+    TrialLog,
+    open_storage,
+    record_heartbeats,
+    set_trial_attrs,
+)
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # We use heartbeats with ask/tell on purpose (DESIGN.md): Optuna's notices about that are noise here.
@@ -55,6 +63,24 @@ class RunningTrial:
         return self.epochs[-1]["epoch"] if self.epochs else 0
 
 
+def check_artifacts(root: Path, study_name: str) -> Path:
+    """artifacts/<study>/, checked writable without writing anything yet (the trainer makes
+    the folders): a SetupError naming the folder otherwise."""
+    folder = study_folder(root, study_name)
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise SetupError(
+            f"cannot keep checkpoints in {folder}: {existing} is a file",
+            "point --artifacts at a folder (default runs/)",
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SetupError(
+            f"cannot keep checkpoints in {folder}: {existing} is not writable",
+            "make it writable, or point --artifacts at a writable folder",
+        )
+    return folder
+
+
 class Supervisor:
     """Runs a study's trials on `workers` executors until the study's budget is used.
 
@@ -74,8 +100,10 @@ class Supervisor:
         artifacts: str | Path = "runs",
         progress: Progress | None = None,
         grace_period: int = DEFAULT_GRACE_PERIOD_S,
+        replace_spec: bool = False,
     ):
         self.spec = study
+        self.replace_spec = replace_spec
         self.storage_url = storage_url
         self.pool = ExecutorPool(workers, device)
         self.artifacts = Path(artifacts)
@@ -90,27 +118,33 @@ class Supervisor:
         self.counts = None
         self.counted_at = float("-inf")
         self.best = None
+        self.owner = trials.owner_token()
+        self.setup_problem: str | None = None  # a fault of this machine that stopped the run
+        self.waiting_for = 0  # other machines' running trials, last counted
 
     def _db(self, operation):
         return patiently(operation, self.progress.note)
 
     # ---- setup -------------------------------------------------------------------------
     def run(self) -> optuna.Study:
-        self.storage = open_storage(
-            self.storage_url,
-            heartbeat_interval=self.heartbeat_interval,
-            grace_period=self.grace_period,
-            heartbeat_stale_trial_callback=trials.retry_trial,
-        )
-        self.engine = self.storage.engine
-        self.log = TrialLog(self.engine, flush_every_s=SYNC_INTERVAL_S)
+        """Every check first (executors start, data and weights load, artifacts writable, the
+        stored study agrees with this one), then the first write."""
         previous = {
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            self.pool.start(interrupted=lambda: self.aborting)
+            self.pool.start(interrupted=lambda: self.stopping)
             self.pool.preflight(self.spec.base_config().to_dict(), self.spec.trainer)
-            self.study = self._open_study()  # the first write: every check has passed by now
+            self.study_artifacts = check_artifacts(self.artifacts, self.spec.name)
+            self.storage = open_storage(
+                self.storage_url,
+                heartbeat_interval=self.heartbeat_interval,
+                grace_period=self.grace_period,
+                heartbeat_stale_trial_callback=trials.retry_trial,
+            )
+            self.engine = self.storage.engine
+            self.log = TrialLog(self.engine, flush_every_s=SYNC_INTERVAL_S)
+            self.study = self._db(self._open_study)
             self.study_id = self.study._study_id
             self.snapshot = pruning.StudySnapshot(self.study, SYNC_INTERVAL_S)
             self._loop()
@@ -123,6 +157,9 @@ class Supervisor:
 
     def _open_study(self) -> optuna.Study:
         spec = self.spec
+        stored = study_io.stored_study(self.storage, spec.name)
+        if stored is not None:
+            study_io.check_compatible(stored, spec, self.replace_spec)
         study = optuna.create_study(
             study_name=spec.name,
             storage=self.storage,
@@ -131,12 +168,11 @@ class Supervisor:
             sampler=make_sampler(spec.sampler, spec.space, spec.seed),
             pruner=make_pruner(spec.pruner, spec.base_config().epochs, spec.patience),
         )
-        if study.direction.name.lower() != spec.direction:
-            raise ConfigError(
-                f"study {spec.name!r} in the storage has direction {study.direction.name.lower()}, the file {spec.direction}",
-                "keep the direction of the existing study, or give this study a new name",
-            )
-        study.set_user_attr(SPEC_ATTR, spec.to_spec())
+        if stored is None or stored.spec != study_io.as_stored(spec):
+            # A new study, a new budget or description, or a change the user asked for.
+            study.set_user_attr(SPEC_ATTR, spec.to_spec())
+        if stored is None:
+            study.set_metric_names([spec.metric])
         if spec.sampler == "grid":
             self._enqueue_grid(study)
         return study
@@ -155,7 +191,7 @@ class Supervisor:
             self._heartbeat()
             self._db(self.log.flush_if_due)
             self._dispatch()
-            if not self.pool.busy() and not self._can_ask():
+            if not self.pool.busy() and not self._can_ask() and not self._waiting_for_others():
                 return
             ready = wait(self.pool.waitables(), timeout=0.5)
             for executor in {id(e): e for e in map(self.pool.owner, ready)}.values():
@@ -178,6 +214,18 @@ class Supervisor:
             self.counted_at = time.monotonic()
         return self._room()
 
+    def _waiting_for_others(self) -> bool:
+        """The budget is taken but other machines' trials still run: the run ends when they
+        finish, or takes them over (stale check) when their machine goes silent."""
+        running = 0 if self.stopping else self.counts["RUNNING"]
+        if running and running != self.waiting_for:
+            self.progress.note(
+                f"waiting for {running} trials running on other machines (taken over here if "
+                f"silent for {self.grace_period} s)"
+            )
+        self.waiting_for = running
+        return bool(running)
+
     def _room(self) -> bool:
         return self.counts["WAITING"] > 0 or sum(self.counts.values()) < self.spec.n_trials
 
@@ -190,6 +238,7 @@ class Supervisor:
             # all of it); staleness is measured in heartbeat intervals.
             self.last_stale_check = time.monotonic()
             self._db(lambda: optuna.storages.fail_stale_trials(self.study))
+            self._db(self._reclaim_abandoned)
             self.counts = None  # their retries wait: count again
         if not self._can_ask():
             return
@@ -205,12 +254,20 @@ class Supervisor:
             if running:
                 self._send_trial(executor, running)
 
+    def _reclaim_abandoned(self) -> None:
+        mine = {e.running.trial.number for e in self.pool.busy()}
+        for number, reason in trials.abandoned(self.engine, self.study_id, self.grace_period):
+            if number not in mine:
+                trials.reclaim(self.log, self.study, number, reason)
+                self.progress.note(f"trial {number}: {reason}; retrying it from its checkpoint")
+
     def _ask(self, executor: Executor) -> RunningTrial | None:
         trial = self._new_trial()
         with self.engine.begin() as connection:
-            record_heartbeats(
-                connection, [trial._trial_id]
-            )  # so that even a trial we lose here comes back
+            # The heartbeat and the owner, so that even a trial we lose from here comes back
+            # (after the grace period, or at once from a later run on this host).
+            record_heartbeats(connection, [trial._trial_id])
+            set_trial_attrs(connection, trial._trial_id, {trials.OWNER_ATTR: self.owner})
             # A race between machines can ask one trial too many: the later-numbered one yields.
             over_budget = (
                 budget.used_below(connection, self.study_id, trial.number) >= self.spec.n_trials
@@ -254,10 +311,11 @@ class Supervisor:
         return optuna.trial.Trial(self.study, self.study._storage.create_new_trial(self.study_id))
 
     def _send_trial(self, executor: Executor, running: RunningTrial) -> None:
-        checkpoints = self.artifacts / self.spec.name / str(running.root)
+        checkpoints = inside(self.study_artifacts, running.root)
         if running.root == running.trial.number:
             # A first attempt starts from scratch: checkpoints under its number can only be left
             # over from an earlier study of the same name (a deleted database), not its own.
+            # `inside` keeps this within artifacts/<study>/, whatever the storage holds.
             shutil.rmtree(checkpoints, ignore_errors=True)
         task = {
             "number": running.trial.number,
@@ -286,9 +344,16 @@ class Supervisor:
     def _handle(self, executor: Executor, kind: str, payload: dict) -> None:
         running = executor.running
         if kind == "epoch":
-            payload.pop(
-                "resumed", None
-            )  # a restored epoch reported again after a resume replaces its copy
+            # A restored epoch reported again after a resume replaces its copy; a fresh epoch at
+            # or below the last known one means the trial restarted (its checkpoint was set
+            # aside): the later epochs of the earlier attempt are gone with it.
+            resumed = payload.pop("resumed", False)
+            note = payload.pop("note", None)
+            if note:
+                self.progress.note(f"trial {running.trial.number}: {note}")
+            if not resumed and payload["epoch"] <= running.last_epoch:
+                running.epochs = [e for e in running.epochs if e["epoch"] < payload["epoch"]]
+                self._db(lambda: self.log.forget_epochs(running.trial._trial_id, payload["epoch"]))
             running.epochs = [e for e in running.epochs if e["epoch"] != payload["epoch"]] + [
                 payload
             ]
@@ -316,9 +381,15 @@ class Supervisor:
             )
         elif kind == "interrupted":
             self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
+        elif payload.get("setup"):
+            # This machine's fault, not the trial's: the trial waits for a fixed machine.
+            self._fail(running, f"interrupted: {payload['error']}", retry=True)
+            self.setup_problem = payload["error"]
+            self.stopping = True
+            self.progress.note(f"stopping: trial {running.trial.number} hit {payload['error']}")
         else:
             reason = f"failed: {payload['error']}"
-            self._fail(running, reason, retry=False)
+            self._fail(running, reason, retry=False, traceback=payload.get("traceback"))
             self.failures_in_a_row += 1
             self.progress.finished(
                 running.trial.number, "FAIL", reason, running.params, self._best()
@@ -350,9 +421,16 @@ class Supervisor:
             value if value is not None and value == value else None
         )  # NaN is not a value to prune on
 
-    def _fail(self, running: RunningTrial, reason: str, *, retry: bool) -> None:
+    def _fail(
+        self, running: RunningTrial, reason: str, *, retry: bool, traceback: str | None = None
+    ) -> None:
+        extra = {"traceback": traceback} if traceback else {}
         self.snapshot.record(
-            self._db(lambda: trials.fail(self.log, self.study, running.trial, reason, retry=retry))
+            self._db(
+                lambda: trials.fail(
+                    self.log, self.study, running.trial, reason, retry=retry, extra=extra
+                )
+            )
         )
         if retry and self.counts is not None:
             self.counts["WAITING"] += 1  # its retry, for _new_trial to take first

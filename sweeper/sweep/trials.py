@@ -2,17 +2,98 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
+import os
 import socket
+from pathlib import Path
 
 import optuna
 import sqlalchemy as sa
 from optuna.trial import TrialState
 
+from sweeper.store import schema
 from sweeper.sweep.storage import TrialLog, epochs_table
 
 MAX_RETRIES = 3
 HOST = socket.gethostname()
+OWNER_ATTR = "supervisor"  # "host:pid:start" of the supervisor running a trial
+
+
+def _process_start(pid: int) -> str | None:
+    """When a process started (clock ticks since boot), so that a reused pid is not taken for
+    the process that ran a trial; None when there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc (macOS): whether the pid exists is all there is to know
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "?"
+
+
+def owner_token() -> str:
+    """Who runs a trial: this supervisor, on this host."""
+    return f"{HOST}:{os.getpid()}:{_process_start(os.getpid())}"
+
+
+def owner_gone(token: object) -> bool:
+    """Whether the supervisor that a token names ran on this host and has exited."""
+    if not isinstance(token, str) or token.count(":") < 2:
+        return False
+    host, pid, started = token.rsplit(":", 2)
+    if host != HOST or not pid.isdigit():
+        return False
+    now = _process_start(int(pid))
+    return now is None or (started not in ("?", "None") and now not in ("?", started))
+
+
+def abandoned(engine: sa.Engine, study_id: int, silent_s: float) -> list[tuple[int, str]]:
+    """(number, why) of RUNNING trials nobody will finish: their supervisor ran on this host and
+    is gone (taken back at once), or they never had a heartbeat for `silent_s` seconds (their
+    ask was cut off between creating the trial and its first heartbeat, which Optuna's stale
+    check, reading heartbeats only, never reclaims)."""
+    t, beats, attrs = schema.trials, schema.trial_heartbeats, schema.trial_user_attrs
+    query = (
+        sa.select(t.c.number, t.c.datetime_start, beats.c.heartbeat, attrs.c.value_json)
+        .select_from(
+            t.outerjoin(beats, beats.c.trial_id == t.c.trial_id).outerjoin(
+                attrs, (attrs.c.trial_id == t.c.trial_id) & (attrs.c.key == OWNER_ATTR)
+            )
+        )
+        .where(t.c.study_id == study_id, t.c.state == TrialState.RUNNING.name)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    # Optuna stamps datetime_start with the asking machine's local clock, without a zone.
+    cutoff = datetime.datetime.now() - datetime.timedelta(seconds=silent_s)
+    found = []
+    for number, started, heartbeat, owner_json in rows:
+        owner = json.loads(owner_json) if owner_json else None
+        if owner_gone(owner):
+            found.append((number, f"its supervisor on {HOST} (pid {owner.split(':')[-2]}) is gone"))
+        elif heartbeat is None and started is not None and started < cutoff:
+            found.append((number, f"no heartbeat in {silent_s:.0f} s since it started"))
+    return found
+
+
+def reclaim(log: TrialLog, study: optuna.Study, number: int, reason: str) -> None:
+    """Fails an abandoned trial and queues its retry, which resumes from its checkpoints."""
+    frozen = study._storage.get_trial(
+        study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
+    )
+    if frozen.state != TrialState.RUNNING:
+        return  # finished meanwhile by whoever had it
+    log.set_attrs(frozen._trial_id, {"stop_reason": f"taken back: {reason}"})
+    log.flush()
+    fail_frozen = study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+    retry_trial(study, fail_frozen)
 
 
 def best_value(values, direction: str) -> float | None:
@@ -65,10 +146,17 @@ def finish(
 
 
 def fail(
-    log: TrialLog, study: optuna.Study, trial: optuna.trial.Trial, reason: str, *, retry: bool
+    log: TrialLog,
+    study: optuna.Study,
+    trial: optuna.trial.Trial,
+    reason: str,
+    *,
+    retry: bool,
+    extra: dict | None = None,
 ) -> optuna.trial.FrozenTrial:
-    """Fails a trial; with `retry`, a WAITING copy takes its place in the budget and resumes it."""
-    _write_outcome(log, trial, {"stop_reason": reason})
+    """Fails a trial; with `retry`, a WAITING copy takes its place in the budget and resumes it.
+    `extra` attributes go with the reason (a crashed trial's traceback)."""
+    _write_outcome(log, trial, {"stop_reason": reason, **(extra or {})})
     frozen = study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
     if retry:
         retry_trial(study, frozen)

@@ -16,8 +16,26 @@ def save(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
+class Unusable(Exception):
+    """A checkpoint that cannot be read back; it was set aside, and says where to."""
+
+
 def load(path: Path) -> dict | None:
-    return torch.load(path, map_location="cpu", weights_only=True) if path.exists() else None
+    """The checkpoint at `path`, None when there is none. One that is truncated or corrupt is
+    renamed to `<name>.corrupt` (kept for a look, never read again) and raises Unusable."""
+    if not path.exists():
+        return None
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated zip, bad pickle, zero bytes: any reading failure
+        raise set_aside(path, error) from None
+
+
+def set_aside(path: Path, error: Exception) -> Unusable:
+    kept = path.with_name(f"{path.name}.corrupt")
+    os.replace(path, kept)
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return Unusable(f"checkpoint {path} is unusable ({reason[:120]}); set aside as {kept.name}")
 
 
 def rng_state(device: torch.device) -> dict:

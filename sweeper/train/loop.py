@@ -51,13 +51,28 @@ def fit(
     history: list[dict] = []
 
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    saved = checkpoint.load(folder / "last.pt") if folder else None
+    note = None
+    try:
+        saved = checkpoint.load(folder / "last.pt") if folder else None
+        if saved:
+            model.load_state_dict(saved["model"])
+            opt.load_state_dict(saved["optimizer"])
+            plateau.load_state_dict(saved["plateau"])
+            checkpoint.set_rng_state(saved["rng"], dev)
+            history = saved["history"]
+    except (checkpoint.Unusable, KeyError, RuntimeError, ValueError) as error:
+        # Restart from scratch: a half-loaded model or optimizer must not be trained on.
+        if not isinstance(error, checkpoint.Unusable):
+            error = checkpoint.set_aside(folder / "last.pt", error)
+        note = f"{error}; restarting from epoch 1"
+        saved, history = None, []
+        torch.manual_seed(c.seed)
+        model = models.build(c, data.train_x.shape[1], data.classes).to(dev)
+        if dev.type == "cuda" and c.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        opt = optim.build(c, model)
+        plateau = schedules.Plateau(c)
     if saved:
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
-        plateau.load_state_dict(saved["plateau"])
-        checkpoint.set_rng_state(saved["rng"], dev)
-        history = saved["history"]
         for metrics in history:
             if on_epoch({**metrics, "resumed": True}) is True:
                 return _result(history, "pruned", model, dev)
@@ -72,7 +87,8 @@ def fit(
         history.append(metrics)
         if folder:
             _save(folder, model, opt, plateau, dev, history, c)
-        pruned = on_epoch(dict(metrics)) is True
+        pruned = on_epoch({**metrics, "note": note} if note else dict(metrics)) is True
+        note = None
         # A diverged trial says so even when the pruner would have stopped it too.
         stop = _diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
         if stop != "completed":

@@ -8,25 +8,35 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from sweeper.errors import ConfigError
+from sweeper.errors import ConfigError, SetupError
 from sweeper.train import nets
 from sweeper.train.config import RESNET_DEPTHS, TrainConfig
 
 SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no max-pool
 
 
-def _pretrained_state(arch: str) -> dict:
-    """torchvision's ImageNet weights from the local torch hub cache; never downloads."""
+def check_weights(c: TrainConfig) -> None:
+    """A SetupError now, before any trial, when a pretrained model's weights are not cached."""
+    if c.pretrained and c.arch.startswith(("resnet", "vgg", "vit")):
+        _weights_file(c.arch)
+
+
+def _weights_file(arch: str) -> Path:
     from torchvision import models
 
     weights = models.get_model_weights(arch).DEFAULT
     path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
     if not path.exists():
-        raise ConfigError(
+        raise SetupError(
             f"pretrained weights for {arch} are not in the local cache ({path})",
             f"download {weights.url} into {path.parent}, or set pretrained=false",
         )
-    return torch.load(path, map_location="cpu", weights_only=True)
+    return path
+
+
+def _pretrained_state(arch: str) -> dict:
+    """torchvision's ImageNet weights from the local torch hub cache; never downloads."""
+    return torch.load(_weights_file(arch), map_location="cpu", weights_only=True)
 
 
 def _torchvision(arch: str, c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
