@@ -70,15 +70,33 @@ def _root(c: TrainConfig) -> Path:
 
 
 def _disk_cached(path: Path, build) -> Data:
-    """Loads `path`, or builds the data and writes it there atomically for every later trial."""
-    if path.exists():
-        return Data(**torch.load(path, weights_only=True))
+    """Loads `path`, or builds the data and writes it there atomically for every later trial.
+
+    A data folder may be read-only (a shared mount): the cache then goes to the user's cache
+    folder instead. A cache that cannot be read back is rebuilt, never a trial's failure.
+    """
+    for candidate in (path, _fallback_cache(path)):
+        if candidate.exists():
+            try:
+                return Data(**torch.load(candidate, weights_only=True))
+            except Exception:  # torn or from another torch: decode again
+                candidate.unlink(missing_ok=True)
     data = build()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save(vars(data), tmp)
-    os.replace(tmp, path)
+    for candidate in (path, _fallback_cache(path)):
+        try:
+            candidate.parent.mkdir(parents=True, exist_ok=True)
+            tmp = candidate.with_suffix(f".tmp{os.getpid()}")
+            torch.save(vars(data), tmp)
+            os.replace(tmp, candidate)
+            break
+        except OSError:
+            continue
     return data
+
+
+def _fallback_cache(path: Path) -> Path:
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return home / "sweeper" / str(path.resolve()).strip("/").replace("/", "_")
 
 
 def _cifar(name: str, classes: int):

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from sweeper.errors import ConfigError
+from sweeper.errors import ConfigError, SetupError
 from sweeper.train import config as cfg
 from sweeper.train import data, models, optim, schedules
 from sweeper.train.config import TrainConfig
@@ -70,9 +70,9 @@ def test_write_up_004_parameter_counts():
     assert counts == {"cnn_2": 219_044, "cnn_3": 168_036, "cnn_5": 1_116_388}
 
 
-def test_pretrained_weights_missing_from_the_cache_is_a_config_error(tmp_path, monkeypatch):
+def test_pretrained_weights_missing_from_the_cache_is_a_setup_error(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    with pytest.raises(ConfigError, match="not in the local cache.*download https://"):
+    with pytest.raises(SetupError, match="not in the local cache.*download https://"):
         models.build(TrainConfig(model="resnet18", pretrained=True, image_size=32), 3, 10)
 
 
