@@ -58,8 +58,22 @@ def study_folder(root: Path, name: str) -> Path:
     return inside(root, check_study_name(name))
 
 
+def report_folder(root: Path, name: str) -> Path:
+    """The folder of a stored study's report under root.
+
+    A report also reads studies sweeper did not create (plain Optuna allows any name, "../x" or
+    "my study" included), so a name outside the rule is mapped onto it instead of refused.
+    """
+    if not is_study_name(name):
+        name = "_" + re.sub(r"[^A-Za-z0-9._-]", "_", name)[: MAX_LENGTH - 1]
+    return inside(root, name)
+
+
 def names_a_file(argument: str) -> bool:
     """Whether a command's STUDY argument is a study file rather than a stored study's name:
     the one rule every command uses."""
     path = Path(argument)
-    return path.suffix == ".py" or path.is_file()
+    try:
+        return path.suffix == ".py" or path.is_file()
+    except OSError:  # too long for a file name, or unreadable: it cannot name a study file
+        return False

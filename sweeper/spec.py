@@ -18,7 +18,7 @@ from typing import Any
 import optuna.distributions as od
 
 from sweeper.errors import ConfigError, StudyFileError, SweeperError
-from sweeper.names import check_study_name
+from sweeper.names import check_study_name, names_a_file
 from sweeper.sweep.registry import PRUNERS, SAMPLERS, check_name
 from sweeper.train.config import APPLIES, TrainConfig, field_names, parse_override, setting_applies
 
@@ -414,6 +414,11 @@ def load_study_file(path: str | Path) -> Study:
     if not study.description and namespace.get("__doc__"):
         study = dataclasses.replace(study, description=namespace["__doc__"].strip())
     return study
+
+
+def study_name_of(reference: str) -> str:
+    """A study file's study name, or the argument itself when it names a stored study."""
+    return load_study_file(reference).name if names_a_file(reference) else reference
 
 
 def _line_in(path: Path, error: Exception) -> str:

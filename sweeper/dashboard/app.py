@@ -75,7 +75,8 @@ def create_app(storage_url: str) -> Flask:
     @app.get("/study/<name>/trial/<int:number>")
     def trial(name: str, number: int):
         info = study_or_404(name)
-        detail = trial_detail(engine, info, number)
+        # Trial numbers are 32-bit in Optuna's schema; a larger one would overflow the driver.
+        detail = trial_detail(engine, info, number) if number < 2**31 else None
         if detail is None:
             abort(404, f"study {name!r} has no trial {number}")
         metric = info.spec.get("metric", "value")

@@ -9,11 +9,12 @@ from pathlib import Path
 from rich.console import Console
 
 from sweeper.errors import SweeperError
+from sweeper.names import report_folder
 from sweeper.report import export
 from sweeper.report.build import TOP_CURVES, build_report
 from sweeper.report.sql import open_reader
 from sweeper.report.terminal import print_report
-from sweeper.spec import load_study_file
+from sweeper.spec import study_name_of
 from sweeper.urls import STORAGE_HELP, redact, resolve_url
 
 DESCRIPTION = """\
@@ -77,7 +78,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
-    name = study_name(args.study)
+    name = study_name_of(args.study)
     url = resolve_url(args.storage)
     engine = open_reader(url)
     try:
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=240)
     print_report(report, console, tuple(args.trial))
     if formats:
-        out = Path(args.out) / export.safe_name(name)
+        out = report_folder(Path(args.out), name)
         written = export.write(report, out, formats)
         console.print(f"wrote {len(written)} files to {out}/ (from {redact(url)})")
     return 0
@@ -108,11 +109,3 @@ def parse_formats(text: str) -> tuple:
             f"use --format with {', '.join(export.FORMATS)}, both (csv,html) or none",
         )
     return chosen
-
-
-def study_name(study: str) -> str:
-    """A study file's study name, or the argument itself when it names a stored study."""
-    path = Path(study)
-    if path.suffix == ".py" or path.is_file():
-        return load_study_file(path).name
-    return study

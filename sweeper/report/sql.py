@@ -75,7 +75,8 @@ class RawTrials:
 
 
 def open_reader(url: str) -> sa.Engine:
-    """An engine whose SQLite connections refuse writes (PRAGMA query_only).
+    """An engine whose connections refuse writes (SQLite: PRAGMA query_only; PostgreSQL: read-only
+    transactions).
 
     A missing SQLite file is an error here: connecting would create an empty database.
     """
@@ -91,6 +92,15 @@ def open_reader(url: str) -> sa.Engine:
         @sa.event.listens_for(engine, "connect")
         def _read_only(dbapi_connection, _record):
             dbapi_connection.execute("PRAGMA query_only = ON")
+
+    elif engine.dialect.name == "postgresql":
+
+        @sa.event.listens_for(engine, "connect")
+        def _read_only_transactions(dbapi_connection, _record):
+            # psycopg 3 opens every transaction as BEGIN READ ONLY: scoped to the transaction,
+            # so it holds through a transaction-pooling PgBouncer, unlike a session SET.
+            if hasattr(dbapi_connection, "read_only"):
+                dbapi_connection.read_only = True
 
     return engine
 
