@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_run(commands)
     _add_worker(commands)
     _add_status(commands)
+    _add_rerun(commands)
     for module in ("sweeper.report.command", "sweeper.dashboard.command"):
         try:
             importlib.import_module(module).add_parser(commands)
@@ -139,6 +140,37 @@ def _add_status(commands) -> None:
     command.set_defaults(handler=_status)
 
 
+def _add_rerun(commands) -> None:
+    command = commands.add_parser(
+        "rerun",
+        help="train one stored trial again and check it reproduces",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a stored trial again from its stored config (no study file needed), "
+        "into a scratch folder, with the thread count it trained with, and print its per-epoch "
+        "metrics beside the stored ones. Exit code 0 when every epoch matches exactly, 1 when "
+        "any differs (another machine, device or library version changes the last bits), "
+        "2 for bad input. The storage is only read.",
+        epilog="examples:\n  sweeper rerun digits 3\n"
+        "  sweeper rerun imagenette-batch 12 --storage postgresql+psycopg://me@db/sweeps",
+    )
+    command.add_argument("study", metavar="STUDY", help="the study's name, or its study file")
+    command.add_argument("trial", metavar="TRIAL", type=int, help="the trial's number")
+    command.add_argument("--storage", metavar="URL", help=STORAGE_HELP)
+    command.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where to train (default auto: a GPU when there is one); a trial reproduces "
+        "exactly only on the kind of device it trained on",
+    )
+    command.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="train into this new folder and keep its checkpoints (default: a temporary folder)",
+    )
+    command.set_defaults(handler=_rerun)
+
+
 def parse_sets(items: list[str]) -> dict[str, str]:
     settings = {}
     for item in items:
@@ -189,6 +221,13 @@ def _sweep(study, args) -> int:
         grace_period=args.grace_period,
         replace_spec=getattr(args, "replace_spec", False),
     )
+
+
+def _rerun(args) -> int:
+    from sweeper.spec import study_name_of
+    from sweeper.sweep.rerun import rerun
+
+    return rerun(study_name_of(args.study), args.trial, args.storage, args.device, args.keep)
 
 
 def _status(args) -> int:

@@ -58,6 +58,8 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
         try:
             fit = load_trainer(task.get("trainer"))
             config = TrainConfig.from_dict(task["config"])
+            if task.get("threads"):  # a rerun trains with the thread count the trial had
+                devices.set_threads(task["threads"])
             result = fit(
                 config,
                 _epoch_reporter(conn),

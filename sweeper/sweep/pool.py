@@ -48,6 +48,19 @@ class ExecutorPool:
         if kind == "failed":
             raise _failure(info)
 
+    def train(self, task: dict, stop_after) -> tuple[str, dict]:
+        """Trains one task on the first executor, outside any study (a rerun).
+
+        `stop_after(metrics)` is asked after each epoch. Returns ("done", result) or
+        ("failed", what the executor said)."""
+        executor = self.executors[0]
+        executor.conn.send(("trial", task))
+        while True:
+            kind, info = self._receive(executor)
+            if kind != "epoch":
+                return kind, info
+            executor.conn.send(("prune",) if stop_after(info) else ("continue",))
+
     def replace(self, dead: Executor) -> Executor:
         """A new executor in a dead one's place, without waiting for it to start (seconds with torch
         and CUDA to load) while the others train: it takes trials once `started` has its first message."""

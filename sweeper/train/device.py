@@ -19,7 +19,7 @@ def setup(index: int, workers: int, request: str = "auto") -> str:
     cores = (
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     )
-    torch.set_num_threads(max(1, cores // max(1, workers)))
+    set_threads(max(1, cores // max(1, workers)))
     if request == "cpu":
         return "cpu"
     if torch.cuda.is_available():
@@ -32,6 +32,12 @@ def setup(index: int, workers: int, request: str = "auto") -> str:
             "use --device auto or cpu, or check CUDA_VISIBLE_DEVICES and the driver",
         )
     return "cpu"
+
+
+def set_threads(threads: int) -> None:
+    """The CPU threads of this process: they fix the order of floating-point sums on the CPU,
+    so a trial reproduces bit for bit only with the thread count it trained with."""
+    torch.set_num_threads(threads)
 
 
 def release(device: str) -> None:
