@@ -481,3 +481,21 @@ def test_pretrained_weights_not_cached_stop_the_run_before_any_trial(write_study
     assert done.returncode == 2
     assert "not in the local cache" in one_line_error(done.stderr)
     assert not (tmp_path / "sweeper.db").exists()
+
+
+def test_a_read_only_sqlite_file_is_one_line_and_left_as_it_was(write_study, tmp_path):
+    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    study = fake_study(write_study, epochs=1, n_trials=1)
+    assert run_cli("run", study, "--storage", url, cwd=tmp_path).returncode == 0
+    # Root writes through file modes; the immutable flag stops even root, where the file
+    # system has it.
+    if subprocess.run(["chattr", "+i", tmp_path / "ro.db"], capture_output=True).returncode:
+        pytest.skip("this file system has no immutable flag (chattr +i)")
+    try:
+        before = (tmp_path / "ro.db").read_bytes()
+        done = run_cli("run", study, "--storage", url, "--n-trials", "2", cwd=tmp_path)
+        assert done.returncode == 2
+        assert "read-only" in one_line_error(done.stderr)
+        assert (tmp_path / "ro.db").read_bytes() == before
+    finally:
+        subprocess.run(["chattr", "-i", tmp_path / "ro.db"])
