@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import socket
 
-from werkzeug.serving import make_server
-
-from sweeper.dashboard.app import create_app
 from sweeper.errors import UsageError
 from sweeper.urls import STORAGE_HELP, redact, resolve_url
 
@@ -43,6 +40,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the parser above is built for every `sweeper` command, this only to serve.
+    from werkzeug.serving import make_server
+
+    from sweeper.dashboard.app import create_app
+
     url = resolve_url(args.storage)
     app = create_app(url)
     _check_can_listen(args.host, args.port)

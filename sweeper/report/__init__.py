@@ -5,6 +5,6 @@ importance.py compute the report's frames (build.py assembles them into a Report
 export.py and terminal.py only render those frames.
 """
 
-from sweeper.report.build import Report, build_report
-
-__all__ = ["Report", "build_report"]
+# Nothing heavy here: `sweeper --help` imports report.command, which must not pull in pandas,
+# plotly or Optuna. Import build_report from sweeper.report.build.
+TOP_CURVES = 5  # learning curves drawn for the best few finished trials

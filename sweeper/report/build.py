@@ -8,9 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sweeper.errors import SweeperError
-from sweeper.report import frames, importance, sql, tables
-
-TOP_CURVES = 5  # learning curves drawn for the best few finished trials
+from sweeper.report import TOP_CURVES, frames, importance, sql, tables
 
 
 @dataclass

@@ -6,15 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
 from sweeper.errors import SweeperError
-from sweeper.names import report_folder
-from sweeper.report import export
-from sweeper.report.build import TOP_CURVES, build_report
-from sweeper.report.sql import open_reader
-from sweeper.report.terminal import print_report
-from sweeper.spec import study_name_of
+from sweeper.report import TOP_CURVES
 from sweeper.urls import STORAGE_HELP, redact, resolve_url
 
 DESCRIPTION = """\
@@ -77,6 +70,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the parser above is built for every `sweeper` command, this only for reports.
+    from rich.console import Console
+
+    from sweeper.names import report_folder
+    from sweeper.report import export
+    from sweeper.report.build import build_report
+    from sweeper.report.sql import open_reader
+    from sweeper.report.terminal import print_report
+    from sweeper.spec import study_name_of
+
     formats = parse_formats(args.format)
     name = study_name_of(args.study)
     url = resolve_url(args.storage)
@@ -99,13 +102,15 @@ def run(args: argparse.Namespace) -> int:
 
 def parse_formats(text: str) -> tuple:
     """'csv,html' → ('csv', 'html'); 'none' or '' → no files."""
+    from sweeper.report.export import FORMATS
+
     chosen = tuple(part.strip().lower() for part in text.split(",") if part.strip())
     if chosen in ((), ("none",)):
         return ()
-    unknown = [part for part in chosen if part not in export.FORMATS]
+    unknown = [part for part in chosen if part not in FORMATS]
     if unknown:
         raise SweeperError(
             f"unknown report format {', '.join(map(repr, unknown))}",
-            f"use --format with {', '.join(export.FORMATS)}, both (csv,html) or none",
+            f"use --format with {', '.join(FORMATS)}, both (csv,html) or none",
         )
     return chosen

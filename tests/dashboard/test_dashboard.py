@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from sweeper.dashboard import create_app
+from sweeper.dashboard.app import create_app
 from tests.conftest import cli_env
 from tests.report.conftest import write_known_study
 

@@ -1,11 +1,13 @@
 """Bad input on the command line: one line saying what and how to fix it, exit 2, nothing stored."""
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from sweeper.cli import main
-from tests.conftest import run_cli
+from tests.conftest import cli_env, run_cli
 
 FAKE = """
 from sweeper import Study, loguniform
@@ -93,3 +95,17 @@ def test_status_of_an_unknown_study_lists_the_known_ones(write_study, tmp_path, 
     assert main(["status", "--storage", url]) == 0
     out = capsys.readouterr().out
     assert "fake" in out and "2" in out
+
+
+def test_the_command_line_parser_imports_no_heavy_library():
+    # `sweeper --help` and every parse error answer at once: no Optuna, torch, pandas or Flask.
+    probe = (
+        "import sys; from sweeper.cli import _parser; _parser(); "
+        "print(sorted(m for m in ('optuna', 'torch', 'pandas', 'plotly', 'flask') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=cli_env()
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
