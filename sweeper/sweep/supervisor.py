@@ -37,7 +37,7 @@ from sweeper.sweep.storage import (
 )
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-# We use heartbeats with ask/tell on purpose (DESIGN.md): Optuna's notices about that are noise here.
+# Heartbeats with ask/tell are deliberate (docs/architecture.md): Optuna's notices are noise here.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 warnings.filterwarnings(
     "ignore", message="Heartbeat of storage is supposed to be used with Study.optimize"
