@@ -113,6 +113,11 @@ class _Epochs:
         self.steps = len(data.train_y) // self.batch  # the last partial batch is dropped
         self.peak_lr = optim.peak_lr(c)
         self.bad_loss = None
+        # Write-up 002 fed softmax probabilities to CrossEntropyLoss, which applies log-softmax
+        # again: the loss then cannot fall below log(1 + (classes - 1) / e).
+        self.loss_input = (
+            (lambda out: out.softmax(1)) if c.softmax_before_loss else (lambda out: out)
+        )
         bf16 = c.bf16 and dev.type == "cuda"
         self.autocast = (
             (lambda: torch.autocast("cuda", dtype=torch.bfloat16))
@@ -141,10 +146,11 @@ class _Epochs:
             x, y, y_mixed, lam = self.augment.train(data.train_x[idx], data.train_y[idx])
             with self.autocast():
                 out = self.model(x)
-                loss = F.cross_entropy(out, y, label_smoothing=c.label_smoothing)
+                scores = self.loss_input(out)
+                loss = F.cross_entropy(scores, y, label_smoothing=c.label_smoothing)
                 if y_mixed is not None:
                     loss = lam * loss + (1 - lam) * F.cross_entropy(
-                        out, y_mixed, label_smoothing=c.label_smoothing
+                        scores, y_mixed, label_smoothing=c.label_smoothing
                     )
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -189,7 +195,7 @@ class _Epochs:
             x, y = self.augment.eval(x_all[start : start + step]), y_all[start : start + step]
             with self.autocast():
                 out = self.model(x).float()
-            loss += F.cross_entropy(out, y, reduction="sum")
+            loss += F.cross_entropy(self.loss_input(out), y, reduction="sum")
             best = out.topk(min(5, out.shape[1]), dim=1).indices
             top1 += (best[:, 0] == y).sum()
             top5 += (best == y[:, None]).any(dim=1).sum()
@@ -215,7 +221,7 @@ def _diverged(history: list[dict], classes: int, patience: int) -> str | None:
 
 def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainConfig) -> None:
     accs = [m["val_acc"] for m in history if m["val_acc"] is not None]
-    # Strictly better than every earlier evaluation: ties keep the earliest, like the result's best_epoch.
+    # Strictly better than every earlier evaluation: ties keep the earliest, like best_epoch.
     if history[-1]["val_acc"] is not None and accs[-1] > max(accs[:-1], default=-1.0):
         checkpoint.save(
             {"model": model.state_dict(), "epoch": history[-1]["epoch"], "val_acc": accs[-1]},

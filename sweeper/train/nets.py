@@ -53,34 +53,51 @@ def cnn_n(blocks: int):
 
 class CifarAlexNet(nn.Module):
     """Write-up 002's network: 3x3 convs 64/128/256, 1x1 conv to 64, fc 1024 -> 384 -> 192,
-    BatchNorm, and dropout at its three positions (after pool 1, pool 2 and the 1x1 conv)."""
+    dropout at its three conv positions (pool 1, pool 2, after the 1x1 conv) and after fc1 and
+    fc2. Its first runs had no BatchNorm (batchnorm=False), its later ones BatchNorm after each
+    conv; it also tried dropout before the max-pools (dropout_before_pool=True)."""
 
-    def __init__(self, in_ch: int, classes: int, dropout: float, p1: float, p2: float, p3: float):
+    def __init__(
+        self,
+        in_ch: int,
+        classes: int,
+        dropout: float,
+        p1: float,
+        p2: float,
+        p3: float,
+        fc_dropout: float = 0.0,
+        batchnorm: bool = True,
+        dropout_before_pool: bool = False,
+    ):
         super().__init__()
 
         def conv(i, o, k):
-            return [nn.Conv2d(i, o, k), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+            norm = [nn.BatchNorm2d(o)] if batchnorm else []
+            return [nn.Conv2d(i, o, k), *norm, nn.ReLU(inplace=True)]
+
+        def pool(kernel, p):
+            layers = [nn.MaxPool2d(kernel, 2), nn.Dropout(p)]
+            return layers[::-1] if dropout_before_pool else layers
 
         self.features = nn.Sequential(
             *conv(in_ch, 64, 3),
-            nn.MaxPool2d(2, 2),
-            nn.Dropout(p1),
+            *pool(2, p1),
             *conv(64, 128, 3),
-            nn.MaxPool2d(3, 2),
-            nn.Dropout(p2),
+            *pool(3, p2),
             *conv(128, 256, 3),
             *conv(256, 64, 1),
             nn.Dropout(p3),
-            nn.AdaptiveAvgPool2d(
-                4
-            ),  # 4x4 at 32px already; keeps fc1 at 1024 inputs for bigger images
+            # 4x4 at 32px already; keeps fc1 at 1024 inputs for bigger images
+            nn.AdaptiveAvgPool2d(4),
         )
         self.classifier = nn.Sequential(
             nn.Flatten(),
             nn.Linear(1024, 384),
             nn.ReLU(inplace=True),
+            nn.Dropout(fc_dropout),
             nn.Linear(384, 192),
             nn.ReLU(inplace=True),
+            nn.Dropout(fc_dropout),
             nn.Dropout(dropout),
             nn.Linear(192, classes),
         )

@@ -1,5 +1,6 @@
 """fit(config, on_epoch): learning, metrics, pruning, divergence, checkpoints and resuming."""
 
+import math
 import time
 
 import pytest
@@ -90,6 +91,16 @@ def test_chance_accuracy_stops_as_diverged():
     assert len(epochs) == 3
 
 
+def test_softmax_before_the_loss_learns_but_its_loss_stays_above_its_floor():
+    # Write-up 002's losses sat near 1.5: with softmax twice, a perfect prediction of one of
+    # 10 classes still costs log(1 + 9 / e).
+    floor = math.log(1 + 9 / math.e)
+    epochs, result = run(dataset="digits", lr=0.5, epochs=6, softmax_before_loss=True)
+    assert result["best_val_acc"] > 80
+    assert all(m["train_loss"] > floor and m["val_loss"] > floor for m in epochs)
+    assert epochs[-1]["val_loss"] < floor + 0.3
+
+
 class Killed(Exception):
     pass
 
@@ -174,6 +185,18 @@ def test_a_finished_checkpoint_returns_without_training(tmp_path):
             linear_scaling=True,
             weight_decay=5e-4,
             decay_bn_bias=False,
+        ),
+        dict(
+            model="cifar_alexnet",
+            batchnorm=False,
+            dropout1=0.5,
+            dropout2=0.5,
+            dropout_position="before_pool",
+            fc_dropout=0.5,
+            softmax_before_loss=True,
+            color_jitter_hue=0.5,
+            optimizer="adam",
+            lr=5e-4,
         ),
     ],
 )
