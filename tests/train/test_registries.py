@@ -177,6 +177,25 @@ def test_schedules_have_their_shapes():
     assert warm[:3] == [0.25, 0.5, 1.0]
 
 
+def test_warmup_ramps_to_the_peak_and_the_schedule_runs_over_the_epochs_after_it():
+    c = TrainConfig(epochs=10, warmup_epochs=2, schedule="cosine")
+    ramp = [schedules.factor(c, t) for t in (0.01, 1, 1.99, 2)]
+    assert ramp[0] < 0.01 and ramp[1] == 0.5 and ramp[-1] == 1.0  # the peak, at warmup's end
+    assert schedules.factor(c, 6) == pytest.approx(0.5)  # half way through the 8 cosine epochs
+    assert schedules.factor(c, 10) == pytest.approx(0.0)
+    offset = TrainConfig(epochs=10, warmup_epochs=2, schedule="cosine", cosine_end_offset=8)
+    assert schedules.factor(offset, 10) == pytest.approx(0.5)
+    step = TrainConfig(epochs=10, warmup_epochs=2, schedule="step", step_size=3, gamma=0.1)
+    assert [schedules.factor(step, t) for t in (4.9, 5)] == pytest.approx([1.0, 0.1])
+    onecycle = TrainConfig(epochs=10, warmup_epochs=2, schedule="onecycle")
+    assert schedules.factor(onecycle, 10) < 1e-3
+
+
+def test_warmup_must_leave_epochs_for_the_schedule():
+    with pytest.raises(ConfigError, match="warmup_epochs=5.0 leaves no epochs of the 5"):
+        TrainConfig.from_dict({"epochs": 5, "warmup_epochs": 5})
+
+
 def test_plateau_follows_reduce_lr_on_plateau():
     c = TrainConfig(
         schedule="plateau",
