@@ -317,7 +317,9 @@ class TrainConfig:
     )
     seed: int = setting(0, NON_NEGATIVE, "random seed of the trial (weights, order, augmentation)")
     chance_patience: int = setting(
-        3, at_least(1), "evaluations at chance accuracy before a trial is stopped as diverged"
+        3,
+        at_least(1),
+        "evaluations at chance accuracy without a new best before a trial is stopped as diverged",
     )
 
     @classmethod

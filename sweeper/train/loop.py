@@ -90,7 +90,7 @@ def fit(
         pruned = on_epoch({**metrics, "note": note} if note else dict(metrics)) is True
         note = None
         # A diverged trial says so even when the pruner would have stopped it too.
-        stop = _diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
+        stop = diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
         if stop != "completed":
             break
     return _result(history, stop, model, dev)
@@ -207,16 +207,22 @@ class _Epochs:
         }
 
 
-def _diverged(history: list[dict], classes: int, patience: int) -> str | None:
-    """A reason when the last `patience` evaluations all sat at chance accuracy."""
+def diverged(history: list[dict], classes: int, patience: int) -> str | None:
+    """A reason when the last `patience` evaluations all sat at chance accuracy and none of
+    them set a new best: a slow learner creeping up inside the chance band goes on."""
     chance = 100 / classes
     # "At chance" allows some noise above 100/classes: half of it, at most 5 points.
-    evaluated = [m["val_acc"] for m in history if m["val_acc"] is not None][-patience:]
-    if len(evaluated) == patience and all(
-        acc <= chance + min(5.0, chance / 2) for acc in evaluated
-    ):
-        return f"diverged: val accuracy at chance ({chance:.1f}%) for {patience} evaluations"
-    return None
+    evaluated = [m["val_acc"] for m in history if m["val_acc"] is not None]
+    window, before = evaluated[-patience:], evaluated[:-patience]
+    if len(window) < patience or any(acc > chance + min(5.0, chance / 2) for acc in window):
+        return None
+    # The trial's first evaluation has nothing before it to improve on: it is the reference.
+    if max(window) > max(before, default=window[0]):
+        return None
+    return (
+        f"diverged: val accuracy at chance ({chance:.1f}%) for {patience} evaluations "
+        "without a new best"
+    )
 
 
 def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainConfig) -> None:

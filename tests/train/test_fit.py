@@ -8,6 +8,7 @@ import torch
 
 from sweeper.train import fit
 from sweeper.train.config import TrainConfig
+from sweeper.train.loop import diverged
 
 METRIC_KEYS = {
     "epoch",
@@ -87,7 +88,10 @@ def test_nan_loss_stops_as_diverged():
 def test_chance_accuracy_stops_as_diverged():
     # An lr this small leaves the network where it started: at chance.
     epochs, result = run(dataset="digits", model="cnn", lr=1e-9, epochs=10, chance_patience=3)
-    assert result["stop_reason"] == "diverged: val accuracy at chance (10.0%) for 3 evaluations"
+    assert (
+        result["stop_reason"]
+        == "diverged: val accuracy at chance (10.0%) for 3 evaluations without a new best"
+    )
     assert len(epochs) == 3
 
 
@@ -99,6 +103,22 @@ def test_softmax_before_the_loss_learns_but_its_loss_stays_above_its_floor():
     assert result["best_val_acc"] > 80
     assert all(m["train_loss"] > floor and m["val_loss"] > floor for m in epochs)
     assert epochs[-1]["val_loss"] < floor + 0.3
+
+
+def curve(*accs):
+    return [{"epoch": i + 1, "val_acc": acc} for i, acc in enumerate(accs)]
+
+
+def test_only_a_curve_stuck_at_chance_without_a_new_best_is_diverged():
+    assert diverged(curve(10.0, 10.0, 10.0), 10, 3)  # flat at chance
+    assert diverged(curve(12.5, 12.3, 12.4), 10, 3)  # below its first evaluation
+    assert not diverged(curve(10.0, 10.0), 10, 3)  # too few evaluations yet
+    # A slow learner seen on digits: still inside the chance band, but improving.
+    assert not diverged(curve(12.5, 12.3, 14.7), 10, 3)
+    assert not diverged(curve(12.5, 12.3, 14.7, 13.0), 10, 3)  # 14.7 is a new best in the window
+    assert diverged(curve(12.5, 12.3, 14.7, 13.0, 14.0, 14.5), 10, 3)  # 3 evaluations below 14.7
+    assert not diverged(curve(10.0, 10.0, 30.0), 10, 3)  # above the band
+    assert diverged(curve(50.0, 10.0), 10, 1)
 
 
 class Killed(Exception):
@@ -260,7 +280,7 @@ def test_every_schedule_drives_the_lr_fit_reports(schedule):
         assert [m["lr"] for m in epochs] == pytest.approx(first_step)
     assert result["stop_reason"] in (
         "completed",
-        "diverged: val accuracy at chance (10.0%) for 3 evaluations",
+        "diverged: val accuracy at chance (10.0%) for 3 evaluations without a new best",
     )
 
 
