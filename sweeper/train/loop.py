@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +11,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from sweeper.train import checkpoint, models, optim, schedules
+from sweeper.train import checkpoint, environment, memory, models, optim, schedules
 from sweeper.train import data as datasets
 from sweeper.train.augment import Augment
 from sweeper.train.config import TrainConfig
+from sweeper.train.summary import summary_size_mb
 
 NAN_CHECK_EVERY = 25  # steps between loss checks; each one waits for the device
 
@@ -26,19 +26,36 @@ def fit(
     *,
     device: str = "cpu",
     checkpoint_dir: str | os.PathLike | None = None,
+    threads: int | None = None,
 ) -> dict:
     """Trains `config`, calling `on_epoch(metrics)` after each epoch; True from it stops (pruned).
 
     With `checkpoint_dir`, writes last.pt every epoch and best.pt at each new best, and resumes
     from last.pt when it is there. On resume, on_epoch first sees the restored epochs again
     (marked "resumed": True): last.pt is written before on_epoch, so a caller killed between
-    the two has not recorded the last restored epoch, and gets it now.
+    the two has not recorded the last restored epoch, and gets it now. `threads` sets torch's
+    CPU thread count first (the result's environment records the count used, for a rerun).
     """
     c, dev = config, torch.device(device)
     c.validate()  # a config built directly, not through from_dict, is checked too
+    if threads is not None:
+        torch.set_num_threads(threads)
+    peak = memory.Peak(dev)
+    try:
+        history, stop, model, data = _train(c, on_epoch, dev, checkpoint_dir, peak)
+        return {
+            **_result(history, stop, model, dev, peak),
+            "summary_size_mb": summary_size_mb(model, (data.train_x.shape[1], c.side, c.side)),
+            "environment": environment.record(c.seed, dev),
+        }
+    finally:
+        peak.close()
+
+
+def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
+    """(history, stop reason, model, data) of the trial."""
     torch.manual_seed(c.seed)
     if dev.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(dev)
         torch.backends.cudnn.benchmark = (
             True  # batches have one shape (the last partial one is dropped)
         )
@@ -75,9 +92,11 @@ def fit(
     if saved:
         for metrics in history:
             if on_epoch({**metrics, "resumed": True}) is True:
-                return _result(history, "pruned", model, dev)
+                return history, "pruned", model, data
 
-    trainer = _Epochs(c, dev, data, torch.compile(model) if c.compile else model, opt, plateau)
+    trainer = _Epochs(
+        c, dev, data, torch.compile(model) if c.compile else model, opt, plateau, peak
+    )
     stop = "completed"
     for epoch in range(len(history) + 1, c.epochs + 1):
         metrics = trainer.run(epoch)
@@ -93,13 +112,13 @@ def fit(
         stop = diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
         if stop != "completed":
             break
-    return _result(history, stop, model, dev)
+    return history, stop, model, data
 
 
 class _Epochs:
     """One epoch of training plus (every eval_every epochs) one evaluation."""
 
-    def __init__(self, c: TrainConfig, dev, data, model, opt, plateau):
+    def __init__(self, c: TrainConfig, dev, data, model, opt, plateau, peak: memory.Peak):
         self.c, self.dev, self.data, self.model, self.opt, self.plateau = (
             c,
             dev,
@@ -108,6 +127,7 @@ class _Epochs:
             opt,
             plateau,
         )
+        self.peak = peak
         self.augment = Augment(c, data.train_x)
         self.batch = min(c.batch_size, len(data.train_y))
         self.steps = len(data.train_y) // self.batch  # the last partial batch is dropped
@@ -179,7 +199,7 @@ class _Epochs:
         metrics.update(
             seconds=time.perf_counter() - start,
             images_per_s=seen / train_seconds,
-            peak_mem_mb=_peak_mem_mb(dev),
+            peak_mem_mb=self.peak.mb(),
         )
         return metrics
 
@@ -246,15 +266,7 @@ def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainC
     )
 
 
-def _peak_mem_mb(dev: torch.device) -> float:
-    if dev.type == "cuda":
-        return torch.cuda.max_memory_allocated(dev) / 2**20
-    return (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    )  # process peak RSS (KiB on Linux)
-
-
-def _result(history: list[dict], stop: str, model, dev) -> dict:
+def _result(history: list[dict], stop: str, model, dev, peak: memory.Peak) -> dict:
     evaluated = [m for m in history if m["val_acc"] is not None]
     best = max(evaluated, key=lambda m: m["val_acc"], default=None)
     seconds = sum(m["seconds"] for m in history)
@@ -271,6 +283,6 @@ def _result(history: list[dict], stop: str, model, dev) -> dict:
         "model_size_mb": models.size_mb(model),
         "seconds": seconds,
         "images_per_s": rate,
-        "peak_mem_mb": _peak_mem_mb(dev),
+        "peak_mem_mb": peak.mb(),
         "device": str(dev),
     }

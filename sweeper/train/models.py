@@ -103,9 +103,9 @@ def _vit(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
 
 REGISTRY = {
     "cnn": lambda c, i, k: nets.cnn(i, k, c.dropout),
-    "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout),
-    "cnn_3": lambda c, i, k: nets.cnn_n(3)(i, k, c.dropout),
-    "cnn_5": lambda c, i, k: nets.cnn_n(5)(i, k, c.dropout),
+    "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout, c.side),
+    "cnn_3": lambda c, i, k: nets.cnn_n(3)(i, k, c.dropout, c.side),
+    "cnn_5": lambda c, i, k: nets.cnn_n(5)(i, k, c.dropout, c.side),
     "cifar_alexnet": lambda c, i, k: nets.CifarAlexNet(
         i,
         k,

@@ -26,9 +26,12 @@ def cnn(in_ch: int, classes: int, dropout: float) -> nn.Module:
 def cnn_n(blocks: int):
     """Write-up 004's CNN_2/3/5: blocks of conv5x5 (16, 32, 64, ... channels) -> BN -> ReLU ->
     maxpool, then one linear layer; at 32px this gives its 219,044 / 168,036 / 1,116,388
-    parameters for 100 classes. Other sizes are pooled to the 32px feature map first."""
+    parameters for 100 classes. Other sizes are pooled to the 32px feature map first.
 
-    def build(in_ch: int, classes: int, dropout: float) -> nn.Module:
+    No layer is added that write-up 004's networks lack (a pool or dropout that does nothing, a
+    Flatten), so torchsummary's size of these networks is the one it published."""
+
+    def build(in_ch: int, classes: int, dropout: float, side: int) -> nn.Module:
         layers, ch = [], in_ch
         for i in range(blocks):
             out = 16 * 2**i
@@ -39,16 +42,22 @@ def cnn_n(blocks: int):
                 nn.MaxPool2d(2),
             ]
             ch = out
-        side = 32 // 2**blocks
-        return nn.Sequential(
-            *layers,
-            nn.AdaptiveAvgPool2d(side),
-            nn.Flatten(),
-            nn.Dropout(dropout),
-            nn.Linear(ch * side * side, classes),
-        )
+        pooled = 32 // 2**blocks
+        if side != 32:
+            layers.append(nn.AdaptiveAvgPool2d(pooled))
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        return nn.Sequential(*layers, FlatLinear(ch * pooled * pooled, classes))
 
     return build
+
+
+class FlatLinear(nn.Linear):
+    """A linear layer over the flattened feature map (a Flatten layer would count in
+    torchsummary's size, and write-up 004 had none)."""
+
+    def forward(self, x):
+        return super().forward(x.flatten(1))
 
 
 class CifarAlexNet(nn.Module):

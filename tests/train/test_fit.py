@@ -1,5 +1,6 @@
 """fit(config, on_epoch): learning, metrics, pruning, divergence, checkpoints and resuming."""
 
+import json
 import math
 import time
 
@@ -34,6 +35,8 @@ RESULT_KEYS = {
     "images_per_s",
     "peak_mem_mb",
     "device",
+    "summary_size_mb",
+    "environment",
 }
 TIMING = {"seconds", "images_per_s", "peak_mem_mb"}
 
@@ -58,6 +61,37 @@ def test_reaches_95_percent_on_digits_well_under_a_minute():
     assert set(epochs[0]) == METRIC_KEYS and set(result) == RESULT_KEYS
     assert all(0 <= m["val_acc"] <= 100 and 0 <= m["train_acc"] <= 100 for m in epochs)
     assert result["params"] > 0 and result["model_size_mb"] > 0 and result["device"] == "cpu"
+    assert result["summary_size_mb"] > result["model_size_mb"]  # weights plus activations
+    assert result["environment"]["seed"] == 0 and result["environment"]["cuda"] is None
+    assert json.loads(json.dumps(result)) == result  # the orchestrator stores it as JSON
+
+
+@pytest.fixture
+def restore_threads():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_a_rerun_with_the_recorded_thread_count_gives_the_same_curve(restore_threads):
+    config = TrainConfig(dataset="digits", epochs=3, flip=True, dropout=0.2, seed=5)
+    curves, results = [], []
+    for _ in range(2):
+        epochs = []
+        results.append(fit(config, epochs.append, threads=1))
+        curves.append(without_timing(epochs))
+    assert curves[0] == curves[1] and torch.get_num_threads() == 1
+    assert results[0]["environment"]["threads"] == 1 and results[0]["environment"]["seed"] == 5
+
+
+def test_peak_memory_is_the_trials_own_not_the_processs():
+    from sweeper.train import data
+
+    data.load(TrainConfig(dataset="digits"))  # what both trials share is loaded before either
+    small = dict(dataset="synthetic", image_size=64, synthetic_images=160, batch_size=128)
+    _, first = run(**small, epochs=1)
+    _, second = run(dataset="digits", epochs=1)
+    assert second["peak_mem_mb"] < first["peak_mem_mb"] - 200
 
 
 SMALL = dict(dataset="synthetic", image_size=16, synthetic_images=192, batch_size=32, model="cnn")
