@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -66,4 +67,11 @@ def ascending(value) -> str | None:
         or list(value) != sorted(set(value))
     ):
         return "must be increasing whole epochs >= 1, e.g. 30,60,90"
+    return None
+
+
+def weights_name(value) -> str | None:
+    """The shape of a torchvision weights enum name; models.build checks the name itself."""
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
+        return "must be a torchvision weights name in capitals, e.g. IMAGENET1K_V1 or DEFAULT"
     return None

@@ -25,6 +25,7 @@ from sweeper.train.checks import (
     between,
     one_of,
     pair,
+    weights_name,
 )
 
 
@@ -93,6 +94,10 @@ def _schedule_is(*names) -> Callable[[dict], bool]:
     return lambda c: c["schedule"] in names
 
 
+def _pretrainable(c: dict) -> bool:
+    return c["model"] in TORCHVISION_MODELS or c["model"] == "resnet"
+
+
 # A setting that only matters under some condition is not sampled when it does not apply
 # (momentum for adam): name -> predicate over the config's values.
 APPLIES: dict[str, Callable[[dict], bool]] = {
@@ -102,10 +107,14 @@ APPLIES: dict[str, Callable[[dict], bool]] = {
     "synthetic_images": lambda c: c["dataset"] == "synthetic",
     "synthetic_classes": lambda c: c["dataset"] == "synthetic",
     "depth": _model_is("resnet"),
-    "pretrained": lambda c: c["model"] in TORCHVISION_MODELS or c["model"] == "resnet",
+    "pretrained": _pretrainable,
+    "pretrained_weights": lambda c: c["pretrained"] and _pretrainable(c),
     "dropout1": _model_is("cifar_alexnet"),
     "dropout2": _model_is("cifar_alexnet"),
     "dropout3": _model_is("cifar_alexnet"),
+    "dropout_position": _model_is("cifar_alexnet"),
+    "fc_dropout": _model_is("cifar_alexnet"),
+    "batchnorm": _model_is("cifar_alexnet"),
     "momentum": lambda c: OPTIMIZERS[c["optimizer"]].has_momentum,
     "nesterov": lambda c: OPTIMIZERS[c["optimizer"]].has_nesterov,
     "eps": lambda c: OPTIMIZERS[c["optimizer"]].has_eps,
@@ -139,7 +148,8 @@ class TrainConfig:
     dataset: str = setting("digits", one_of(DATASETS), "data set name")
     data_dir: str | None = setting(
         None,
-        help="folder holding the data set, or an ImageFolder tree with train/ and val/ for imagenette (default ./data)",
+        help="folder holding the data set, or an ImageFolder tree with train/ and val/ "
+        "for imagenette (default ./data)",
     )
     download: bool = setting(False, help="download the data set into data_dir when it is missing")
     image_size: int | None = setting(
@@ -160,7 +170,8 @@ class TrainConfig:
     crop_scale: float | None = setting(
         None,
         between(0, 1, low_open=True),
-        "lower bound of the random-resized crop's area, as a fraction of the image (None: no resized crop)",
+        "lower bound of the random-resized crop's area, as a fraction of the image "
+        "(None: no resized crop)",
     )
     crop_ratio: tuple[float, float] = setting(
         (3 / 4, 4 / 3),
@@ -178,6 +189,11 @@ class TrainConfig:
         between(0, 1),
         "brightness/contrast/saturation jitter strength: each factor is drawn from [1-s, 1+s]",
     )
+    color_jitter_hue: float = setting(
+        0.0,
+        between(0, 0.5),
+        "hue jitter: the hue shift is drawn from [-h, h] in turns of the colour wheel (0: off)",
+    )
     cutout: float = setting(
         0.0, FRACTION, "side of the square cutout as a fraction of the image side (0: off)"
     )
@@ -194,15 +210,32 @@ class TrainConfig:
         False,
         help="start from torchvision's ImageNet weights (must be in the local torch hub cache)",
     )
-    dropout: float = setting(0.0, FRACTION, "dropout probability before the classifier")
-    dropout1: float = setting(
-        0.0, FRACTION, "cifar_alexnet: dropout probability after the first pool"
+    pretrained_weights: str = setting(
+        "IMAGENET1K_V1",
+        weights_name,
+        "which torchvision weights pretrained loads, by enum name (IMAGENET1K_V1, DEFAULT, ...)",
     )
+    dropout: float = setting(0.0, FRACTION, "dropout probability before the classifier")
+    dropout1: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability at the first pool")
     dropout2: float = setting(
-        0.0, FRACTION, "cifar_alexnet: dropout probability after the second pool"
+        0.0, FRACTION, "cifar_alexnet: dropout probability at the second pool"
     )
     dropout3: float = setting(
         0.0, FRACTION, "cifar_alexnet: dropout probability after the 1x1 conv"
+    )
+    dropout_position: str = setting(
+        "after_pool",
+        one_of(("after_pool", "before_pool")),
+        "cifar_alexnet: dropout1/dropout2 sit after or before their max-pool",
+    )
+    fc_dropout: float = setting(
+        0.0, FRACTION, "cifar_alexnet: dropout probability after fc1 and after fc2"
+    )
+    batchnorm: bool = setting(True, help="cifar_alexnet: BatchNorm after each conv")
+    softmax_before_loss: bool = setting(
+        False,
+        help="softmax on the logits before the cross-entropy (write-up 002's mistake; "
+        "the loss then cannot fall below ~1.46 for 10 classes)",
     )
     # Optimizer
     optimizer: str = setting("sgd", one_of(OPTIMIZERS), "optimizer name")
@@ -233,12 +266,16 @@ class TrainConfig:
     # Schedule (stepped every batch, except plateau which decides after each evaluation)
     schedule: str = setting("cosine", one_of(SCHEDULES), "learning-rate schedule")
     warmup_epochs: float = setting(
-        0.0, NON_NEGATIVE, "epochs of linear warmup from 0 to lr, before any schedule"
+        0.0,
+        NON_NEGATIVE,
+        "epochs of linear warmup from 0 to lr; the schedule runs over the epochs after it",
     )
-    step_size: int = setting(30, at_least(1), "step: epochs between decays")
+    step_size: int = setting(30, at_least(1), "step: epochs between decays (after warmup)")
     gamma: float = setting(0.1, POSITIVE, "step/multistep: lr factor at each decay")
     milestones: tuple[int, ...] = setting(
-        (30, 60, 90), ascending, "multistep: epochs at which the lr is multiplied by gamma"
+        (30, 60, 90),
+        ascending,
+        "multistep: epochs (after warmup) at which the lr is multiplied by gamma",
     )
     cosine_end_offset: float = setting(
         0.0,
@@ -280,7 +317,9 @@ class TrainConfig:
     )
     seed: int = setting(0, NON_NEGATIVE, "random seed of the trial (weights, order, augmentation)")
     chance_patience: int = setting(
-        3, at_least(1), "evaluations at chance accuracy before a trial is stopped as diverged"
+        3,
+        at_least(1),
+        "evaluations at chance accuracy without a new best before a trial is stopped as diverged",
     )
 
     @classmethod

@@ -30,6 +30,9 @@ def error_of(**values) -> str:
         ({"milestones": (60, 30)}, "must be increasing whole epochs"),
         ({"batch_size": "many"}, "batch_size='many' is not a number"),
         ({"flip": 3}, "flip=3 must be bool"),
+        ({"color_jitter_hue": 0.6}, "color_jitter_hue=0.6 must be >= 0 and <= 0.5"),
+        ({"dropout_position": "inside"}, "must be one of after_pool, before_pool"),
+        ({"pretrained_weights": "imagenet"}, "must be a torchvision weights name in capitals"),
     ],
 )
 def test_bad_values_give_one_clear_line(values, message):
@@ -91,6 +94,11 @@ def test_settings_apply_only_where_they_matter():
     assert setting_applies("pretrained", {"model": "vgg19"}) and not setting_applies(
         "pretrained", {"model": "cnn_2"}
     )
+    assert setting_applies("fc_dropout", {"model": "cifar_alexnet"})
+    assert not setting_applies("batchnorm", {"model": "cnn_3"})
+    assert setting_applies("pretrained_weights", {"model": "resnet50", "pretrained": True})
+    assert not setting_applies("pretrained_weights", {"model": "resnet50"})
+    assert not setting_applies("pretrained_weights", {"model": "cnn", "pretrained": True})
     assert setting_applies("plateau_patience", {"schedule": "plateau"})
     assert not setting_applies("plateau_patience", {"schedule": "cosine"})
     assert not setting_applies("decay_bn_bias", {"weight_decay": 0.0})
