@@ -1,5 +1,6 @@
 """`sweeper rerun STUDY TRIAL`: a stored trial trained again from the storage alone."""
 
+import os
 import sqlite3
 
 import optuna
@@ -16,7 +17,7 @@ DIGITS = """
 from sweeper import Study, choice
 study = Study(name="digits-again", train=dict(dataset="digits", model="cnn", epochs=3,
               batch_size=64, val_split=0.25, seed=3),
-              space=dict(optimizer=choice(["sgd", "adam"])), n_trials=1, sampler="random",
+              space=dict(optimizer=choice(["sgd", "adam"])), n_trials=2, sampler="grid",
               pruner="none", seed=1)
 """
 
@@ -44,8 +45,16 @@ def test_a_rerun_that_matches_exits_0_and_one_that_differs_exits_1(write_study, 
 @pytest.mark.slow
 def test_a_digits_trial_reruns_bit_for_bit(write_study, tmp_path):
     url = f"sqlite:///{tmp_path / 's.db'}"
-    done = run_cli("run", write_study(DIGITS), "--storage", url, cwd=tmp_path)
+    # Two workers share the cores: each trial trains with 1 thread, and the rerun (one
+    # executor, which would take them all) must use the count the trial recorded.
+    done = run_cli("run", write_study(DIGITS), "--storage", url, "--workers", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    environment = (
+        optuna.load_study(study_name="digits-again", storage=url)
+        .trials[0]
+        .user_attrs["environment"]
+    )
+    assert environment["threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
     again = run_cli("rerun", "digits-again", "0", "--storage", url, cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "reproduced exactly: 3 epochs" in again.stdout
