@@ -45,7 +45,9 @@ def fit(
         history, stop, model, data = _train(c, on_epoch, dev, checkpoint_dir, peak)
         return {
             **_result(history, stop, model, dev, peak),
-            "summary_size_mb": summary_size_mb(model, (data.train_x.shape[1], c.side, c.side)),
+            "summary_size_mb": summary_size_mb(
+                model, (data.train_x.shape[1], c.side, c.side), c.summary_batch
+            ),
             "environment": environment.record(c.seed, dev),
         }
     finally:
