@@ -77,3 +77,22 @@ def test_front_matches_a_pairwise_check():
             for i in range(len(frame))
         ]
         assert got == expected
+
+
+def test_importance_of_a_conditional_parameter_is_optunas(tmp_path):
+    url = f"sqlite:///{tmp_path / 'conditional.db'}"
+    study = optuna.create_study(
+        storage=url, study_name="conditional", sampler=optuna.samplers.RandomSampler(seed=0)
+    )
+
+    def objective(trial):
+        optimizer = trial.suggest_categorical("optimizer", ["sgd", "adam"])
+        if optimizer == "sgd":
+            trial.suggest_float("momentum", 0.0, 0.99)  # sampled only for SGD
+        return (10.0 if optimizer == "adam" else 50.0) + trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=30)
+    importance = build_report(open_reader(url), "conditional").importance
+    ours = dict(zip(importance["param"], importance["importance"]))
+    assert ours == pytest.approx(optuna.importance.get_param_importances(study))
+    assert set(ours) == {"optimizer", "momentum", "x"}
