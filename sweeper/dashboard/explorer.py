@@ -32,8 +32,10 @@ def trial_table(report: Report) -> dict:
     ]
     # Cost columns nothing recorded (plain Optuna) would be a column of blanks.
     costs = [c for c in TRAILING if c in frame and frame[c].notna().any()]
+    # Several objectives: each has its column, and `best` (the first one's) would only repeat it.
+    leading = [c for c in LEADING if c != "best"] if report.multi_objective else LEADING
     columns = [
-        *LEADING,
+        *leading,
         *report.objectives,
         *[p["column"] for p in params],
         *costs,

@@ -17,6 +17,8 @@ from sweeper.report import frames
 from sweeper.report.sql import StudyInfo, read_epochs
 
 RECENT = 8  # finished trials listed under the running ones
+# Optuna stores an infinite value as a value type beside a placeholder value.
+INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf}
 
 
 def version(conn, study_id: int) -> tuple:
@@ -63,7 +65,8 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
         epochs = read_epochs(conn, study.study_id, metric, trial_ids=running["trial_id"].tolist())
         recent = pd.read_sql(
             sa.text(
-                "SELECT t.number, t.state, v.value, t.datetime_complete FROM trials t LEFT JOIN trial_values v "
+                "SELECT t.number, t.state, v.value, v.value_type, t.datetime_complete "
+                "FROM trials t LEFT JOIN trial_values v "
                 "ON v.trial_id = t.trial_id AND v.objective = 0 WHERE t.study_id = :id AND t.datetime_complete IS NOT NULL "
                 "ORDER BY t.datetime_complete DESC LIMIT :n"
             ),
@@ -120,7 +123,11 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
             "best": best,
             "running": trials,
             "recent": [
-                {"trial": int(r.number), "state": r.state, "value": r.value}
+                {
+                    "trial": int(r.number),
+                    "state": r.state,
+                    "value": INFINITE.get(r.value_type, r.value),
+                }
                 for r in recent.itertuples()
             ],
             "time": time.time(),
@@ -166,13 +173,12 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
         )
     decoded = frames.decode_params(params)
     names = study.objectives or [study.spec.get("metric", "value")]
-    infinite = {"INF_POS": math.inf, "INF_NEG": -math.inf}
     return {
         "trial": number,
         "state": row.state,
-        # Objective name → value; Optuna stores an infinity as a value type beside the value.
+        # Objective name → value.
         "values": {
-            names[objective] if objective < len(names) else f"value {objective}": infinite.get(
+            names[objective] if objective < len(names) else f"value {objective}": INFINITE.get(
                 kind, value
             )
             for objective, value, kind in values

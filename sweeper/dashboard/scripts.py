@@ -67,7 +67,9 @@ const PANELS = [["loss", ["train_loss", "val_loss"], false],
 const MAX_ROWS = 500;  // rows drawn after filtering; the rest are counted, not drawn
 
 function trialTable(data, page) {
-  const view = {column: "best", descending: data.direction === "maximize", selected: new Set()};
+  const sortsBest = data.columns.includes("best");
+  const view = {column: sortsBest ? "best" : "trial", descending: sortsBest &&
+                data.direction === "maximize", selected: new Set()};
   const rows = data.rows, table = document.getElementById("trials");
   const isNumeric = column => rows.some(r => typeof num(r[column]) === "number");
   const reasonOf = r => String(r.stop_reason || "").split(":")[0];

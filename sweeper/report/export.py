@@ -29,8 +29,8 @@ table.table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: ta
 table.table th, table.table td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 table.table th { background: #f6f6f6; } table.table td:first-child, table.table th:first-child { text-align: left; }
 .muted { color: #777; }
-.pair { display: grid; grid-template-columns: fit-content(60%) minmax(380px, 1fr); gap: 16px;
-  align-items: start; }
+.pair { display: grid; grid-template-columns: fit-content(calc(100% - 400px)) minmax(380px, 1fr);
+  gap: 16px; align-items: start; }
 /* narrow windows: the table above its figure */
 @media (max-width: 1000px) { .pair { grid-template-columns: minmax(0, 1fr); } }
 .scroll { overflow-x: auto; min-width: 0; } .pair > div { min-width: 0; }

@@ -181,3 +181,16 @@ def test_plain_optuna_studies(serve, laptop, storage):
     laptop.goto(base + "/study/pareto/trial/4")
     assert "accuracy: 92" in laptop.locator("body").inner_text()
     assert "seconds: 40" in laptop.locator("body").inner_text()
+
+
+def test_report_html_fits_a_laptop(laptop, storage, tmp_path):
+    from sweeper.report import export
+    from sweeper.report.build import build_report
+    from sweeper.report.sql import open_reader
+
+    for name in ("wide", "pareto"):
+        page = tmp_path / f"{name}.html"
+        page.write_text(export.standalone_html(build_report(open_reader(storage), name)))
+        laptop.goto(page.as_uri())
+        laptop.locator(".js-plotly-plot").first.wait_for()
+        look(laptop, f"report-{name}")
