@@ -128,6 +128,9 @@ def report_sections(
     """Everything below the header: parameter tables and figures, curves, cost, importance,
     parallel coordinates and (unless `trials_table` is False) the trials table."""
     s, parts = report.summary, []
+    if s["finished"] and not report.multi_objective:
+        history = figures.history_figure(report.trials, report.metric, report.direction)
+        parts.append("<h2>History</h2>" + figure_html(history))
     for name, table in report.param_tables.items():
         # No figure until a trial has finished: an empty plot says less than the table.
         figure = (

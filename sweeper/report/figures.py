@@ -72,6 +72,48 @@ def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curv
     return fig
 
 
+def history_figure(trials: pd.DataFrame, metric: str, direction: str) -> go.Figure:
+    """Each trial's best metric by trial number, pruned ones apart, and the best so far: is the
+    sampler still finding better trials, or has the study converged?"""
+    done = trials[finished(trials) & trials["best"].notna()].sort_values("trial")
+    pruned = trials[(trials["state"] == "PRUNED") & trials["best"].notna()]
+    best_so_far = done["best"].cummax() if direction == "maximize" else done["best"].cummin()
+    scatter = go.Scattergl if len(trials) > WEBGL_POINTS else go.Scatter
+    hover = f"trial %{{x}}<br>{metric} %{{y:.4g}}<extra></extra>"
+    fig = go.Figure(
+        [
+            scatter(
+                x=pruned["trial"],
+                y=pruned["best"],
+                mode="markers",
+                name="pruned (best epoch)",
+                marker=dict(color="#bbb", size=6),
+                hovertemplate=hover,
+            ),
+            scatter(
+                x=done["trial"],
+                y=done["best"],
+                mode="markers",
+                name="finished",
+                marker=dict(size=7, color="#4c78a8"),
+                hovertemplate=hover,
+            ),
+            go.Scatter(
+                x=done["trial"],
+                y=best_so_far,
+                mode="lines",
+                name="best so far",
+                line=dict(shape="hv", color="crimson"),
+                hoverinfo="skip",
+            ),
+        ]
+    )
+    fig.update_layout(
+        title=f"{metric} by trial", xaxis_title="trial", yaxis_title=f"best {metric}", **LAYOUT
+    )
+    return fig
+
+
 def param_figure(
     trials: pd.DataFrame, name: str, dim: dict, table: pd.DataFrame, metric: str
 ) -> go.Figure:
