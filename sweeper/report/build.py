@@ -109,13 +109,17 @@ def build_report(
         by=by,
         objectives=objectives,
         front=_front_trials(trial_frame, objectives),
-        cost_fronts={
-            cost: trial_frame.loc[on_front & frames.finished(trial_frame), "trial"].tolist()
-            for cost, on_front in pareto.cost_fronts(
-                trial_frame.where(frames.finished(trial_frame)), "best", direction
-            ).items()
-        },
+        cost_fronts=_cost_fronts(trial_frame, direction),
     )
+
+
+def _cost_fronts(trial_frame: pd.DataFrame, direction: str) -> dict:
+    """Cost column → the finished trials on its front with the metric (`best`)."""
+    done = trial_frame[frames.finished(trial_frame)]
+    return {
+        cost: done.loc[on_front, "trial"].tolist()
+        for cost, on_front in pareto.cost_fronts(done, "best", direction).items()
+    }
 
 
 def _objective_columns(trial_frame: pd.DataFrame, raw: sql.RawTrials, study) -> dict:

@@ -50,8 +50,8 @@ def _front_2d(scores: np.ndarray) -> np.ndarray:
 
 
 def cost_fronts(trials: pd.DataFrame, metric_column: str, direction: str) -> dict[str, pd.Series]:
-    """Cost column → which finished trials are on the front of that cost against the metric;
-    only costs some finished trial recorded."""
+    """Cost column → which of `trials` are on the front of that cost against the metric; only
+    costs some of them recorded."""
     return {
         cost: front(trials, [metric_column, cost], [direction, "minimize"])
         for cost in COSTS
