@@ -76,8 +76,8 @@ def _log_trial(client, experiment_id: str, study: ExportedStudy, trial: Exported
         for name, points in trial.metrics.items()
         for epoch, value, at in points
     ]
-    if trial.best is not None:
-        metrics.append(Metric(f"best_{study.metric}", trial.best, _ms(trial.completed) or 0, 0))
+    end = _ms(trial.completed) or start or 0
+    metrics += [Metric(name, value, end, 0) for name, value in trial.results.items()]
     params = [Param(name, str(value)[:MAX_PARAM]) for name, value in trial.params.items()]
     client.log_batch(run.info.run_id, params=params)
     for first in range(0, len(metrics), MAX_BATCH):

@@ -26,7 +26,9 @@ class ExportedTrial:
     state: str  # Optuna's: COMPLETE, PRUNED, FAIL, RUNNING, WAITING
     stop_reason: str
     params: dict  # name → value, only the parameters this trial sampled
-    best: float | None  # the study metric's best epoch (or Optuna's value)
+    # What the trial came to, by name: best_<metric> (its best epoch, or Optuna's value), or
+    # each objective's value in a study with several.
+    results: dict
     started: float | None  # seconds since the epoch
     completed: float | None
     # metric name → [(epoch, value, seconds since the epoch or None)], epochs from 1.
@@ -39,6 +41,7 @@ class ExportedStudy:
     metric: str
     direction: str
     space: dict  # parameter → spec-style dimension ({"kind": "choice", "values": [...]}, ...)
+    results: list[str]  # the names in every trial's `results`
     trials: list[ExportedTrial]
 
 
@@ -65,13 +68,29 @@ def read_study(url: str, name: str) -> ExportedStudy:
     for param, dist in frames.distributions(raw.params).items():
         space.setdefault(param, tables.dimension_of(dist))
     trials = frames.trials_frame(raw, metric, direction, list(space))
-    return ExportedStudy(name, metric, direction, space, _trials(trials, raw.epochs, space))
+    if len(study.objectives) > 1:
+        by_id = raw.objective_values.reindex(trials["trial_id"])
+        results = pd.DataFrame(
+            {name: by_id[i] if i in by_id else None for i, name in enumerate(study.objectives)}
+        )
+    else:
+        results = pd.DataFrame({f"best_{metric}": trials["best"]})
+    return ExportedStudy(
+        name,
+        metric,
+        direction,
+        space,
+        list(results.columns),
+        _trials(trials, results.reset_index(drop=True), raw.epochs, space),
+    )
 
 
-def _trials(trials: pd.DataFrame, epochs: pd.DataFrame, space: dict) -> list[ExportedTrial]:
+def _trials(
+    trials: pd.DataFrame, results: pd.DataFrame, epochs: pd.DataFrame, space: dict
+) -> list[ExportedTrial]:
     by_trial = dict(tuple(epochs.groupby("trial"))) if len(epochs) else {}
     exported = []
-    for row in trials.to_dict(orient="records"):
+    for row, result in zip(trials.to_dict(orient="records"), results.to_dict(orient="records")):
         params = {
             name: _plain(row[frames.param_column(name)])
             for name in space
@@ -83,7 +102,7 @@ def _trials(trials: pd.DataFrame, epochs: pd.DataFrame, space: dict) -> list[Exp
                 state=row["state"],
                 stop_reason=str(row["stop_reason"]),
                 params=params,
-                best=None if _missing(row["best"]) else float(row["best"]),
+                results={k: float(v) for k, v in result.items() if not _missing(v)},
                 started=_seconds(row["started"]),
                 completed=_seconds(row["completed"]),
                 metrics=_metrics(by_trial.get(row["trial"])),

@@ -1,6 +1,6 @@
 """A study as TensorBoard runs: DIR/<study>/trial-0007/ per trial, its metrics per epoch as
 scalars and its parameters in the HParams plugin, so TensorBoard's HParams tab lists every
-trial with its parameters, best metric and outcome.
+trial with its parameters, best metric (or each objective) and outcome.
 
 Written with the `tensorboard` package's own writer and hparams summaries: no torch, no
 TensorFlow.
@@ -46,7 +46,7 @@ def write_runs(study: ExportedStudy, out: Path) -> tuple[Path, int]:
         events.add_event(event_pb2.Event(wall_time=wall_time, summary=summary_pb))
         events.close()
 
-    metrics = sorted({name for t in study.trials for name in t.metrics}) + [best_tag(study)]
+    metrics = sorted({name for t in study.trials for name in t.metrics}) + study.results
     as_text = {name for name, dim in study.space.items() if _mixed_choices(dim)}
     hparams = [
         summary_v2.HParam(name, _domain(summary_v2, dim, name in as_text))
@@ -64,9 +64,9 @@ def write_runs(study: ExportedStudy, out: Path) -> tuple[Path, int]:
         for name, points in trial.metrics.items():
             for epoch, value, at in points:
                 writer.add_scalar(name, value, epoch, wall_time=at or trial.started or 0.0)
-        if trial.best is not None:
-            last = max((p[0] for points in trial.metrics.values() for p in points), default=0)
-            writer.add_scalar(best_tag(study), trial.best, last, wall_time=trial.completed or 0.0)
+        last = max((p[0] for points in trial.metrics.values() for p in points), default=0)
+        for name, value in trial.results.items():
+            writer.add_scalar(name, value, last, wall_time=trial.completed or 0.0)
         writer.close()
         start = trial.started or time.time()
         session = summary_v2.hparams_pb(
@@ -101,11 +101,6 @@ def _session_end(status: str, end_time: float):
         tensor=metadata.NULL_TENSOR,
     )
     return summary
-
-
-def best_tag(study: ExportedStudy) -> str:
-    """The scalar holding each trial's best metric: the HParams table's main column."""
-    return f"best_{study.metric}"
 
 
 def _mixed_choices(dim: dict) -> bool:

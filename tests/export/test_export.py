@@ -83,6 +83,15 @@ def test_plain_optuna_steps_become_epochs_from_one(url, tmp_path):
     assert [step for step, _ in pruned["value"]] == [1]
 
 
+def test_each_objective_of_a_two_objective_study_is_a_scalar(url, tmp_path):
+    assert main(["export", "pareto", "--storage", url, "--tensorboard", str(tmp_path)]) == 0
+    _, content, metadata = read_run(tmp_path / "pareto")
+    experiment = metadata.parse_experiment_plugin_data(content[metadata.EXPERIMENT_TAG])
+    assert [m.name.tag for m in experiment.metric_infos] == ["accuracy", "seconds"]
+    scalars, _, _ = read_run(tmp_path / "pareto" / "trial-0004")
+    assert scalars == {"accuracy": [(0, 92)], "seconds": [(0, 40)]}
+
+
 def test_mlflow_logs_a_run_per_trial(url, tmp_path, monkeypatch, capsys):
     from mlflow.tracking import MlflowClient
 
