@@ -1,8 +1,10 @@
 """The dashboard: a read-only Flask app over the report code, for every study in one storage.
 
-Routes (all GET): / (studies), /study/NAME (tables, figures, live trials), /study/NAME/trial/N,
-/study/NAME/files/FILE (CSV/HTML downloads), /api/studies and /api/study/NAME/live (JSON the
-pages poll every 2 s), /static/plotly.min.js (served locally: the dashboard works offline).
+Routes (all GET): / (studies), /study/NAME (tables, figures, live trials, the trial table),
+/study/NAME/trial/N, /study/NAME/files/FILE (CSV/HTML downloads), /api/studies and
+/api/study/NAME/live (JSON the pages poll every 2 s), /api/study/NAME/curves?trials=1,2 (the
+curves overlaid for trials picked in the table), /static/plotly.min.js and
+/static/dashboard.js (served locally: the dashboard works offline).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections import OrderedDict
 from io import StringIO
 from urllib.parse import quote
 
-from flask import Flask, Response, abort, jsonify, render_template_string, url_for
+from flask import Flask, Response, abort, jsonify, render_template_string, request, url_for
 
 from sweeper.dashboard import pages
-from sweeper.dashboard.live import clean, live_state, trial_detail, version
+from sweeper.dashboard.explorer import trial_table
+from sweeper.dashboard.live import clean, curves, live_state, trial_detail, version
+from sweeper.dashboard.scripts import DASHBOARD_JS
 from sweeper.errors import SweeperError
 from sweeper.report import export, figures
 from sweeper.report.build import Report, build_report
@@ -23,6 +27,8 @@ from sweeper.report.sql import find_study, list_studies, open_reader
 from sweeper.urls import redact
 
 CACHED_REPORTS = 8  # full reports kept in memory, one per recently viewed study
+TRACEBACK_ATTR = "traceback"  # the supervisor's user attribute on a trial whose trainer crashed
+MAX_CURVES = 50  # trials overlaid at once: more lines than that say nothing
 
 
 def create_app(storage_url: str) -> Flask:
@@ -54,19 +60,31 @@ def create_app(storage_url: str) -> Flask:
     @app.get("/study/<name>")
     def study(name: str):
         key, report = reports.get(study_or_404(name))
-        body = export.report_body(
-            report, trial_link=lambda n: url_for("trial", name=name, number=n)
-        )
+
+        def link(number: int) -> str:
+            return url_for("trial", name=name, number=number)
+
         files = list(export.csv_frames(report)) + ["report.html"]
         return page(
             pages.STUDY,
             title=name,
             report=report,
-            body=body,
+            header=export.report_header(report, trial_link=link),
+            sections=export.report_sections(report, trial_link=link, trials_table=False),
+            table=trial_table(report),
             files=files,
             name=name,
             version=list(key),
         )
+
+    @app.get("/api/study/<name>/curves")
+    def curves_json(name: str):
+        text = request.args.get("trials", "")
+        try:
+            numbers = [int(part) for part in text.split(",") if part.strip()][:MAX_CURVES]
+        except ValueError:
+            abort(400, "trials= takes trial numbers separated by commas, e.g. trials=3,7")
+        return jsonify(curves(engine, study_or_404(name), numbers))
 
     @app.get("/api/study/<name>/live")
     def live(name: str):
@@ -90,11 +108,15 @@ def create_app(storage_url: str) -> Flask:
             title=f"{name} trial {number}",
             name=name,
             d=detail,
+            traceback=detail["attrs"].get(TRACEBACK_ATTR),
+            attrs={k: v for k, v in detail["attrs"].items() if k != TRACEBACK_ATTR},
             metric=metric,
             fmt=export.fmt,
             epochs=export.table_html(
                 export.display(detail["epochs"].drop(columns=["trial", "trial_id"]))
-            ),
+            )
+            if len(detail["epochs"])
+            else "",
             figure=export.figure_html(curves) if curves else "",
         )
 
@@ -125,6 +147,10 @@ def create_app(storage_url: str) -> Flask:
             mimetype="application/javascript",
             headers={"Cache-Control": "max-age=86400"},
         )
+
+    @app.get("/static/dashboard.js")
+    def dashboard_js():
+        return Response(DASHBOARD_JS, mimetype="application/javascript")
 
     return app
 

@@ -9,9 +9,11 @@ from sweeper.errors import UsageError
 from sweeper.urls import STORAGE_HELP, redact, resolve_url
 
 DESCRIPTION = """\
-A live web view of every study in the storage: the study list with progress; per study the
-running trials with their epoch and curve so far (refreshed every 2 s without reloading), the
-report's tables and figures and CSV/HTML downloads; per trial its params, config and epochs.
+A live web view of every study in the storage: the study list with progress and best value;
+per study the running trials with their epoch and curve so far (refreshed every 2 s without
+reloading), a trial table that sorts, filters (state, stop reason, parameter ranges) and
+overlays the curves of the trials you tick, the report's tables and figures and CSV/HTML
+downloads; per trial its params, config, epochs and, if it crashed, its traceback.
 
 Read-only: it never writes to the storage, and its short read transactions never make a
 running sweep wait or fail. Binds to 127.0.0.1 (this machine only) unless --host says otherwise."""

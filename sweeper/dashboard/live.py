@@ -17,6 +17,8 @@ from sweeper.report import frames
 from sweeper.report.sql import StudyInfo, read_epochs
 
 RECENT = 8  # finished trials listed under the running ones
+# Optuna stores an infinite value as a value type beside a placeholder value.
+INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf}
 
 
 def version(conn, study_id: int) -> tuple:
@@ -63,7 +65,8 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
         epochs = read_epochs(conn, study.study_id, metric, trial_ids=running["trial_id"].tolist())
         recent = pd.read_sql(
             sa.text(
-                "SELECT t.number, t.state, v.value, t.datetime_complete FROM trials t LEFT JOIN trial_values v "
+                "SELECT t.number, t.state, v.value, v.value_type, t.datetime_complete "
+                "FROM trials t LEFT JOIN trial_values v "
                 "ON v.trial_id = t.trial_id AND v.objective = 0 WHERE t.study_id = :id AND t.datetime_complete IS NOT NULL "
                 "ORDER BY t.datetime_complete DESC LIMIT :n"
             ),
@@ -78,6 +81,8 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
             ),
             ids,
         ).scalar()
+    if len(study.objectives) > 1:
+        best = None  # no single best: the page shows the Pareto front
     decoded = frames.decode_params(params)
     trials = []
     for row in running.itertuples():
@@ -118,7 +123,11 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
             "best": best,
             "running": trials,
             "recent": [
-                {"trial": int(r.number), "state": r.state, "value": r.value}
+                {
+                    "trial": int(r.number),
+                    "state": r.state,
+                    "value": INFINITE.get(r.value_type, r.value),
+                }
                 for r in recent.itertuples()
             ],
             "time": time.time(),
@@ -152,18 +161,28 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
             ),
             {"t": trial_id},
         ).all()
-        value = conn.execute(
-            sa.text("SELECT value FROM trial_values WHERE trial_id = :t AND objective = 0"),
+        values = conn.execute(
+            sa.text(
+                "SELECT objective, value, value_type FROM trial_values WHERE trial_id = :t "
+                "ORDER BY objective"
+            ),
             {"t": trial_id},
-        ).scalar()
+        ).all()
         epochs = read_epochs(
             conn, study.study_id, study.spec.get("metric", "value"), trial_ids=[trial_id]
         )
     decoded = frames.decode_params(params)
+    names = study.objectives or [study.spec.get("metric", "value")]
     return {
         "trial": number,
         "state": row.state,
-        "value": value,
+        # Objective name → value.
+        "values": {
+            names[objective] if objective < len(names) else f"value {objective}": INFINITE.get(
+                kind, value
+            )
+            for objective, value, kind in values
+        },
         "started": pd.to_datetime(row.datetime_start),
         "completed": pd.to_datetime(row.datetime_complete),
         "params": {name: values.iloc[0] for name, values in decoded.items()},
@@ -172,14 +191,42 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
     }
 
 
+def curves(engine: sa.Engine, study: StudyInfo, numbers: list[int]) -> dict:
+    """Trial number → its epochs so far as columns (epoch, losses, accuracies, lr), for the
+    curves of trials picked in the table; metrics no epoch recorded are left out."""
+    with engine.connect() as conn:
+        ids = dict(
+            conn.execute(
+                sa.text("SELECT number, trial_id FROM trials WHERE study_id = :id"),
+                {"id": study.study_id},
+            ).all()
+        )
+        wanted = [ids[n] for n in numbers if n in ids]
+        epochs = read_epochs(conn, study.study_id, study.spec.get("metric", "value"), wanted)
+    epochs = frames.epochs_frame(epochs).drop(columns=["trial_id"])
+    return clean(
+        {
+            str(number): {
+                column: rows[column].tolist()
+                for column in rows.columns.drop("trial")
+                if rows[column].notna().any()
+            }
+            for number, rows in epochs.groupby("trial")
+        }
+    )
+
+
 def clean(value):
-    """JSON-safe: NaN and infinities become null (JSON.parse rejects them), numpy → Python."""
+    """JSON-safe, numpy → Python. JSON has no NaN or infinity (JSON.parse rejects them): NaN
+    becomes null, and an infinite value the strings "inf" / "-inf", shown as such."""
     if isinstance(value, dict):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean(v) for v in value]
     if hasattr(value, "item"):  # numpy and pandas scalars
         value = value.item()
-    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
     return value

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import sqlalchemy as sa
 
 from sweeper.errors import SweeperError
-from sweeper.report import TOP_CURVES, frames, importance, sql, tables
+from sweeper.report import TOP_CURVES, frames, importance, pareto, sql, tables
 
 
 @dataclass
@@ -26,6 +26,16 @@ class Report:
     parallel: pd.DataFrame
     curve_trials: list  # trial numbers whose learning curves are drawn
     by: str | None  # the parameter asked for with --by, if any
+    # Studies with several objectives: the trials frame has a column per objective (named as
+    # the study names them) and `front` holds the trial numbers no other trial beats on all.
+    objectives: dict = field(default_factory=dict)  # trials-frame column → direction
+    front: list = field(default_factory=list)
+    # Cost column (seconds, n_params, peak_mem_mb) → trial numbers on its front with the metric.
+    cost_fronts: dict = field(default_factory=dict)
+
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.objectives) > 1
 
     @property
     def curves(self) -> pd.DataFrame:
@@ -66,6 +76,7 @@ def build_report(
         )
 
     trial_frame = frames.trials_frame(raw, metric, direction, list(space))
+    objectives = _objective_columns(trial_frame, raw, study)
     missing = sorted(set(int(n) for n in trials) - set(trial_frame["trial"]))
     if missing:
         numbers = trial_frame["trial"]
@@ -94,4 +105,39 @@ def build_report(
         parallel=importance.parallel_frame(trial_frame, list(space), metric),
         curve_trials=tables.curve_trials(trial_frame, direction, top, main_table, trials),
         by=by,
+        objectives=objectives,
+        front=_front_trials(trial_frame, objectives),
+        cost_fronts=_cost_fronts(trial_frame, direction),
     )
+
+
+def _cost_fronts(trial_frame: pd.DataFrame, direction: str) -> dict:
+    """Cost column → the finished trials on its front with the metric (`best`)."""
+    done = trial_frame[frames.finished(trial_frame)]
+    return {
+        cost: done.loc[on_front, "trial"].tolist()
+        for cost, on_front in pareto.cost_fronts(done, "best", direction).items()
+    }
+
+
+def _objective_columns(trial_frame: pd.DataFrame, raw: sql.RawTrials, study) -> dict:
+    """Adds one column per objective to `trial_frame` when the study has several; returns
+    column → direction (empty for single-objective studies, whose value is `best`)."""
+    if len(study.objectives) < 2:
+        return {}
+    by_id = raw.objective_values.reindex(trial_frame["trial_id"])
+    columns = {}
+    for index, (name, direction) in enumerate(zip(study.objectives, study.directions)):
+        column = name if name not in trial_frame else f"objective: {name}"
+        values = by_id[index] if index in by_id else pd.Series(float("nan"), index=by_id.index)
+        trial_frame.insert(trial_frame.columns.get_loc("best"), column, values.to_numpy())
+        columns[column] = direction
+    return columns
+
+
+def _front_trials(trial_frame: pd.DataFrame, objectives: dict) -> list[int]:
+    if not objectives:
+        return []
+    complete = trial_frame[trial_frame["state"] == "COMPLETE"]
+    on_front = pareto.front(complete, list(objectives), list(objectives.values()))
+    return complete.loc[on_front, "trial"].astype(int).tolist()

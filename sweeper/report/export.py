@@ -15,8 +15,9 @@ import pandas as pd
 import plotly.io
 import plotly.offline
 
-from sweeper.report import figures
+from sweeper.report import figures, pareto
 from sweeper.report.build import Report
+from sweeper.report.frames import finished, param_column
 
 FORMATS = ("csv", "html")
 # The HTML trials table lists the best this many; trials.csv has them all.
@@ -27,9 +28,13 @@ h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ddd;
 table.table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
 table.table th, table.table td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 table.table th { background: #f6f6f6; } table.table td:first-child, table.table th:first-child { text-align: left; }
-.muted { color: #777; } .pair { display: grid; grid-template-columns: max-content minmax(380px, 1fr); gap: 16px; align-items: start; }
-@media (max-width: 1300px) { .pair { grid-template-columns: minmax(0, 1fr); } }  /* table above its figure */
-.scroll { overflow-x: auto; }
+.muted { color: #777; }
+.pair { display: grid; grid-template-columns: fit-content(calc(100% - 400px)) minmax(380px, 1fr);
+  gap: 16px; align-items: start; }
+/* narrow windows: the table above its figure */
+@media (max-width: 1000px) { .pair { grid-template-columns: minmax(0, 1fr); } }
+.scroll { overflow-x: auto; min-width: 0; } .pair > div { min-width: 0; }
+.fronts { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 12px; }
 """
 
 
@@ -82,21 +87,50 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
     Args:
         trial_link: trial number → URL; trial numbers become links (the dashboard's trial pages).
     """
+    return report_header(report, trial_link) + "\n" + report_sections(report, trial_link)
+
+
+def report_header(report: Report, trial_link: Callable[[int], str] | None = None) -> str:
+    """The study's name, description, counts and best trial (or Pareto front)."""
     spec, s = report.study.spec, report.summary
     parts = [f"<h1>{html.escape(report.study.name)}</h1>"]
     if spec.get("description"):
-        parts.append(f"<p>{html.escape(spec['description'])}</p>")
+        parts.append(f"<p class='description'>{html.escape(spec['description'])}</p>")
     budget = f" of {report.n_trials}" if report.n_trials else ""
-    best = (
-        f"best {report.metric} <b>{fmt(s['best'])}</b> (trial {_link(s['best_trial'], trial_link)}, epoch {fmt(s['best_epoch'])})"
-        if s["best"] is not None
-        else "no finished trial yet"
-    )
+    if report.multi_objective:
+        front = ", ".join(_link(n, trial_link) for n in report.front) or "none yet"
+        best = f"Pareto front: trial {front}"
+        metric = "Objectives " + ", ".join(
+            f"{html.escape(name)} ({direction})" for name, direction in report.objectives.items()
+        )
+    else:
+        best = (
+            f"best {html.escape(report.metric)} <b>{fmt(s['best'])}</b> "
+            f"(trial {_link(s['best_trial'], trial_link)}, epoch {fmt(s['best_epoch'])})"
+            if s["best"] is not None
+            else "no finished trial yet"
+        )
+        metric = f"Metric {html.escape(report.metric)}, {report.direction}"
+    waiting = f", {s['waiting']} waiting" if s["waiting"] else ""
     parts.append(
         f"<p>{s['trials']}{budget} trials: {s['finished']} finished, {s['pruned']} pruned, "
-        f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running — {best}. "
-        f"<span class='muted'>Metric {html.escape(report.metric)}, {report.direction}.</span></p>"
+        f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running{waiting} — "
+        f"{best}. <span class='muted'>{metric}.</span></p>"
     )
+    if report.multi_objective:
+        parts.append(_front_html(report, trial_link))
+    return "\n".join(parts)
+
+
+def report_sections(
+    report: Report, trial_link: Callable[[int], str] | None = None, trials_table: bool = True
+) -> str:
+    """Everything below the header: parameter tables and figures, curves, cost, importance,
+    parallel coordinates and (unless `trials_table` is False) the trials table."""
+    s, parts = report.summary, []
+    if s["finished"] and not report.multi_objective:
+        history = figures.history_figure(report.trials, report.metric, report.direction)
+        parts.append("<h2>History</h2>" + figure_html(history))
     for name, table in report.param_tables.items():
         # No figure until a trial has finished: an empty plot says less than the table.
         figure = (
@@ -118,6 +152,7 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
         "<h2>Cost beside accuracy</h2><div class='scroll'>"
         + table_html(display(report.cost))
         + "</div>"
+        + _cost_fronts_html(report)
     )
     if len(report.importance):
         parts.append(
@@ -128,6 +163,8 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
         parts.append(
             figure_html(figures.parallel_figure(report.parallel, report.space, report.metric))
         )
+    if not trials_table:
+        return "\n".join(parts)
     shown = report.trials.sort_values(
         "best", ascending=report.direction != "maximize", na_position="last"
     )
@@ -141,6 +178,48 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
         f"<h2>Trials{note}</h2><div class='scroll'>{table_html(display(shown), trial_link)}</div>"
     )
     return "\n".join(parts)
+
+
+def _front_html(report: Report, trial_link) -> str:
+    """The front's trials with every objective, and the first two objectives against each other."""
+    params = [param_column(name) for name in report.space]
+    columns = ["trial", *report.objectives, *[c for c in params if c in report.trials]]
+    front = report.trials[report.trials["trial"].isin(report.front)][columns]
+    (x, x_dir), (y, y_dir) = list(report.objectives.items())[:2]
+    figure = figures.pareto_figure(
+        report.trials[report.trials["state"] == "COMPLETE"],
+        x,
+        y,
+        report.front,
+        f"{x} ({x_dir})",
+        f"{y} ({y_dir})",
+        f"Pareto front: {y} against {x}",
+    )
+    return (
+        "<h2>Pareto front</h2><div class='pair'>"
+        f"<div class='scroll'>{table_html(display(front), trial_link)}</div>"
+        f"<div>{figure_html(figure)}</div></div>"
+    )
+
+
+def _cost_fronts_html(report: Report) -> str:
+    """The metric against each recorded cost, its Pareto front drawn and named: which trial
+    buys how much accuracy for how many seconds, parameters or megabytes."""
+    done = report.trials[finished(report.trials)]
+    shown = [
+        figures.pareto_figure(
+            done,
+            cost,
+            "best",
+            trials,
+            pareto.COSTS[cost],
+            f"best {report.metric}",
+            f"{report.metric} against {pareto.COSTS[cost]}",
+        )
+        for cost, trials in report.cost_fronts.items()
+    ]
+    cells = "".join(f"<div>{figure_html(figure)}</div>" for figure in shown)
+    return f"<div class='fronts'>{cells}</div>" if shown else ""
 
 
 def display(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,7 @@ PANELS = {
 # Above this many points a scatter switches to WebGL, which stays smooth at 10,000 trials.
 WEBGL_POINTS = 1000
 LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=40, b=40), height=340)
+NOT_SAMPLED = "not sampled"  # the tick of a conditional parameter a trial did not sample
 
 
 def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curves") -> go.Figure:
@@ -44,7 +45,8 @@ def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curv
                     go.Scatter(
                         x=rows["epoch"],
                         y=rows[column],
-                        mode="lines",
+                        # A lone epoch is no line: a marker shows it.
+                        mode="lines" if len(rows) > 1 else "markers",
                         name=f"trial {trial}",
                         legendgroup=str(trial),
                         showlegend=col_index == 1 and column == columns[-1],
@@ -66,6 +68,48 @@ def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curv
     fig.update_layout(
         title=title + " (dashed: train, solid: val)",
         **{**LAYOUT, "margin": dict(l=50, r=20, t=80, b=40)},
+    )
+    return fig
+
+
+def history_figure(trials: pd.DataFrame, metric: str, direction: str) -> go.Figure:
+    """Each trial's best metric by trial number, pruned ones apart, and the best so far: is the
+    sampler still finding better trials, or has the study converged?"""
+    done = trials[finished(trials) & trials["best"].notna()].sort_values("trial")
+    pruned = trials[(trials["state"] == "PRUNED") & trials["best"].notna()]
+    best_so_far = done["best"].cummax() if direction == "maximize" else done["best"].cummin()
+    scatter = go.Scattergl if len(trials) > WEBGL_POINTS else go.Scatter
+    hover = f"trial %{{x}}<br>{metric} %{{y:.4g}}<extra></extra>"
+    fig = go.Figure(
+        [
+            scatter(
+                x=pruned["trial"],
+                y=pruned["best"],
+                mode="markers",
+                name="pruned (best epoch)",
+                marker=dict(color="#bbb", size=6),
+                hovertemplate=hover,
+            ),
+            scatter(
+                x=done["trial"],
+                y=done["best"],
+                mode="markers",
+                name="finished",
+                marker=dict(size=7, color="#4c78a8"),
+                hovertemplate=hover,
+            ),
+            go.Scatter(
+                x=done["trial"],
+                y=best_so_far,
+                mode="lines",
+                name="best so far",
+                line=dict(shape="hv", color="crimson"),
+                hoverinfo="skip",
+            ),
+        ]
+    )
+    fig.update_layout(
+        title=f"{metric} by trial", xaxis_title="trial", yaxis_title=f"best {metric}", **LAYOUT
     )
     return fig
 
@@ -124,46 +168,115 @@ def importance_figure(importance: pd.DataFrame) -> go.Figure:
 
 
 def parallel_figure(parallel: pd.DataFrame, space: dict, metric: str) -> go.Figure:
-    """One line per finished trial across its parameters, coloured by the metric."""
+    """One line per finished trial across its parameters, coloured by the metric.
+
+    A conditional parameter a trial did not sample (momentum for adam) sits on its own tick,
+    "not sampled", below the axis' values, as Optuna's own plot does: Parcoords drops every
+    line with a NaN, which hid most trials."""
     dimensions = []
     for name, dim in space.items():
         column = param_column(name)
-        if column not in parallel:
-            continue
-        values = parallel[column]
-        if dim.get("kind") == "choice":
-            labels = [str(v) for v in dim["values"]]
-            codes = values.astype(str).map({label: i for i, label in enumerate(labels)})
-            dimensions.append(
-                dict(label=name, values=codes, tickvals=list(range(len(labels))), ticktext=labels)
-            )
-        elif dim.get("log") or dim.get("kind") == "loguniform":
-            # Parcoords has no log axis: plot log10 and label the ticks with the real values.
-            logs = np.log10(values.astype(float))
-            ticks = (
-                list(range(math.floor(logs.min()), math.ceil(logs.max()) + 1))
-                if logs.notna().any()
-                else []
-            )
-            dimensions.append(
-                dict(
-                    label=f"{name} (log)",
-                    values=logs,
-                    tickvals=ticks,
-                    ticktext=[f"1e{t}" for t in ticks],
-                )
-            )
-        else:
-            dimensions.append(dict(label=name, values=values.astype(float)))
+        if column in parallel:
+            dimensions.append(_parallel_dimension(name, dim, parallel[column]))
     dimensions.append(dict(label=metric, values=parallel[metric]))
     fig = go.Figure(
         go.Parcoords(
             line=dict(color=parallel[metric], colorscale="Viridis", showscale=True),
             dimensions=dimensions,
+            labelangle=-20,  # long names side by side stay apart
+            labelside="top",
         )
     )
     fig.update_layout(
-        title="Parallel coordinates (finished trials)",
-        **{**LAYOUT, "margin": dict(l=60, r=60, t=70, b=30)},
+        title=dict(text="Parallel coordinates (finished trials)", y=0.98, yanchor="top"),
+        **{**LAYOUT, "height": 420, "margin": dict(l=70, r=70, t=110, b=30)},
+    )
+    return fig
+
+
+def _parallel_dimension(name: str, dim: dict, values: pd.Series) -> dict:
+    missing = values.isna()
+    if dim.get("kind") == "choice":
+        labels = [str(v) for v in dim["values"]]
+        codes = values.astype(str).map({label: i for i, label in enumerate(labels)})
+        ticks = list(range(len(labels)))
+        if missing.any():
+            return dict(
+                label=name,
+                values=codes.where(~missing, -1),
+                tickvals=[-1, *ticks],
+                ticktext=[NOT_SAMPLED, *labels],
+            )
+        return dict(label=name, values=codes, tickvals=ticks, ticktext=labels)
+    log = dim.get("log") or dim.get("kind") == "loguniform"
+    # Parcoords has no log axis: plot log10 and label the ticks with the real values.
+    shown = np.log10(values.astype(float)) if log else values.astype(float)
+    low, high = (shown.min(), shown.max()) if shown.notna().any() else (0.0, 1.0)
+    if log:
+        # Decades inside the values' range and its two ends: ticks outside it would be drawn
+        # past the plot.
+        inside = range(math.ceil(low), math.floor(high) + 1)
+        ticks = sorted({low, *inside, high})
+        text = [f"{10**t:.3g}" for t in ticks]
+    else:
+        ticks = list(np.linspace(low, high, 5)) if high > low else [low]
+        text = [f"{t:.3g}" for t in ticks]
+    label = f"{name} (log)" if log else name
+    if not missing.any():
+        return dict(label=label, values=shown, range=[low, high], tickvals=ticks, ticktext=text)
+    below = low - (high - low) * 0.15 if high > low else low - 1.0
+    return dict(
+        label=label,
+        values=shown.where(~missing, below),
+        range=[below, high],
+        tickvals=[below, *ticks],
+        ticktext=[NOT_SAMPLED, *text],
+    )
+
+
+def pareto_figure(
+    trials: pd.DataFrame, x: str, y: str, front: list, x_title: str, y_title: str, title: str
+) -> go.Figure:
+    """Every trial with both values as a grey point, the front's trials joined by a line and
+    named, so a person reads off which trial buys how much of `y` for how much of `x`."""
+    shown = trials.dropna(subset=[x, y])
+    on_front = shown[shown["trial"].isin(front)].sort_values(x)
+    others = shown[~shown["trial"].isin(front)]
+    hover = f"%{{text}}<br>{x_title} %{{x:.4g}}<br>{y_title} %{{y:.4g}}<extra></extra>"
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=others[x],
+            y=others[y],
+            mode="markers",
+            name="other trials",
+            marker=dict(color="#bbb", size=7),
+            text=others["trial"].map("trial {}".format),
+            hovertemplate=hover,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=on_front[x],
+            y=on_front[y],
+            mode="lines+markers+text",
+            name="Pareto front",
+            line=dict(color="crimson"),
+            marker=dict(color="crimson", size=9),
+            text=on_front["trial"].map("trial {}".format),
+            textposition="top center",
+            cliponaxis=False,  # names at the plot's edge stay whole
+            hovertemplate=hover,
+        )
+    )
+    if x in ("seconds", "n_params", "peak_mem_mb") and (shown[x] > 0).all() and len(shown):
+        if shown[x].max() / max(shown[x].min(), 1e-12) > 100:
+            fig.update_xaxes(type="log")
+    fig.update_layout(
+        title=f"{title} <span style='color:crimson'>(front)</span>",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        showlegend=False,
+        **LAYOUT,
     )
     return fig

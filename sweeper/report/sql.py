@@ -51,6 +51,9 @@ _OPTUNA_TABLES = {
 }
 # Optuna's own system attributes: why a trial failed, and which trial a retry repeats.
 SYSTEM_ATTRS = ("fail_reason", "failed_trial")
+# Where Optuna keeps the names given with Study.set_metric_names (a study system attribute).
+METRIC_NAMES_ATTR = "study:metric_names"
+STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
 
 
 @dataclass
@@ -61,6 +64,10 @@ class StudyInfo:
     name: str
     direction: str  # "maximize" or "minimize", of the first objective
     spec: dict = field(default_factory=dict)
+    # Every objective's direction and name, in objective order; plain Optuna studies may have
+    # several (named by Study.set_metric_names, else "value 0", "value 1", ...).
+    directions: list[str] = field(default_factory=list)
+    objectives: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -68,10 +75,12 @@ class RawTrials:
     """The study's rows, one frame per Optuna table, read in one transaction."""
 
     trials: pd.DataFrame  # trial_id, number, state, datetime_start, datetime_complete
-    values: pd.DataFrame  # trial_id, value
+    values: pd.DataFrame  # trial_id, value (of objective 0)
     params: pd.DataFrame  # trial_id, param_name, param_value, distribution_json
     attrs: pd.DataFrame  # trial_id, key, value (decoded JSON); user and system attributes
     epochs: pd.DataFrame  # sweeper_epochs rows, or intermediate values as the metric column
+    # trial_id → one column per objective (±inf kept), for studies with several objectives.
+    objective_values: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def open_reader(url: str) -> sa.Engine:
@@ -138,9 +147,12 @@ def list_studies(engine: sa.Engine) -> pd.DataFrame:
             conn,
             params={"key": SPEC_ATTR},
         )
+        objectives = pd.read_sql(
+            sa.text("SELECT study_id, COUNT(*) AS n FROM study_directions GROUP BY study_id"), conn
+        ).set_index("study_id")["n"]
     by_state = counts.pivot_table(index="study_id", columns="state", values="n", aggfunc="sum")
     frame = studies.set_index("study_id").join(by_state).join(best.set_index("study_id"))
-    for state in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"):
+    for state in STATES:
         frame[state] = frame[state].fillna(0).astype(int) if state in frame else 0
     spec = specs.set_index("study_id")["value_json"].map(json.loads).reindex(frame.index)
     frame["direction"] = frame["direction"].fillna("MAXIMIZE").str.lower()
@@ -148,7 +160,10 @@ def list_studies(engine: sa.Engine) -> pd.DataFrame:
     frame["metric"] = [s.get("metric", "value") if isinstance(s, dict) else "value" for s in spec]
     frame["n_trials"] = [s.get("n_trials") if isinstance(s, dict) else None for s in spec]
     frame["description"] = [s.get("description", "") if isinstance(s, dict) else "" for s in spec]
-    frame["trials"] = frame[["COMPLETE", "PRUNED", "FAIL", "RUNNING"]].sum(axis=1)
+    frame["trials"] = frame[list(STATES)].sum(axis=1)
+    # A single best means nothing with several objectives: the study page shows their front.
+    frame["objectives"] = objectives.reindex(frame.index).fillna(1).astype(int)
+    frame["best"] = frame["best"].where(frame["objectives"] == 1)
     return frame.drop(columns=["max_value", "min_value"]).reset_index()
 
 
@@ -181,11 +196,21 @@ def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
             )
             raise SweeperError(f"no study named {name!r}{where}", fix)
         study_id = row[0]
-        direction = conn.execute(
+        directions = [
+            d.lower()
+            for d in conn.execute(
+                sa.text(
+                    "SELECT direction FROM study_directions WHERE study_id = :id ORDER BY objective"
+                ),
+                {"id": study_id},
+            ).scalars()
+        ] or ["maximize"]
+        names_json = conn.execute(
             sa.text(
-                "SELECT direction FROM study_directions WHERE study_id = :id ORDER BY objective"
+                "SELECT a.value_json FROM study_system_attributes a "
+                "WHERE a.study_id = :id AND a.key = :key"
             ),
-            {"id": study_id},
+            {"id": study_id, "key": METRIC_NAMES_ATTR},
         ).scalar()
         spec_json = conn.execute(
             sa.text(
@@ -193,12 +218,12 @@ def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
             ),
             {"id": study_id, "key": SPEC_ATTR},
         ).scalar()
-    return StudyInfo(
-        study_id,
-        name,
-        (direction or "MAXIMIZE").lower(),
-        json.loads(spec_json) if spec_json else {},
-    )
+    spec = json.loads(spec_json) if spec_json else {}
+    names = json.loads(names_json) if names_json else None
+    if not names or len(names) != len(directions):
+        one = [spec.get("metric", "value")]
+        names = one if len(directions) == 1 else [f"value {i}" for i in range(len(directions))]
+    return StudyInfo(study_id, name, directions[0], spec, directions, list(names))
 
 
 def read_trials(engine: sa.Engine, study_id: int, metric: str = "value") -> RawTrials:
@@ -212,7 +237,7 @@ def read_trials(engine: sa.Engine, study_id: int, metric: str = "value") -> RawT
         )
         values = _frame(
             conn,
-            f"SELECT trial_id, value, value_type FROM trial_values x WHERE {of_study} AND objective = 0",
+            f"SELECT trial_id, objective, value, value_type FROM trial_values x WHERE {of_study}",
         )
         params = _frame(
             conn,
@@ -233,7 +258,9 @@ def read_trials(engine: sa.Engine, study_id: int, metric: str = "value") -> RawT
     # Optuna stores infinities as a value type beside a NULL/placeholder value.
     infinite = {"INF_POS": float("inf"), "INF_NEG": float("-inf")}
     values["value"] = values["value_type"].map(infinite).fillna(pd.to_numeric(values["value"]))
-    return RawTrials(trials, values.drop(columns="value_type"), params, attrs, epochs)
+    by_objective = values.pivot(index="trial_id", columns="objective", values="value")
+    first = values[values["objective"] == 0][["trial_id", "value"]].reset_index(drop=True)
+    return RawTrials(trials, first, params, attrs, epochs, by_objective)
 
 
 def read_epochs(
@@ -242,7 +269,9 @@ def read_epochs(
     """Per-epoch metrics of a study's trials (or only of `trial_ids`), `trial` (number) first.
 
     Studies made by plain Optuna have no `sweeper_epochs` rows: their intermediate values stand
-    in as the one metric column, so curves and epoch-of-best still work.
+    in as the one metric column, so curves and epoch-of-best still work. Their steps are
+    usually 0-based (Trial.report at step 0..n-1), while epochs count from 1 as sweeper writes
+    them: a trial whose steps start at 0 has each step read as epoch step + 1.
 
     Args:
         numbers: trial_id → trial number, when the caller has read the trials already.
@@ -259,6 +288,8 @@ def read_epochs(
             f"SELECT trial_id, step AS epoch, intermediate_value AS {_ident(metric)} "
             f"FROM trial_intermediate_values x WHERE {where}",
         )
+        zero_based = frame.groupby("trial_id")["epoch"].transform("min") == 0
+        frame["epoch"] = frame["epoch"] + zero_based.astype(int)
     if numbers is None:
         numbers = _frame(
             conn, f"SELECT trial_id, number FROM trials WHERE study_id = {int(study_id)}"

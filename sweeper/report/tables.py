@@ -133,10 +133,10 @@ def summary(trials: pd.DataFrame, direction: str) -> dict:
         else None
     )
     return {
-        "trials": int(len(trials) - counts.get("waiting", 0)),
+        "trials": len(trials),  # waiting trials too: they are part of the budget
         **{
             name: int(counts.get(name, 0))
-            for name in ("finished", "pruned", "diverged", "failed", "running")
+            for name in ("finished", "pruned", "diverged", "failed", "running", "waiting")
         },
         "best_trial": None if best is None else int(best["trial"]),
         "best": None if best is None else float(best["best"]),

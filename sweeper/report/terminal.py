@@ -24,8 +24,13 @@ def print_report(report: Report, console: Console, trials: tuple = ()) -> None:
     console.print(
         f"[bold]{report.study.name}[/]: {s['trials']}{budget} trials — {s['finished']} finished, "
         f"{s['pruned']} pruned, {s['diverged']} diverged, {s['failed']} failed, {s['running']} running"
+        + (f", {s['waiting']} waiting" if s["waiting"] else "")
     )
-    if s["best"] is not None:
+    if report.multi_objective:
+        names = ", ".join(f"{name} ({d})" for name, d in report.objectives.items())
+        front = ", ".join(map(str, report.front)) or "none yet"
+        console.print(f"objectives {names}; Pareto front: trial {front}")
+    elif s["best"] is not None:
         console.print(
             f"best {report.metric} {s['best']:.4g} (trial {s['best_trial']}, epoch {s['best_epoch']})"
         )

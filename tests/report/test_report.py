@@ -133,6 +133,7 @@ def test_summary_cost_curves_and_importance(report):
         "diverged": 1,
         "failed": 1,
         "running": 1,
+        "waiting": 0,
         "best_trial": 2,
         "best": 85.0,
         "best_epoch": 2,
@@ -264,7 +265,7 @@ def test_plain_optuna_study_reports_from_intermediate_values(tmp_path):
     report = build_report(open_reader(url), "plain")
     assert report.metric == "value" and report.direction == "minimize"
     assert report.summary["best"] == pytest.approx(study.best_value)
-    assert report.trials["epochs"].tolist() == [2] * 12  # last step reported
+    assert report.trials["epochs"].tolist() == [3] * 12  # steps 0, 1, 2: three epochs
     assert report.param_tables["x"]["trials"].sum() == 12
     assert len(report.curves) and "value" in report.curves
 
