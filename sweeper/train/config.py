@@ -316,11 +316,6 @@ class TrainConfig:
         1, at_least(1), "evaluate every this many epochs (always after the last)"
     )
     seed: int = setting(0, NON_NEGATIVE, "random seed of the trial (weights, order, augmentation)")
-    summary_batch: int = setting(
-        1,
-        at_least(1),
-        "images per batch torchsummary's size estimate assumes (write-up 004: 64 on its CNNs)",
-    )
     chance_patience: int = setting(
         3,
         at_least(1),

@@ -45,9 +45,7 @@ def fit(
         history, stop, model, data = _train(c, on_epoch, dev, checkpoint_dir, peak)
         return {
             **_result(history, stop, model, dev, peak),
-            "summary_size_mb": summary_size_mb(
-                model, (data.train_x.shape[1], c.side, c.side), c.summary_batch
-            ),
+            "summary_size_mb": summary_size_mb(model, (data.train_x.shape[1], c.side, c.side)),
             "environment": environment.record(c.seed, dev),
         }
     finally:

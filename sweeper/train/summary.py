@@ -6,7 +6,7 @@ gradients) and each hooked module's `weight` and `bias` (not other parameters, s
 class token). An in-place ReLU's output counts like any other; a module returning a tuple
 (attention) counts nothing. Written out with forward hooks so torchsummary is no dependency.
 Write-up 004 ran it with batch_size=64 on its own CNNs and with the default (one image) on
-the torchvision models; fit reports it for the config's `summary_batch` (default one image).
+the torchvision models; fit reports it for one image.
 """
 
 from __future__ import annotations

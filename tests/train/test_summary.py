@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from sweeper.train import fit, models
+from sweeper.train import models
 from sweeper.train.config import TrainConfig
 from sweeper.train.summary import summary_size_mb
 
@@ -46,16 +46,3 @@ def test_write_up_004s_vgg19():
     # ... and on VGG19 at 224px with torchsummary's default batch (one image); ~10 s on CPU.
     model = models.build(TrainConfig(model="vgg19", image_size=224), 3, 100)
     assert round(summary_size_mb(model, (3, 224, 224)), 2) == 773.24
-
-
-def test_fit_reports_the_size_at_the_configs_summary_batch():
-    config = TrainConfig(
-        dataset="synthetic",
-        synthetic_images=128,
-        synthetic_classes=100,
-        model="cnn_2",
-        epochs=1,
-        summary_batch=64,
-    )
-    result = fit(config, lambda metrics: None)
-    assert round(result["summary_size_mb"], 2) == 40.63  # write-up 004's CNN_2 row
