@@ -20,6 +20,7 @@ from sweeper.urls import redact, sqlite_file
 EXPERIMENT_KEYS = (
     "train",
     "space",
+    "points",
     "sampler",
     "pruner",
     "patience",

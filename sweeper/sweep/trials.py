@@ -130,7 +130,14 @@ def finish(
         "best_epoch": next((e["epoch"] for e in epochs if e.get(metric) == best), None),
         **{
             k: result.get(k)
-            for k in ("seconds", "images_per_s", "params", "model_size_mb", "peak_mem_mb")
+            for k in (
+                "seconds",
+                "images_per_s",
+                "params",
+                "model_size_mb",
+                "summary_size_mb",
+                "peak_mem_mb",
+            )
         },
     }
     if stop != "completed":
