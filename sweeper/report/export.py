@@ -54,6 +54,9 @@ def csv_frames(report: Report) -> dict[str, pd.DataFrame]:
         files[f"by_{safe_name(name)}.csv"] = table
     files["cost.csv"] = report.cost
     files["importance.csv"] = report.importance
+    if len(report.published) or len(report.not_run):
+        files["published.csv"] = report.published
+        files["not_run.csv"] = report.not_run
     return files
 
 
@@ -97,6 +100,17 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
         f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running — {best}. "
         f"<span class='muted'>Metric {html.escape(report.metric)}, {report.direction}.</span></p>"
     )
+    if len(report.published):
+        parts.append(
+            "<h2>Published beside measured</h2><p class='muted'>Each published number beside "
+            "the run it came from, measured the same way.</p><div class='scroll'>"
+            f"{table_html(display(report.published), trial_link)}</div>"
+        )
+    if len(report.not_run):
+        parts.append(
+            "<h2>Published, not run</h2><p class='muted'>No trial has run these settings yet."
+            f"</p><div class='scroll'>{table_html(display(report.not_run))}</div>"
+        )
     for name, table in report.param_tables.items():
         # No figure until a trial has finished: an empty plot says less than the table.
         figure = (

@@ -1,0 +1,105 @@
+"""Published beside measured: each number a study carries, next to its own run measured its way.
+
+A published number is matched to the trials whose settings (the study's fixed setup, the
+trial's point and its sampled params) hold every setting of its run, and read the way the
+write-up read it: the same metric, at the best or the final epoch. A number whose run no trial
+has made is listed apart as not run, never beside some other run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from sweeper.references import TRIAL_MEASURES, describe, matches, parse
+from sweeper.report.frames import counted, outcomes, param_column
+from sweeper.train.config import TrainConfig
+
+COLUMNS = ["run", "source", "measure", "published", "measured", "trial", "outcome", "runs"]
+NOT_RUN_COLUMNS = ["run", "source", "measure", "published"]
+# Trial measure → its trials-frame column.
+_TRIAL_COLUMN = {"params": "n_params", "summary_size_mb": "summary_size_mb"}
+
+
+def published_tables(
+    spec: dict, trials: pd.DataFrame, epochs: pd.DataFrame, metric: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(published numbers with their measured run, published numbers not run)."""
+    entries = parse(spec.get("reference") or {}, "stored reference") if spec else []
+    ran = trials[counted(trials)]
+    settings = _settings(spec, ran)
+    measured, not_run = [], []
+    for entry in entries:
+        entry_metric = entry.metric or metric
+        row = [describe(entry.run), entry.source or "", _measure(entry_metric, entry.at)]
+        found = ran[[matches(entry.run, s) for s in settings]]
+        if not len(found):
+            not_run.append([*row, entry.value])
+            continue
+        values = _values(found, epochs, entry_metric, entry.at)
+        trial, value = _chosen(found, values, entry_metric)
+        outcome = outcomes(found).loc[found["trial"] == trial].iloc[0]
+        measured.append([*row, entry.value, value, trial, outcome, len(found)])
+    table = pd.DataFrame(measured, columns=COLUMNS)
+    table["trial"] = table["trial"].astype("Int64")
+    table["runs"] = table["runs"].astype("Int64")
+    return table, pd.DataFrame(not_run, columns=NOT_RUN_COLUMNS)
+
+
+def _settings(spec: dict, trials: pd.DataFrame) -> list[dict]:
+    """Each trial's settings: defaults, the study's fixed setup, its point, its params."""
+    base = {**TrainConfig().to_dict(), **spec.get("train", {})}
+    points = {describe(point): point for point in spec.get("points", [])}
+    names = [n for n in spec.get("space", {}) if param_column(n) in trials]
+    settings = []
+    for _, trial in trials.iterrows():
+        params = {n: trial[param_column(n)] for n in names if not _missing(trial[param_column(n)])}
+        label = trial["point"] if "point" in trials else None
+        point = points.get(label, {}) if isinstance(label, str) else {}
+        settings.append({**base, **point, **params})
+    return settings
+
+
+def _values(found: pd.DataFrame, epochs: pd.DataFrame, metric: str, at: str | None) -> pd.Series:
+    """Each found trial's measure, by trial number (NaN where it has none yet)."""
+    numbers = found["trial"].astype(int)
+    if metric in TRIAL_MEASURES:
+        return pd.Series(found[_TRIAL_COLUMN[metric]].values, index=numbers.values, dtype=float)
+    if metric not in epochs:
+        return pd.Series(math.nan, index=numbers.values)
+    rows = epochs[epochs["trial"].isin(numbers)].dropna(subset=[metric])
+    by_trial = rows.sort_values("epoch").groupby("trial")[metric]
+    if at == "final":
+        values = by_trial.last()
+    else:
+        values = by_trial.min() if _lower_is_better(metric) else by_trial.max()
+    return values.reindex(numbers.values)
+
+
+def _chosen(found: pd.DataFrame, values: pd.Series, metric: str) -> tuple[int, float]:
+    """The trial shown for a published number: its best finished run, else its latest run."""
+    finished = found.loc[outcomes(found) == "finished", "trial"].astype(int)
+    candidates = values.reindex(finished.values).dropna()
+    if len(candidates):
+        number = candidates.idxmin() if _lower_is_better(metric) else candidates.idxmax()
+    else:
+        number = int(found["trial"].max())
+    value = values.get(number, math.nan)
+    return int(number), float(value) if not _missing(value) else math.nan
+
+
+def _measure(metric: str, at: str | None) -> str:
+    if metric in TRIAL_MEASURES:
+        return metric
+    if at == "final":
+        return f"{metric}, final epoch"
+    return f"{metric}, {'lowest' if _lower_is_better(metric) else 'best epoch'}"
+
+
+def _lower_is_better(metric: str) -> bool:
+    return metric.endswith("loss")
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
