@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 
 from sweeper.errors import ConfigError
+from sweeper.train.config import field_names
 
 # Per-epoch metrics a number can be read from ("best": the highest accuracy or lowest loss).
 EPOCH_METRICS = ("val_acc", "val_top5", "train_acc", "val_loss", "train_loss")
@@ -34,15 +35,18 @@ class Published:
             trial matches when its settings hold every one of them.
         metric: an epoch metric (val_acc, train_acc, val_loss, ...) or a trial measure
             (params, summary_size_mb); None: the study's metric.
-        at: "best" (highest accuracy, lowest loss over the epochs) or "final" (last epoch);
-            None for trial measures.
+        at: "best" (highest accuracy, lowest loss over the epochs), "final" (last epoch), or
+            an epoch number (the value logged at that epoch); None for trial measures.
+        within: with at="best": the best of the first `within` epochs only (write-up 001's
+            "best within N epochs" of one long run).
         source: the model the write-up measured, where it differs from the one re-run.
     """
 
     value: float
     run: dict = field(default_factory=dict)
     metric: str | None = None
-    at: str | None = "best"
+    at: str | int | None = "best"
+    within: int | None = None
     source: str | None = None
 
     def to_dict(self) -> dict:
@@ -51,6 +55,7 @@ class Published:
             "run": dict(self.run),
             "metric": self.metric,
             "at": self.at,
+            "within": self.within,
             "source": self.source,
         }
 
@@ -60,7 +65,8 @@ def published(
     run: dict,
     *,
     metric: str | None = None,
-    at: str | None = None,
+    at: str | int | None = None,
+    within: int | None = None,
     source: str | None = None,
 ) -> Published:
     """A published number and the run it belongs to (see `Published`).
@@ -69,7 +75,8 @@ def published(
     """
     if at is None and metric not in TRIAL_MEASURES:
         at = "best"
-    return Published(value, plain(run) if isinstance(run, dict) else run, metric, at, source)
+    run = plain(run) if isinstance(run, dict) else run
+    return Published(value, run, metric, at, within, source)
 
 
 def parse(reference, where: str = "Study reference=") -> list[Published]:
@@ -85,7 +92,7 @@ def parse(reference, where: str = "Study reference=") -> list[Published]:
     entries = []
     for i, item in enumerate(reference):
         if isinstance(item, dict):
-            known = {"value", "run", "metric", "at", "source"}
+            known = {"value", "run", "metric", "at", "within", "source"}
             if not set(item) <= known or "value" not in item:
                 raise ConfigError(
                     f"{where}[{i}] has keys {sorted(item)}",
@@ -137,8 +144,21 @@ def _check(entry: Published, where: str) -> None:
                 f"{where}: {entry.metric} is measured once per trial, not at={entry.at!r}",
                 "leave `at` out",
             )
-    elif entry.at not in WHEN:
-        raise ConfigError(f"{where}: at={entry.at!r}", "use at='best' or at='final'")
+    elif entry.at not in WHEN and not _is_epoch(entry.at):
+        raise ConfigError(
+            f"{where}: at={entry.at!r}", "use at='best', at='final' or an epoch number"
+        )
+    if entry.within is not None and (entry.at != "best" or not _is_epoch(entry.within)):
+        raise ConfigError(
+            f"{where}: within={entry.within!r} with at={entry.at!r}",
+            "within= is a number of epochs, for at='best'",
+        )
+    unknown = sorted(set(entry.run) - set(field_names()))
+    if unknown:
+        raise ConfigError(
+            f"{where}: its run names unknown settings {', '.join(map(repr, unknown))}",
+            f"settings are: {', '.join(field_names())}",
+        )
     if entry.source is not None and not isinstance(entry.source, str):
         raise ConfigError(f"{where}: source={entry.source!r}", "name the model as a string")
 
@@ -149,7 +169,10 @@ def for_param(entries: list[Published], param: str, metric: str) -> dict:
     return {
         str(e.run[param]): e.value
         for e in entries
-        if list(e.run) == [param] and e.metric in (None, metric) and e.at == "best"
+        if list(e.run) == [param]
+        and e.metric in (None, metric)
+        and e.at == "best"
+        and e.within is None
     }
 
 
@@ -189,6 +212,10 @@ def _text(value) -> str:
 def plain(settings: dict) -> dict:
     """Settings as JSON holds them (tuples as lists), so a study compares equal to its spec."""
     return {key: list(v) if isinstance(v, tuple) else v for key, v in settings.items()}
+
+
+def _is_epoch(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _is_number(value) -> bool:

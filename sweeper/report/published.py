@@ -32,12 +32,16 @@ def published_tables(
     measured, not_run = [], []
     for entry in entries:
         entry_metric = entry.metric or metric
-        row = [describe(entry.run), entry.source or "", _measure(entry_metric, entry.at)]
+        row = [
+            describe(entry.run),
+            entry.source or "",
+            _measure(entry_metric, entry.at, entry.within),
+        ]
         found = ran[[matches(entry.run, s) for s in settings]]
         if not len(found):
             not_run.append([*row, entry.value])
             continue
-        values = _values(found, epochs, entry_metric, entry.at)
+        values = _values(found, epochs, entry_metric, entry.at, entry.within)
         trial, value = _chosen(found, values, entry_metric)
         outcome = outcomes(found).loc[found["trial"] == trial].iloc[0]
         measured.append([*row, entry.value, value, trial, outcome, len(found)])
@@ -61,7 +65,9 @@ def _settings(spec: dict, trials: pd.DataFrame) -> list[dict]:
     return settings
 
 
-def _values(found: pd.DataFrame, epochs: pd.DataFrame, metric: str, at: str | None) -> pd.Series:
+def _values(
+    found: pd.DataFrame, epochs: pd.DataFrame, metric: str, at, within: int | None
+) -> pd.Series:
     """Each found trial's measure, by trial number (NaN where it has none yet)."""
     numbers = found["trial"].astype(int)
     if metric in TRIAL_MEASURES:
@@ -69,8 +75,12 @@ def _values(found: pd.DataFrame, epochs: pd.DataFrame, metric: str, at: str | No
     if metric not in epochs:
         return pd.Series(math.nan, index=numbers.values)
     rows = epochs[epochs["trial"].isin(numbers)].dropna(subset=[metric])
+    if isinstance(at, int):
+        rows = rows[rows["epoch"] == at]
+    elif within is not None:
+        rows = rows[rows["epoch"] <= within]
     by_trial = rows.sort_values("epoch").groupby("trial")[metric]
-    if at == "final":
+    if at == "final" or isinstance(at, int):
         values = by_trial.last()
     else:
         values = by_trial.min() if _lower_is_better(metric) else by_trial.max()
@@ -89,12 +99,15 @@ def _chosen(found: pd.DataFrame, values: pd.Series, metric: str) -> tuple[int, f
     return int(number), float(value) if not _missing(value) else math.nan
 
 
-def _measure(metric: str, at: str | None) -> str:
+def _measure(metric: str, at, within: int | None) -> str:
     if metric in TRIAL_MEASURES:
         return metric
     if at == "final":
         return f"{metric}, final epoch"
-    return f"{metric}, {'lowest' if _lower_is_better(metric) else 'best epoch'}"
+    if isinstance(at, int):
+        return f"{metric}, epoch {at}"
+    best = "lowest" if _lower_is_better(metric) else "best epoch"
+    return f"{metric}, {best}" + (f" of the first {within}" if within else "")
 
 
 def _lower_is_better(metric: str) -> bool:

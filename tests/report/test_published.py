@@ -21,6 +21,8 @@ REFERENCE = [
     published(1.96, {"batch_size": 32}, metric="train_loss", at="final"),
     published(22_000_000, {"batch_size": 64, "lr": 0.01}, metric="params"),
     published(40.63, {"batch_size": 64, "lr": 0.01}, metric="summary_size_mb"),
+    published(84.0, {"batch_size": 64, "lr": 0.01}, at=3),
+    published(55.0, {"batch_size": 64, "lr": 0.01}, within=1),
     published(70.0, {"batch_size": 256}),
     published(94.0, {"batch_size": 64, "model": "cnn_3"}),
 ]
@@ -42,6 +44,17 @@ def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_pa
         ["batch_size=64, lr=0.01", "", "params", 22_000_000, 22_000_000, 2, "finished", 1],
         # Trials from before the trainer measured torchsummary's size: blank, not zero.
         ["batch_size=64, lr=0.01", "", "summary_size_mb", 40.63, NA, 2, "finished", 1],
+        ["batch_size=64, lr=0.01", "", "val_acc, epoch 3", 84.0, 84.0, 2, "finished", 1],
+        [
+            "batch_size=64, lr=0.01",
+            "",
+            "val_acc, best epoch of the first 1",
+            55.0,
+            55.0,
+            2,
+            "finished",
+            1,
+        ],
     ]
     # Not shown beside another run: batch 256 never ran, and no trial had model cnn_3.
     assert rows(report.not_run) == [

@@ -254,6 +254,9 @@ def test_a_pinned_setting_wins_over_the_points():
         (dict(reference=[published(93.5, {})]), "names no run"),
         (dict(reference=[published(93.5, {"lr": 0.1}, metric="acc")]), "unknown metric 'acc'"),
         (dict(reference=[published(93.5, {"lr": 0.1}, at="last")]), "at='last'"),
+        (dict(reference=[published(93.5, {"lr": 0.1}, at=0)]), "at=0"),
+        (dict(reference=[published(93.5, {"lr": 0.1}, at="final", within=9)]), "within=9"),
+        (dict(reference=[published(93.5, {"lrr": 0.1})]), "unknown settings 'lrr'"),
         (
             dict(reference=[published(40.6, {"lr": 0.1}, metric="params", at="final")]),
             "measured once per trial",
