@@ -45,6 +45,11 @@ class Augment:
             x = torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < 0.5, x.flip(3), x)
         if c.color_jitter:
             x = self._jitter(x)
+        if c.color_jitter_hue and x.shape[1] == 3:  # grey images have no hue (as in torchvision)
+            turns = torch.empty(len(x), 1, 1, device=x.device).uniform_(
+                -c.color_jitter_hue, c.color_jitter_hue
+            )
+            x = shift_hue(x, turns)
         x = self._normalize(x)
         if c.cutout:
             x = x * ~self._boxes(len(x), torch.full((len(x),), c.cutout, device=x.device))
@@ -103,7 +108,7 @@ class Augment:
         return ((x - grey) * factor() + grey).clamp_(0, 255)  # saturation
 
     def _boxes(self, n, fraction):
-        """A (n, 1, side, side) mask of one random square-ish box per image, `fraction` of the side."""
+        """A (n, 1, side, side) mask of one random square box per image, `fraction` of the side."""
         dev = fraction.device
         half = fraction.view(n, 1, 1) * self.side / 2
         centre = torch.rand(2, n, 1, 1, device=dev) * self.side
@@ -127,6 +132,27 @@ class Augment:
         box = self._boxes(1, torch.tensor([math.sqrt(1 - lam)], device=x.device))
         lam = 1 - float(box.float().mean())
         return torch.where(box, x[perm], x), y, y[perm], lam
+
+
+def shift_hue(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+    """Rotates each RGB image's hue by `turns` (n, 1, 1) of the colour wheel, keeping value and
+    chroma per pixel: torchvision's adjust_hue (RGB -> HSV -> RGB) in closed form."""
+    r, g, b = x.unbind(1)
+    high, low = x.amax(1), x.amin(1)
+    chroma = high - low
+    safe = chroma.clamp_min(1e-12)  # grey pixels: any hue, chroma 0 keeps them grey
+    sixths = torch.where(
+        high == r,
+        (g - b) / safe,
+        torch.where(high == g, 2 + (b - r) / safe, 4 + (r - g) / safe),
+    )
+    hue = torch.remainder(sixths + 6 * turns, 6)
+    # HSV -> RGB: channel n (5 red, 3 green, 1 blue) is high - chroma * clamp(min(k, 4 - k)).
+    channels = []
+    for n in (5, 3, 1):
+        k = torch.remainder(n + hue, 6)
+        channels.append(high - chroma * torch.minimum(k, 4 - k).clamp(0, 1))
+    return torch.stack(channels, dim=1)
 
 
 def _channel_stats(x: torch.Tensor, images: int = 4096, chunk: int = 256):

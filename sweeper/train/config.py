@@ -270,10 +270,12 @@ class TrainConfig:
         NON_NEGATIVE,
         "epochs of linear warmup from 0 to lr; the schedule runs over the epochs after it",
     )
-    step_size: int = setting(30, at_least(1), "step: epochs between decays")
+    step_size: int = setting(30, at_least(1), "step: epochs between decays (after warmup)")
     gamma: float = setting(0.1, POSITIVE, "step/multistep: lr factor at each decay")
     milestones: tuple[int, ...] = setting(
-        (30, 60, 90), ascending, "multistep: epochs at which the lr is multiplied by gamma"
+        (30, 60, 90),
+        ascending,
+        "multistep: epochs (after warmup) at which the lr is multiplied by gamma",
     )
     cosine_end_offset: float = setting(
         0.0,
@@ -315,7 +317,9 @@ class TrainConfig:
     )
     seed: int = setting(0, NON_NEGATIVE, "random seed of the trial (weights, order, augmentation)")
     chance_patience: int = setting(
-        3, at_least(1), "evaluations at chance accuracy before a trial is stopped as diverged"
+        3,
+        at_least(1),
+        "evaluations at chance accuracy without a new best before a trial is stopped as diverged",
     )
 
     @classmethod
@@ -372,6 +376,11 @@ def _cross_checks(c: TrainConfig):
     yield (
         c.side < need and f"{c.arch} needs images of at least {need} pixels, got {c.side}",
         f"set image_size to {need} or more",
+    )
+    yield (
+        c.warmup_epochs >= c.epochs
+        and f"warmup_epochs={c.warmup_epochs} leaves no epochs of the {c.epochs} for the schedule",
+        "set warmup_epochs below epochs",
     )
     low, high = c.crop_ratio
     yield (

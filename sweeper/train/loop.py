@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +11,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from sweeper.train import checkpoint, models, optim, schedules
+from sweeper.train import checkpoint, environment, memory, models, optim, schedules
 from sweeper.train import data as datasets
 from sweeper.train.augment import Augment
 from sweeper.train.config import TrainConfig
+from sweeper.train.summary import summary_size_mb
 
 NAN_CHECK_EVERY = 25  # steps between loss checks; each one waits for the device
 
@@ -26,19 +26,36 @@ def fit(
     *,
     device: str = "cpu",
     checkpoint_dir: str | os.PathLike | None = None,
+    threads: int | None = None,
 ) -> dict:
     """Trains `config`, calling `on_epoch(metrics)` after each epoch; True from it stops (pruned).
 
     With `checkpoint_dir`, writes last.pt every epoch and best.pt at each new best, and resumes
     from last.pt when it is there. On resume, on_epoch first sees the restored epochs again
     (marked "resumed": True): last.pt is written before on_epoch, so a caller killed between
-    the two has not recorded the last restored epoch, and gets it now.
+    the two has not recorded the last restored epoch, and gets it now. `threads` sets torch's
+    CPU thread count first (the result's environment records the count used, for a rerun).
     """
     c, dev = config, torch.device(device)
     c.validate()  # a config built directly, not through from_dict, is checked too
+    if threads is not None:
+        torch.set_num_threads(threads)
+    peak = memory.Peak(dev)
+    try:
+        history, stop, model, data = _train(c, on_epoch, dev, checkpoint_dir, peak)
+        return {
+            **_result(history, stop, model, dev, peak),
+            "summary_size_mb": summary_size_mb(model, (data.train_x.shape[1], c.side, c.side)),
+            "environment": environment.record(c.seed, dev),
+        }
+    finally:
+        peak.close()
+
+
+def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
+    """(history, stop reason, model, data) of the trial."""
     torch.manual_seed(c.seed)
     if dev.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(dev)
         torch.backends.cudnn.benchmark = (
             True  # batches have one shape (the last partial one is dropped)
         )
@@ -75,9 +92,11 @@ def fit(
     if saved:
         for metrics in history:
             if on_epoch({**metrics, "resumed": True}) is True:
-                return _result(history, "pruned", model, dev)
+                return history, "pruned", model, data
 
-    trainer = _Epochs(c, dev, data, torch.compile(model) if c.compile else model, opt, plateau)
+    trainer = _Epochs(
+        c, dev, data, torch.compile(model) if c.compile else model, opt, plateau, peak
+    )
     stop = "completed"
     for epoch in range(len(history) + 1, c.epochs + 1):
         metrics = trainer.run(epoch)
@@ -90,16 +109,16 @@ def fit(
         pruned = on_epoch({**metrics, "note": note} if note else dict(metrics)) is True
         note = None
         # A diverged trial says so even when the pruner would have stopped it too.
-        stop = _diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
+        stop = diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
         if stop != "completed":
             break
-    return _result(history, stop, model, dev)
+    return history, stop, model, data
 
 
 class _Epochs:
     """One epoch of training plus (every eval_every epochs) one evaluation."""
 
-    def __init__(self, c: TrainConfig, dev, data, model, opt, plateau):
+    def __init__(self, c: TrainConfig, dev, data, model, opt, plateau, peak: memory.Peak):
         self.c, self.dev, self.data, self.model, self.opt, self.plateau = (
             c,
             dev,
@@ -108,11 +127,17 @@ class _Epochs:
             opt,
             plateau,
         )
+        self.peak = peak
         self.augment = Augment(c, data.train_x)
         self.batch = min(c.batch_size, len(data.train_y))
         self.steps = len(data.train_y) // self.batch  # the last partial batch is dropped
         self.peak_lr = optim.peak_lr(c)
         self.bad_loss = None
+        # Write-up 002 fed softmax probabilities to CrossEntropyLoss, which applies log-softmax
+        # again: the loss then cannot fall below log(1 + (classes - 1) / e).
+        self.loss_input = (
+            (lambda out: out.softmax(1)) if c.softmax_before_loss else (lambda out: out)
+        )
         bf16 = c.bf16 and dev.type == "cuda"
         self.autocast = (
             (lambda: torch.autocast("cuda", dtype=torch.bfloat16))
@@ -141,10 +166,11 @@ class _Epochs:
             x, y, y_mixed, lam = self.augment.train(data.train_x[idx], data.train_y[idx])
             with self.autocast():
                 out = self.model(x)
-                loss = F.cross_entropy(out, y, label_smoothing=c.label_smoothing)
+                scores = self.loss_input(out)
+                loss = F.cross_entropy(scores, y, label_smoothing=c.label_smoothing)
                 if y_mixed is not None:
                     loss = lam * loss + (1 - lam) * F.cross_entropy(
-                        out, y_mixed, label_smoothing=c.label_smoothing
+                        scores, y_mixed, label_smoothing=c.label_smoothing
                     )
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -173,7 +199,7 @@ class _Epochs:
         metrics.update(
             seconds=time.perf_counter() - start,
             images_per_s=seen / train_seconds,
-            peak_mem_mb=_peak_mem_mb(dev),
+            peak_mem_mb=self.peak.mb(),
         )
         return metrics
 
@@ -189,7 +215,7 @@ class _Epochs:
             x, y = self.augment.eval(x_all[start : start + step]), y_all[start : start + step]
             with self.autocast():
                 out = self.model(x).float()
-            loss += F.cross_entropy(out, y, reduction="sum")
+            loss += F.cross_entropy(self.loss_input(out), y, reduction="sum")
             best = out.topk(min(5, out.shape[1]), dim=1).indices
             top1 += (best[:, 0] == y).sum()
             top5 += (best == y[:, None]).any(dim=1).sum()
@@ -201,21 +227,27 @@ class _Epochs:
         }
 
 
-def _diverged(history: list[dict], classes: int, patience: int) -> str | None:
-    """A reason when the last `patience` evaluations all sat at chance accuracy."""
+def diverged(history: list[dict], classes: int, patience: int) -> str | None:
+    """A reason when the last `patience` evaluations all sat at chance accuracy and none of
+    them set a new best: a slow learner creeping up inside the chance band goes on."""
     chance = 100 / classes
     # "At chance" allows some noise above 100/classes: half of it, at most 5 points.
-    evaluated = [m["val_acc"] for m in history if m["val_acc"] is not None][-patience:]
-    if len(evaluated) == patience and all(
-        acc <= chance + min(5.0, chance / 2) for acc in evaluated
-    ):
-        return f"diverged: val accuracy at chance ({chance:.1f}%) for {patience} evaluations"
-    return None
+    evaluated = [m["val_acc"] for m in history if m["val_acc"] is not None]
+    window, before = evaluated[-patience:], evaluated[:-patience]
+    if len(window) < patience or any(acc > chance + min(5.0, chance / 2) for acc in window):
+        return None
+    # The trial's first evaluation has nothing before it to improve on: it is the reference.
+    if max(window) > max(before, default=window[0]):
+        return None
+    return (
+        f"diverged: val accuracy at chance ({chance:.1f}%) for {patience} evaluations "
+        "without a new best"
+    )
 
 
 def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainConfig) -> None:
     accs = [m["val_acc"] for m in history if m["val_acc"] is not None]
-    # Strictly better than every earlier evaluation: ties keep the earliest, like the result's best_epoch.
+    # Strictly better than every earlier evaluation: ties keep the earliest, like best_epoch.
     if history[-1]["val_acc"] is not None and accs[-1] > max(accs[:-1], default=-1.0):
         checkpoint.save(
             {"model": model.state_dict(), "epoch": history[-1]["epoch"], "val_acc": accs[-1]},
@@ -234,15 +266,7 @@ def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainC
     )
 
 
-def _peak_mem_mb(dev: torch.device) -> float:
-    if dev.type == "cuda":
-        return torch.cuda.max_memory_allocated(dev) / 2**20
-    return (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    )  # process peak RSS (KiB on Linux)
-
-
-def _result(history: list[dict], stop: str, model, dev) -> dict:
+def _result(history: list[dict], stop: str, model, dev, peak: memory.Peak) -> dict:
     evaluated = [m for m in history if m["val_acc"] is not None]
     best = max(evaluated, key=lambda m: m["val_acc"], default=None)
     seconds = sum(m["seconds"] for m in history)
@@ -259,6 +283,6 @@ def _result(history: list[dict], stop: str, model, dev) -> dict:
         "model_size_mb": models.size_mb(model),
         "seconds": seconds,
         "images_per_s": rate,
-        "peak_mem_mb": _peak_mem_mb(dev),
+        "peak_mem_mb": peak.mb(),
         "device": str(dev),
     }

@@ -16,27 +16,39 @@ SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no
 
 
 def check_weights(c: TrainConfig) -> None:
-    """A SetupError now, before any trial, when a pretrained model's weights are not cached."""
+    """Before any trial: a ConfigError for a weights name the architecture does not have, a
+    SetupError when the weights are not in the local cache."""
     if c.pretrained and c.arch.startswith(("resnet", "vgg", "vit")):
-        _weights_file(c.arch)
+        _weights_file(c.arch, c.pretrained_weights)
 
 
-def _weights_file(arch: str) -> Path:
+def _weights(arch: str, name: str):
+    """torchvision's weights enum entry `name` for `arch` (DEFAULT is an alias of one)."""
     from torchvision import models
 
-    weights = models.get_model_weights(arch).DEFAULT
+    choices = models.get_model_weights(arch)
+    if name not in choices.__members__:
+        raise ConfigError(
+            f"pretrained_weights={name!r} is not one of {arch}'s torchvision weights",
+            f"set pretrained_weights to one of {', '.join(choices.__members__)}",
+        )
+    return choices[name]
+
+
+def _weights_file(arch: str, name: str) -> Path:
+    weights = _weights(arch, name)
     path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
     if not path.exists():
         raise SetupError(
-            f"pretrained weights for {arch} are not in the local cache ({path})",
+            f"pretrained weights {arch} {weights.name} are not in the local cache ({path})",
             f"download {weights.url} into {path.parent}, or set pretrained=false",
         )
     return path
 
 
-def _pretrained_state(arch: str) -> dict:
+def _pretrained_state(arch: str, name: str) -> dict:
     """torchvision's ImageNet weights from the local torch hub cache; never downloads."""
-    return torch.load(_weights_file(arch), map_location="cpu", weights_only=True)
+    return torch.load(_weights_file(arch, name), map_location="cpu", weights_only=True)
 
 
 def _torchvision(arch: str, c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
@@ -47,7 +59,7 @@ def _torchvision(arch: str, c: TrainConfig, in_ch: int, classes: int) -> nn.Modu
         extra = {"image_size": c.side, "dropout": c.dropout}
     model = models.get_model(arch, weights=None, **extra)
     if c.pretrained:
-        state = _pretrained_state(arch)
+        state = _pretrained_state(arch, c.pretrained_weights)
         if arch == "vit_b_32" and c.side != 224:
             from torchvision.models.vision_transformer import interpolate_embeddings
 
@@ -91,11 +103,19 @@ def _vit(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
 
 REGISTRY = {
     "cnn": lambda c, i, k: nets.cnn(i, k, c.dropout),
-    "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout),
-    "cnn_3": lambda c, i, k: nets.cnn_n(3)(i, k, c.dropout),
-    "cnn_5": lambda c, i, k: nets.cnn_n(5)(i, k, c.dropout),
+    "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout, c.side),
+    "cnn_3": lambda c, i, k: nets.cnn_n(3)(i, k, c.dropout, c.side),
+    "cnn_5": lambda c, i, k: nets.cnn_n(5)(i, k, c.dropout, c.side),
     "cifar_alexnet": lambda c, i, k: nets.CifarAlexNet(
-        i, k, c.dropout, c.dropout1, c.dropout2, c.dropout3
+        i,
+        k,
+        c.dropout,
+        c.dropout1,
+        c.dropout2,
+        c.dropout3,
+        fc_dropout=c.fc_dropout,
+        batchnorm=c.batchnorm,
+        dropout_before_pool=c.dropout_position == "before_pool",
     ),
     "resnet": lambda c, i, k: _resnet(c.arch)(c, i, k),
     **{f"resnet{d}": _resnet(f"resnet{d}") for d in RESNET_DEPTHS},

@@ -26,9 +26,12 @@ def cnn(in_ch: int, classes: int, dropout: float) -> nn.Module:
 def cnn_n(blocks: int):
     """Write-up 004's CNN_2/3/5: blocks of conv5x5 (16, 32, 64, ... channels) -> BN -> ReLU ->
     maxpool, then one linear layer; at 32px this gives its 219,044 / 168,036 / 1,116,388
-    parameters for 100 classes. Other sizes are pooled to the 32px feature map first."""
+    parameters for 100 classes. Other sizes are pooled to the 32px feature map first.
 
-    def build(in_ch: int, classes: int, dropout: float) -> nn.Module:
+    No layer is added that write-up 004's networks lack (a pool or dropout that does nothing, a
+    Flatten), so torchsummary's size of these networks is the one it published."""
+
+    def build(in_ch: int, classes: int, dropout: float, side: int) -> nn.Module:
         layers, ch = [], in_ch
         for i in range(blocks):
             out = 16 * 2**i
@@ -39,48 +42,71 @@ def cnn_n(blocks: int):
                 nn.MaxPool2d(2),
             ]
             ch = out
-        side = 32 // 2**blocks
-        return nn.Sequential(
-            *layers,
-            nn.AdaptiveAvgPool2d(side),
-            nn.Flatten(),
-            nn.Dropout(dropout),
-            nn.Linear(ch * side * side, classes),
-        )
+        pooled = 32 // 2**blocks
+        if side != 32:
+            layers.append(nn.AdaptiveAvgPool2d(pooled))
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        return nn.Sequential(*layers, FlatLinear(ch * pooled * pooled, classes))
 
     return build
 
 
+class FlatLinear(nn.Linear):
+    """A linear layer over the flattened feature map (a Flatten layer would count in
+    torchsummary's size, and write-up 004 had none)."""
+
+    def forward(self, x):
+        return super().forward(x.flatten(1))
+
+
 class CifarAlexNet(nn.Module):
     """Write-up 002's network: 3x3 convs 64/128/256, 1x1 conv to 64, fc 1024 -> 384 -> 192,
-    BatchNorm, and dropout at its three positions (after pool 1, pool 2 and the 1x1 conv)."""
+    dropout at its three conv positions (pool 1, pool 2, after the 1x1 conv) and after fc1 and
+    fc2. Its first runs had no BatchNorm (batchnorm=False), its later ones BatchNorm after each
+    conv; it also tried dropout before the max-pools (dropout_before_pool=True)."""
 
-    def __init__(self, in_ch: int, classes: int, dropout: float, p1: float, p2: float, p3: float):
+    def __init__(
+        self,
+        in_ch: int,
+        classes: int,
+        dropout: float,
+        p1: float,
+        p2: float,
+        p3: float,
+        fc_dropout: float = 0.0,
+        batchnorm: bool = True,
+        dropout_before_pool: bool = False,
+    ):
         super().__init__()
 
         def conv(i, o, k):
-            return [nn.Conv2d(i, o, k), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+            norm = [nn.BatchNorm2d(o)] if batchnorm else []
+            return [nn.Conv2d(i, o, k), *norm, nn.ReLU(inplace=True)]
+
+        def pool(kernel, p):
+            layers = [nn.MaxPool2d(kernel, 2), nn.Dropout(p)]
+            return layers[::-1] if dropout_before_pool else layers
 
         self.features = nn.Sequential(
             *conv(in_ch, 64, 3),
-            nn.MaxPool2d(2, 2),
-            nn.Dropout(p1),
+            *pool(2, p1),
             *conv(64, 128, 3),
-            nn.MaxPool2d(3, 2),
-            nn.Dropout(p2),
+            *pool(3, p2),
             *conv(128, 256, 3),
             *conv(256, 64, 1),
             nn.Dropout(p3),
-            nn.AdaptiveAvgPool2d(
-                4
-            ),  # 4x4 at 32px already; keeps fc1 at 1024 inputs for bigger images
+            # 4x4 at 32px already; keeps fc1 at 1024 inputs for bigger images
+            nn.AdaptiveAvgPool2d(4),
         )
         self.classifier = nn.Sequential(
             nn.Flatten(),
             nn.Linear(1024, 384),
             nn.ReLU(inplace=True),
+            nn.Dropout(fc_dropout),
             nn.Linear(384, 192),
             nn.ReLU(inplace=True),
+            nn.Dropout(fc_dropout),
             nn.Dropout(dropout),
             nn.Linear(192, classes),
         )

@@ -1,7 +1,10 @@
-"""Schedule registry: name -> factor(t, c) giving the lr as a fraction of its peak at epoch t.
+"""Schedule registry: name -> shape(t, span, c) giving the lr as a fraction of its peak.
 
-`t` is fractional epochs done (the lr changes every batch). Warmup multiplies any schedule;
-plateau is the one schedule with state, kept in `Plateau` and checkpointed with the trial.
+`t` is fractional epochs done (the lr changes every batch). Warmup comes first: a linear ramp
+from ~0 to the peak over warmup_epochs; the schedule then starts at its peak with its own clock
+at 0 and runs over the `span` of epochs left (like torch's SequentialLR and PaddleClas's
+LinearWarmup), so step and multistep epochs count from the end of warmup. Plateau is the one
+schedule with state, kept in `Plateau` and checkpointed with the trial.
 """
 
 from __future__ import annotations
@@ -12,22 +15,22 @@ from sweeper.errors import ConfigError
 from sweeper.train.config import TrainConfig
 
 
-def _onecycle(t: float, c: TrainConfig) -> float:
+def _onecycle(t: float, span: float, c: TrainConfig) -> float:
     # torch's OneCycleLR shape: cosine up from peak/25 to the peak, then down to peak/(25*1e4).
-    up = c.onecycle_pct * c.epochs
+    up = c.onecycle_pct * span
     start, end = 1 / 25, 1 / (25 * 1e4)
     if t < up:
         return start + (1 - start) * (1 - math.cos(math.pi * t / up)) / 2
-    return end + (1 - end) * (1 + math.cos(math.pi * (t - up) / (c.epochs - up))) / 2
+    return end + (1 - end) * (1 + math.cos(math.pi * (t - up) / (span - up))) / 2
 
 
 REGISTRY = {
-    "constant": lambda t, c: 1.0,
-    "plateau": lambda t, c: 1.0,  # the reductions come from Plateau
-    "step": lambda t, c: c.gamma ** (int(t) // c.step_size),
-    "multistep": lambda t, c: c.gamma ** sum(int(t) >= m for m in c.milestones),
-    # Reaches 0 at epochs + cosine_end_offset (write-up 000 stopped 20 epochs before zero).
-    "cosine": lambda t, c: (1 + math.cos(math.pi * t / (c.epochs + c.cosine_end_offset))) / 2,
+    "constant": lambda t, span, c: 1.0,
+    "plateau": lambda t, span, c: 1.0,  # the reductions come from Plateau
+    "step": lambda t, span, c: c.gamma ** (int(t) // c.step_size),
+    "multistep": lambda t, span, c: c.gamma ** sum(int(t) >= m for m in c.milestones),
+    # Reaches 0 at the last epoch + cosine_end_offset (write-up 000 stopped 20 epochs early).
+    "cosine": lambda t, span, c: (1 + math.cos(math.pi * t / (span + c.cosine_end_offset))) / 2,
     "onecycle": _onecycle,
 }
 
@@ -38,8 +41,9 @@ def factor(c: TrainConfig, t: float) -> float:
         raise ConfigError(
             f"unknown schedule {c.schedule!r}", f"valid schedules are: {', '.join(REGISTRY)}"
         )
-    warm = min(1.0, t / c.warmup_epochs) if c.warmup_epochs else 1.0
-    return warm * REGISTRY[c.schedule](t, c)
+    if t < c.warmup_epochs:
+        return t / c.warmup_epochs
+    return REGISTRY[c.schedule](t - c.warmup_epochs, c.epochs - c.warmup_epochs, c)
 
 
 class Plateau:

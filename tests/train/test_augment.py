@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from sweeper.train.augment import Augment
+from sweeper.train.augment import Augment, shift_hue
 from sweeper.train.config import TrainConfig
 
 
@@ -78,3 +78,23 @@ def test_colour_jitter_stays_in_range():
     assert (
         out.min() > -1e-2 and out.max() < 255 + 1e-2 and not torch.allclose(out, x.float(), atol=1)
     )
+
+
+def test_hue_shift_is_torchvision_adjust_hue():
+    from torchvision.transforms import functional as tv
+
+    torch.manual_seed(0)
+    x = torch.rand(9, 3, 10, 10)
+    x[0] = 0.5  # grey: no hue to turn
+    turns = torch.linspace(-0.5, 0.5, 9)
+    expected = torch.stack([tv.adjust_hue(image, float(t)) for image, t in zip(x, turns)])
+    assert torch.allclose(shift_hue(x * 255, turns.view(9, 1, 1)) / 255, expected, atol=1e-5)
+
+
+def test_hue_jitter_turns_colours_and_keeps_each_pixels_brightest_and_darkest_channel():
+    x, y = batch()
+    aug = Augment(TrainConfig(image_size=12, color_jitter_hue=0.5), x)
+    out = pixels(aug, aug.train(x, y)[0])
+    assert torch.allclose(out.amax(1), x.float().amax(1), atol=1e-2)
+    assert torch.allclose(out.amin(1), x.float().amin(1), atol=1e-2)
+    assert (out - x.float()).abs().amax(dim=(1, 2, 3)).min() > 1  # every image turned

@@ -1,5 +1,7 @@
 """fit(config, on_epoch): learning, metrics, pruning, divergence, checkpoints and resuming."""
 
+import json
+import math
 import time
 
 import pytest
@@ -7,6 +9,7 @@ import torch
 
 from sweeper.train import fit
 from sweeper.train.config import TrainConfig
+from sweeper.train.loop import diverged
 
 METRIC_KEYS = {
     "epoch",
@@ -32,6 +35,8 @@ RESULT_KEYS = {
     "images_per_s",
     "peak_mem_mb",
     "device",
+    "summary_size_mb",
+    "environment",
 }
 TIMING = {"seconds", "images_per_s", "peak_mem_mb"}
 
@@ -56,6 +61,37 @@ def test_reaches_95_percent_on_digits_well_under_a_minute():
     assert set(epochs[0]) == METRIC_KEYS and set(result) == RESULT_KEYS
     assert all(0 <= m["val_acc"] <= 100 and 0 <= m["train_acc"] <= 100 for m in epochs)
     assert result["params"] > 0 and result["model_size_mb"] > 0 and result["device"] == "cpu"
+    assert result["summary_size_mb"] > result["model_size_mb"]  # weights plus activations
+    assert result["environment"]["seed"] == 0 and result["environment"]["cuda"] is None
+    assert json.loads(json.dumps(result)) == result  # the orchestrator stores it as JSON
+
+
+@pytest.fixture
+def restore_threads():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_a_rerun_with_the_recorded_thread_count_gives_the_same_curve(restore_threads):
+    config = TrainConfig(dataset="digits", epochs=3, flip=True, dropout=0.2, seed=5)
+    curves, results = [], []
+    for _ in range(2):
+        epochs = []
+        results.append(fit(config, epochs.append, threads=1))
+        curves.append(without_timing(epochs))
+    assert curves[0] == curves[1] and torch.get_num_threads() == 1
+    assert results[0]["environment"]["threads"] == 1 and results[0]["environment"]["seed"] == 5
+
+
+def test_peak_memory_is_the_trials_own_not_the_processs():
+    from sweeper.train import data
+
+    data.load(TrainConfig(dataset="digits"))  # what both trials share is loaded before either
+    small = dict(dataset="synthetic", image_size=64, synthetic_images=160, batch_size=128)
+    _, first = run(**small, epochs=1)
+    _, second = run(dataset="digits", epochs=1)
+    assert second["peak_mem_mb"] < first["peak_mem_mb"] - 200
 
 
 SMALL = dict(dataset="synthetic", image_size=16, synthetic_images=192, batch_size=32, model="cnn")
@@ -86,8 +122,37 @@ def test_nan_loss_stops_as_diverged():
 def test_chance_accuracy_stops_as_diverged():
     # An lr this small leaves the network where it started: at chance.
     epochs, result = run(dataset="digits", model="cnn", lr=1e-9, epochs=10, chance_patience=3)
-    assert result["stop_reason"] == "diverged: val accuracy at chance (10.0%) for 3 evaluations"
+    assert (
+        result["stop_reason"]
+        == "diverged: val accuracy at chance (10.0%) for 3 evaluations without a new best"
+    )
     assert len(epochs) == 3
+
+
+def test_softmax_before_the_loss_learns_but_its_loss_stays_above_its_floor():
+    # Write-up 002's losses sat near 1.5: with softmax twice, a perfect prediction of one of
+    # 10 classes still costs log(1 + 9 / e).
+    floor = math.log(1 + 9 / math.e)
+    epochs, result = run(dataset="digits", lr=0.5, epochs=6, softmax_before_loss=True)
+    assert result["best_val_acc"] > 80
+    assert all(m["train_loss"] > floor and m["val_loss"] > floor for m in epochs)
+    assert epochs[-1]["val_loss"] < floor + 0.3
+
+
+def curve(*accs):
+    return [{"epoch": i + 1, "val_acc": acc} for i, acc in enumerate(accs)]
+
+
+def test_only_a_curve_stuck_at_chance_without_a_new_best_is_diverged():
+    assert diverged(curve(10.0, 10.0, 10.0), 10, 3)  # flat at chance
+    assert diverged(curve(12.5, 12.3, 12.4), 10, 3)  # below its first evaluation
+    assert not diverged(curve(10.0, 10.0), 10, 3)  # too few evaluations yet
+    # A slow learner seen on digits: still inside the chance band, but improving.
+    assert not diverged(curve(12.5, 12.3, 14.7), 10, 3)
+    assert not diverged(curve(12.5, 12.3, 14.7, 13.0), 10, 3)  # 14.7 is a new best in the window
+    assert diverged(curve(12.5, 12.3, 14.7, 13.0, 14.0, 14.5), 10, 3)  # 3 evaluations below 14.7
+    assert not diverged(curve(10.0, 10.0, 30.0), 10, 3)  # above the band
+    assert diverged(curve(50.0, 10.0), 10, 1)
 
 
 class Killed(Exception):
@@ -175,6 +240,18 @@ def test_a_finished_checkpoint_returns_without_training(tmp_path):
             weight_decay=5e-4,
             decay_bn_bias=False,
         ),
+        dict(
+            model="cifar_alexnet",
+            batchnorm=False,
+            dropout1=0.5,
+            dropout2=0.5,
+            dropout_position="before_pool",
+            fc_dropout=0.5,
+            softmax_before_loss=True,
+            color_jitter_hue=0.5,
+            optimizer="adam",
+            lr=5e-4,
+        ),
     ],
 )
 def test_every_knob_trains(values):
@@ -237,7 +314,7 @@ def test_every_schedule_drives_the_lr_fit_reports(schedule):
         assert [m["lr"] for m in epochs] == pytest.approx(first_step)
     assert result["stop_reason"] in (
         "completed",
-        "diverged: val accuracy at chance (10.0%) for 3 evaluations",
+        "diverged: val accuracy at chance (10.0%) for 3 evaluations without a new best",
     )
 
 

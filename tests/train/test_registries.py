@@ -59,6 +59,26 @@ def test_small_models_take_one_grey_channel_at_digits_size():
         assert net(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
 
 
+def alexnet_layers(**values) -> list[str]:
+    net = models.build(TrainConfig(model="cifar_alexnet", image_size=32, **values), 3, 10)
+    return [type(m).__name__ for m in net.modules() if not isinstance(m, torch.nn.Sequential)][1:]
+
+
+def test_cifar_alexnet_has_write_up_002s_variants():
+    plain = alexnet_layers(batchnorm=False)
+    assert "BatchNorm2d" not in plain and alexnet_layers().count("BatchNorm2d") == 4
+    assert plain[:5] == ["Conv2d", "ReLU", "MaxPool2d", "Dropout", "Conv2d"]
+    assert alexnet_layers(dropout_position="before_pool")[:6] == [
+        *("Conv2d", "BatchNorm2d", "ReLU", "Dropout", "MaxPool2d", "Conv2d")
+    ]
+    net = models.build(TrainConfig(model="cifar_alexnet", image_size=32, fc_dropout=0.5), 3, 10)
+    head = [(type(m).__name__, getattr(m, "p", None)) for m in net.classifier]
+    assert head[1:7] == [
+        *(("Linear", None), ("ReLU", None), ("Dropout", 0.5)),
+        *(("Linear", None), ("ReLU", None), ("Dropout", 0.5)),
+    ]
+
+
 def test_write_up_004_parameter_counts():
     counts = {
         name: sum(
@@ -74,6 +94,26 @@ def test_pretrained_weights_missing_from_the_cache_is_a_setup_error(tmp_path, mo
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     with pytest.raises(SetupError, match="not in the local cache.*download https://"):
         models.build(TrainConfig(model="resnet18", pretrained=True, image_size=32), 3, 10)
+
+
+def test_pretrained_weights_are_chosen_by_torchvision_enum_name(tmp_path, monkeypatch):
+    from torchvision import models as tv
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+
+    def missing(name):
+        config = TrainConfig(model="resnet50", pretrained=True, pretrained_weights=name)
+        with pytest.raises(SetupError) as caught:
+            models.check_weights(config)
+        return str(caught.value)
+
+    assert tv.ResNet50_Weights.IMAGENET1K_V1.url in missing("IMAGENET1K_V1")
+    assert tv.ResNet50_Weights.IMAGENET1K_V2.url in missing("IMAGENET1K_V2")
+    assert tv.ResNet50_Weights.IMAGENET1K_V2.url in missing("DEFAULT")
+    with pytest.raises(ConfigError, match="one of IMAGENET1K_V1, IMAGENET1K_V2, DEFAULT"):
+        models.check_weights(
+            TrainConfig(model="resnet50", pretrained=True, pretrained_weights="IMAGENET1K_V3")
+        )
 
 
 def test_pretrained_weights_in_the_cache_are_loaded(tmp_path, monkeypatch):
@@ -135,6 +175,25 @@ def test_schedules_have_their_shapes():
     assert onecycle[0] < onecycle[2] and onecycle[-1] < 1e-3 and max(onecycle) <= 1
     warm = curve(schedule="constant", warmup_epochs=2)
     assert warm[:3] == [0.25, 0.5, 1.0]
+
+
+def test_warmup_ramps_to_the_peak_and_the_schedule_runs_over_the_epochs_after_it():
+    c = TrainConfig(epochs=10, warmup_epochs=2, schedule="cosine")
+    ramp = [schedules.factor(c, t) for t in (0.01, 1, 1.99, 2)]
+    assert ramp[0] < 0.01 and ramp[1] == 0.5 and ramp[-1] == 1.0  # the peak, at warmup's end
+    assert schedules.factor(c, 6) == pytest.approx(0.5)  # half way through the 8 cosine epochs
+    assert schedules.factor(c, 10) == pytest.approx(0.0)
+    offset = TrainConfig(epochs=10, warmup_epochs=2, schedule="cosine", cosine_end_offset=8)
+    assert schedules.factor(offset, 10) == pytest.approx(0.5)
+    step = TrainConfig(epochs=10, warmup_epochs=2, schedule="step", step_size=3, gamma=0.1)
+    assert [schedules.factor(step, t) for t in (4.9, 5)] == pytest.approx([1.0, 0.1])
+    onecycle = TrainConfig(epochs=10, warmup_epochs=2, schedule="onecycle")
+    assert schedules.factor(onecycle, 10) < 1e-3
+
+
+def test_warmup_must_leave_epochs_for_the_schedule():
+    with pytest.raises(ConfigError, match="warmup_epochs=5.0 leaves no epochs of the 5"):
+        TrainConfig.from_dict({"epochs": 5, "warmup_epochs": 5})
 
 
 def test_plateau_follows_reduce_lr_on_plateau():
