@@ -12,7 +12,7 @@ from tests.report.conftest import write_known_study
 from tests.report.test_report import NA, rows
 from tests.sweep.recovery_helpers import running, start, wait_for
 
-# The known study's trials (conftest): batch 32 → trials 0, 1, 6 (running); 64 → 2, 3, 4; 128 → 5.
+# The known study (conftest): batch 32 → trials 0, 1, 6 (running); 64 → 2, 3, 4; 128 → 5.
 REFERENCE = [
     published(93.53, {"batch_size": 32}),
     published(94.42, {"batch_size": 64, "lr": 0.01}, metric="val_acc", at="final"),
