@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 
 from sweeper.report.build import build_report
 from sweeper.report.sql import open_reader
 from sweeper.spec import Study, published
+from tests.conftest import run_cli
 from tests.report.conftest import write_known_study
 from tests.report.test_report import NA, rows
 from tests.sweep.recovery_helpers import running, start, wait_for
@@ -95,3 +97,38 @@ def test_a_trial_killed_and_retried_counts_once(write_study, storage_url, tmp_pa
         [0.1, 1, 1, 0]
     ]
     assert report.cost["trials"].tolist() == [1]
+
+
+POINTS_STUDY = """
+from sweeper import Study, published
+SLOW = {"lr": 0.01, "schedule": "constant"}
+FAST = {"lr": 0.1, "schedule": "step", "milestones": (2, 3)}
+study = Study(name="points", train=dict(epochs=3), points=[SLOW, FAST], sampler="grid",
+              pruner="none", trainer="tests.fake_trainer:fit",
+              reference=[published(75.0, SLOW, at="final"), published(95.0, FAST),
+                         published(1.0, {**FAST, "epochs": 300}, metric="train_loss")])
+"""
+
+
+def test_a_sweep_of_points_reports_each_published_run_beside_its_own(write_study, tmp_path):
+    url = f"sqlite:///{tmp_path / 'points.db'}"
+    sweep = run_cli("run", write_study(POINTS_STUDY), "--storage", url, cwd=tmp_path)
+    assert sweep.returncode == 0, sweep.stderr
+    report = build_report(open_reader(url), "points")
+    assert report.trials["point"].tolist() == [
+        "lr=0.01, schedule=constant",
+        "lr=0.1, schedule=step, milestones=[2, 3]",
+    ]
+    # The fake trainer's curve: ceiling 95 - 20 * |log10(lr) + 1|, times 1 - exp(-epoch / 2).
+    final_slow = 75 * (1 - math.exp(-3 / 2))
+    assert rows(report.published) == [
+        ["lr=0.01, schedule=constant", "", "val_acc, final epoch", 75.0, round(final_slow, 4)]
+        + [0, "finished", 1],
+        ["lr=0.1, schedule=step, milestones=[2, 3]", "", "val_acc, best epoch", 95.0]
+        + [round(95 * (1 - math.exp(-3 / 2)), 4), 1, "finished", 1],
+    ]
+    assert rows(report.not_run) == [
+        ["lr=0.1, schedule=step, milestones=[2, 3], epochs=300", "", "train_loss, lowest", 1.0]
+    ]
+    printed = run_cli("report", "points", "--storage", url, "--format", "none", cwd=tmp_path)
+    assert "Published beside measured" in printed.stdout and "Published, not run" in printed.stdout
