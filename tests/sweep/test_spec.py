@@ -287,3 +287,16 @@ def test_points_and_references_round_trip_through_json():
     assert again.reference[0].run["milestones"] == [5, 80, 100]
     assert (again.reference[1].metric, again.reference[1].at) == (None, "best")
     assert again.reference[2].at is None
+
+
+def test_a_study_stored_before_points_existed_is_the_same_experiment():
+    from sweeper.sweep.study_io import as_stored, spec_changes
+
+    study = Study(name="s", space=dict(lr=loguniform(1e-3, 1)), reference={"lr": {0.1: 90.0}})
+    stored = {k: v for k, v in as_stored(study).items() if k != "points"}
+    assert spec_changes(stored, as_stored(study)) == []
+    pointed = Study(name="s", points=[{"lr": 0.1}], sampler="grid")
+    assert spec_changes(stored, as_stored(pointed))[0].startswith("space")
+    assert any(
+        change.startswith("points [] ->") for change in spec_changes(stored, as_stored(pointed))
+    )
