@@ -328,7 +328,7 @@ class Study:
         adam trials. These points are enqueued instead, each run once.
         """
         explicit = [{POINT: label} for label in self.point_settings()]
-        if not self.space:
+        if explicit and not self.space:
             return explicit
         grid = []
         for combination in itertools.product(*(dim.grid_values() for dim in self.space.values())):
