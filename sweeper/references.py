@@ -39,6 +39,8 @@ class Published:
             an epoch number (the value logged at that epoch); None for trial measures.
         within: with at="best": the best of the first `within` epochs only (write-up 001's
             "best within N epochs" of one long run).
+        batch: summary_size_mb only: the batch_size torchsummary was called with (the trial
+            records it for one image; write-up 004 used 64 for its own CNNs).
         source: the model the write-up measured, where it differs from the one re-run.
     """
 
@@ -47,6 +49,7 @@ class Published:
     metric: str | None = None
     at: str | int | None = "best"
     within: int | None = None
+    batch: int | None = None
     source: str | None = None
 
     def to_dict(self) -> dict:
@@ -56,6 +59,7 @@ class Published:
             "metric": self.metric,
             "at": self.at,
             "within": self.within,
+            "batch": self.batch,
             "source": self.source,
         }
 
@@ -67,6 +71,7 @@ def published(
     metric: str | None = None,
     at: str | int | None = None,
     within: int | None = None,
+    batch: int | None = None,
     source: str | None = None,
 ) -> Published:
     """A published number and the run it belongs to (see `Published`).
@@ -76,7 +81,7 @@ def published(
     if at is None and metric not in TRIAL_MEASURES:
         at = "best"
     run = plain(run) if isinstance(run, dict) else run
-    return Published(value, run, metric, at, within, source)
+    return Published(value, run, metric, at, within, batch, source)
 
 
 def parse(reference, where: str = "Study reference=") -> list[Published]:
@@ -92,7 +97,7 @@ def parse(reference, where: str = "Study reference=") -> list[Published]:
     entries = []
     for i, item in enumerate(reference):
         if isinstance(item, dict):
-            known = {"value", "run", "metric", "at", "within", "source"}
+            known = {"value", "run", "metric", "at", "within", "batch", "source"}
             if not set(item) <= known or "value" not in item:
                 raise ConfigError(
                     f"{where}[{i}] has keys {sorted(item)}",
@@ -152,6 +157,13 @@ def _check(entry: Published, where: str) -> None:
         raise ConfigError(
             f"{where}: within={entry.within!r} with at={entry.at!r}",
             "within= is a number of epochs, for at='best'",
+        )
+    if entry.batch is not None and (
+        entry.metric != "summary_size_mb" or not _is_epoch(entry.batch)
+    ):
+        raise ConfigError(
+            f"{where}: batch={entry.batch!r} with metric={entry.metric!r}",
+            "batch= is torchsummary's batch size (a whole number), for summary_size_mb",
         )
     unknown = sorted(set(entry.run) - set(field_names()))
     if unknown:
@@ -214,7 +226,7 @@ def plain(settings: dict) -> dict:
     return {key: list(v) if isinstance(v, tuple) else v for key, v in settings.items()}
 
 
-def _is_epoch(value) -> bool:
+def _is_epoch(value) -> bool:  # a positive whole number: an epoch, or a batch size
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 

@@ -35,13 +35,15 @@ def published_tables(
         row = [
             describe(entry.run),
             entry.source or "",
-            _measure(entry_metric, entry.at, entry.within),
+            _measure(entry_metric, entry.at, entry.within, entry.batch),
         ]
         found = ran[[matches(entry.run, s) for s in settings]]
         if not len(found):
             not_run.append([*row, entry.value])
             continue
         values = _values(found, epochs, entry_metric, entry.at, entry.within)
+        if entry.batch is not None:
+            values = _at_batch(values, found, entry.batch)
         trial, value = _chosen(found, values, entry_metric)
         outcome = outcomes(found).loc[found["trial"] == trial].iloc[0]
         measured.append([*row, entry.value, value, trial, outcome, len(found)])
@@ -88,20 +90,34 @@ def _values(
 
 
 def _chosen(found: pd.DataFrame, values: pd.Series, metric: str) -> tuple[int, float]:
-    """The trial shown for a published number: its best finished run, else its latest run."""
+    """The trial shown for a published number: its best finished run, else its first finished
+    run (a measure it did not record stays blank), else its latest run."""
     finished = found.loc[outcomes(found) == "finished", "trial"].astype(int)
     candidates = values.reindex(finished.values).dropna()
     if len(candidates):
         number = candidates.idxmin() if _lower_is_better(metric) else candidates.idxmax()
+    elif len(finished):
+        number = int(finished.min())
     else:
         number = int(found["trial"].max())
     value = values.get(number, math.nan)
     return int(number), float(value) if not _missing(value) else math.nan
 
 
-def _measure(metric: str, at, within: int | None) -> str:
+def _at_batch(sizes: pd.Series, found: pd.DataFrame, batch: int) -> pd.Series:
+    """torchsummary's total for `batch` images from the trial's one-image total: the input and
+    activations scale with the batch, the weights do not. Its weights are every module's weight
+    and bias, taken here as all parameters: exact for networks made only of convolutions,
+    BatchNorm and linear layers (write-up 004's CNNs)."""
+    weights_mb = pd.Series(
+        found["n_params"].astype(float).values * 4 / 2**20, index=found["trial"].astype(int).values
+    )
+    return weights_mb + batch * (sizes - weights_mb)
+
+
+def _measure(metric: str, at, within: int | None, batch: int | None = None) -> str:
     if metric in TRIAL_MEASURES:
-        return metric
+        return f"{metric}, batch {batch}" if batch else metric
     if at == "final":
         return f"{metric}, final epoch"
     if isinstance(at, int):

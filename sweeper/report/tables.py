@@ -102,7 +102,7 @@ def cost_table(trials: pd.DataFrame, group_by: list[str], direction: str) -> pd.
     table = table.rename(
         columns={
             "model_size_mb": "weights_mb",
-            "summary_size_mb": "torchsummary_total_mb",
+            "summary_size_mb": "torchsummary_total_mb_batch_1",
         }
     )
     try:

@@ -56,6 +56,8 @@ def write_known_study(url: str, name: str = SPEC["name"], **spec) -> None:
             "images_per_s": 1000.0 + batch,
             "peak_mem_mb": 10.0 * batch,
         }
+        if batch == 64:  # the others ran before the trainer recorded torchsummary's size
+            attrs["summary_size_mb"] = 100.0
         if reason:
             attrs["stop_reason"] = reason
         if state == TrialState.PRUNED:

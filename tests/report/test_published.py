@@ -22,7 +22,9 @@ REFERENCE = [
     published(1.45, {"batch_size": 32}, metric="train_loss"),
     published(1.96, {"batch_size": 32}, metric="train_loss", at="final"),
     published(22_000_000, {"batch_size": 64, "lr": 0.01}, metric="params"),
-    published(40.63, {"batch_size": 64, "lr": 0.01}, metric="summary_size_mb"),
+    published(40.63, {"batch_size": 32}, metric="summary_size_mb"),
+    published(99.0, {"batch_size": 64, "lr": 0.01}, metric="summary_size_mb"),
+    published(1112.0, {"batch_size": 64, "lr": 0.01}, metric="summary_size_mb", batch=64),
     published(84.0, {"batch_size": 64, "lr": 0.01}, at=3),
     published(55.0, {"batch_size": 64, "lr": 0.01}, within=1),
     published(70.0, {"batch_size": 256}),
@@ -45,7 +47,11 @@ def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_pa
         ["batch_size=32", "", "train_loss, final epoch", 1.96, 1.12, 0, "finished", 3],
         ["batch_size=64, lr=0.01", "", "params", 22_000_000, 22_000_000, 2, "finished", 1],
         # Trials from before the trainer measured torchsummary's size: blank, not zero.
-        ["batch_size=64, lr=0.01", "", "summary_size_mb", 40.63, NA, 2, "finished", 1],
+        ["batch_size=32", "", "summary_size_mb", 40.63, NA, 0, "finished", 3],
+        ["batch_size=64, lr=0.01", "", "summary_size_mb", 99.0, 100.0, 2, "finished", 1],
+        # 64 images: the weights (22,000,000 params, 83.92 MB) once, the rest 64 times.
+        ["batch_size=64, lr=0.01", "", "summary_size_mb, batch 64", 1112.0, 1112.8296]
+        + [2, "finished", 1],
         ["batch_size=64, lr=0.01", "", "val_acc, epoch 3", 84.0, 84.0, 2, "finished", 1],
         [
             "batch_size=64, lr=0.01",
