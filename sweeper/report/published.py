@@ -18,6 +18,7 @@ from sweeper.train.config import TrainConfig
 
 COLUMNS = ["run", "source", "measure", "published", "measured", "trial", "outcome", "runs"]
 NOT_RUN_COLUMNS = ["run", "source", "measure", "published"]
+_ABSENT = object()  # a setting no trial has (a spec from another version of sweeper)
 # Trial measure → its trials-frame column.
 _TRIAL_COLUMN = {"params": "n_params", "summary_size_mb": "summary_size_mb"}
 
@@ -28,7 +29,7 @@ def published_tables(
     """(published numbers with their measured run, published numbers not run)."""
     entries = parse(spec.get("reference") or {}, "stored reference") if spec else []
     ran = trials[counted(trials)]
-    settings = _settings(spec, ran)
+    settings = _Settings(spec, ran)
     measured, not_run = [], []
     for entry in entries:
         entry_metric = entry.metric or metric
@@ -37,7 +38,7 @@ def published_tables(
             entry.source or "",
             _measure(entry_metric, entry.at, entry.within, entry.batch),
         ]
-        found = ran[[matches(entry.run, s) for s in settings]]
+        found = ran[settings.matching(entry.run)]
         if not len(found):
             not_run.append([*row, entry.value])
             continue
@@ -53,18 +54,51 @@ def published_tables(
     return table, pd.DataFrame(not_run, columns=NOT_RUN_COLUMNS)
 
 
-def _settings(spec: dict, trials: pd.DataFrame) -> list[dict]:
-    """Each trial's settings: defaults, the study's fixed setup, its point, its params."""
-    base = {**TrainConfig().to_dict(), **spec.get("train", {})}
-    points = {describe(point): point for point in spec.get("points", [])}
-    names = [n for n in spec.get("space", {}) if param_column(n) in trials]
-    settings = []
-    for _, trial in trials.iterrows():
-        params = {n: trial[param_column(n)] for n in names if not _missing(trial[param_column(n)])}
-        label = trial["point"] if "point" in trials else None
-        point = points.get(label, {}) if isinstance(label, str) else {}
-        settings.append({**base, **point, **params})
-    return settings
+class _Settings:
+    """The trials' settings, column by column as references ask for them: the defaults, the
+    study's fixed setup, the trial's point, its params (10,000 trials match in milliseconds)."""
+
+    def __init__(self, spec: dict, trials: pd.DataFrame):
+        self.trials = trials
+        self.base = {**TrainConfig().to_dict(), **spec.get("train", {})}
+        self.points = {describe(point): point for point in spec.get("points", [])}
+        self.params = [n for n in spec.get("space", {}) if param_column(n) in trials]
+        self.columns: dict[str, pd.Series] = {}
+
+    def matching(self, run: dict) -> pd.Series:
+        """Which trials are the run: they hold each of its settings."""
+        mask = pd.Series(True, index=self.trials.index)
+        for key, wanted in run.items():
+            column = self.column(key)
+            # One comparison per distinct value (few, however many trials), keyed by repr:
+            # values may be lists (milestones), which cannot be hashed.
+            keys = column.map(repr)
+            distinct = ~keys.duplicated()
+            verdicts = {
+                text: value is not _ABSENT and matches({0: wanted}, {0: value})
+                for text, value in zip(keys[distinct], column[distinct])
+            }
+            mask &= keys.map(verdicts).astype(bool)
+        return mask
+
+    def column(self, key: str) -> pd.Series:
+        if key not in self.columns:
+            default = self.base.get(key, _ABSENT)
+            labels = self.trials["point"] if "point" in self.trials else None
+            values = pd.Series([default] * len(self.trials), index=self.trials.index, dtype=object)
+            if labels is not None:
+                values = labels.map(
+                    lambda label: (
+                        self.points.get(label, {}).get(key, default)
+                        if isinstance(label, str)
+                        else default
+                    )
+                ).astype(object)
+            if key in self.params:
+                params = self.trials[param_column(key)]
+                values = values.where(params.isna(), params)
+            self.columns[key] = values
+        return self.columns[key]
 
 
 def _values(
