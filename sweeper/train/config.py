@@ -377,11 +377,6 @@ def _cross_checks(c: TrainConfig):
         c.side < need and f"{c.arch} needs images of at least {need} pixels, got {c.side}",
         f"set image_size to {need} or more",
     )
-    yield (
-        c.warmup_epochs >= c.epochs
-        and f"warmup_epochs={c.warmup_epochs} leaves no epochs of the {c.epochs} for the schedule",
-        "set warmup_epochs below epochs",
-    )
     low, high = c.crop_ratio
     yield (
         low > high and f"crop_ratio={c.crop_ratio!r} must be (low, high) with low <= high",

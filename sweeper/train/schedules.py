@@ -41,8 +41,8 @@ def factor(c: TrainConfig, t: float) -> float:
         raise ConfigError(
             f"unknown schedule {c.schedule!r}", f"valid schedules are: {', '.join(REGISTRY)}"
         )
-    if t < c.warmup_epochs:
-        return t / c.warmup_epochs
+    if c.warmup_epochs and t <= c.warmup_epochs:
+        return t / c.warmup_epochs  # a trial of warmup_epochs >= epochs only warms up
     return REGISTRY[c.schedule](t - c.warmup_epochs, c.epochs - c.warmup_epochs, c)
 
 

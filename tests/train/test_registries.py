@@ -191,9 +191,11 @@ def test_warmup_ramps_to_the_peak_and_the_schedule_runs_over_the_epochs_after_it
     assert schedules.factor(onecycle, 10) < 1e-3
 
 
-def test_warmup_must_leave_epochs_for_the_schedule():
-    with pytest.raises(ConfigError, match="warmup_epochs=5.0 leaves no epochs of the 5"):
-        TrainConfig.from_dict({"epochs": 5, "warmup_epochs": 5})
+def test_a_trial_shorter_than_its_warmup_only_warms_up():
+    for schedule in ("cosine", "onecycle"):
+        c = TrainConfig(epochs=2, warmup_epochs=2, schedule=schedule)
+        assert [schedules.factor(c, t) for t in (1, 2)] == [0.5, 1.0]
+    assert schedules.factor(TrainConfig(epochs=1, warmup_epochs=5), 1) == 0.2
 
 
 def test_plateau_follows_reduce_lr_on_plateau():
