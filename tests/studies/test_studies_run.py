@@ -15,7 +15,7 @@ from sweeper.spec import load_study_file
 from tests.conftest import ROOT, run_cli
 
 STUDIES = sorted(p.name for p in (ROOT / "studies").glob("*.py") if p.name != "digits.py")
-TINY = ["epochs=1", "warmup_epochs=0", "image_size=32", "pretrained=false"]
+TINY = ["epochs=1", "image_size=32", "pretrained=false"]
 
 
 def write_tree(root: Path) -> Path:
