@@ -306,3 +306,36 @@ def test_outcomes_are_exclusive_whatever_state_a_diverged_trial_has():
     assert rows(
         table[["trials", "running", "finished", "pruned", "diverged", "failed", "best"]]
     ) == [[4, 0, 1, 1, 2, 0, 90.0]]
+
+
+def test_attempts_taken_over_by_a_retry_and_trials_over_budget_are_not_trials():
+    from sweeper.report.frames import outcomes
+    from sweeper.report.tables import summary
+
+    trials = pd.DataFrame(
+        {
+            "trial": range(6),
+            "best": [None, None, 80.0, None, None, None],
+            "best_epoch": [None, None, 3, None, None, None],
+            "state": ["FAIL", "FAIL", "COMPLETE", "FAIL", "FAIL", "FAIL"],
+            "stop_reason": [
+                "executor died",
+                "interrupted after epoch 2",
+                "completed",
+                "over budget",
+                "failed: CUDA out of memory",
+                "executor died",  # its retries ran out: failed for good
+            ],
+            "retry_of": [None, 0, 0, None, None, None],
+        }
+    )
+    assert outcomes(trials).tolist() == [
+        "retried",
+        "retried",
+        "finished",
+        "over budget",
+        "failed",
+        "failed",
+    ]
+    counts = summary(trials, "maximize")
+    assert (counts["trials"], counts["finished"], counts["failed"]) == (3, 1, 2)
