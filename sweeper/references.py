@@ -218,7 +218,7 @@ def describe(run: dict) -> str:
 def _text(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_text(v) for v in value) + "]"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return repr(value) if isinstance(value, float) else str(value)  # repr: exact, never two alike
 
 
 def plain(settings: dict) -> dict:

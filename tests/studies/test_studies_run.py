@@ -69,7 +69,7 @@ def test_an_imagenette_study_runs_on_an_imagefolder_tree(tmp_path):
     assert (tree / ".sweeper-cache" / "folder-32px.pt").exists()
     # The first of the study's points: the write-up's baseline run, its settings spelled out.
     assert trial.params["point"].startswith(
-        "weight_decay=0.0001, label_smoothing=0, crop_scale=0.08"
+        "weight_decay=0.0001, label_smoothing=0.0, crop_scale=0.08"
     )
     assert trial.user_attrs["config"]["crop_scale"] == 0.08
 
