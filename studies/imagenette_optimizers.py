@@ -1,12 +1,40 @@
-"""Write-up 001: optimizers on full-size ImageNette with ResNet-18, 20 epochs, batch 64.
+"""Write-up 001, figures 1-4: optimizer, lr and momentum for ResNet-18 on ImageNette, 20 epochs.
 
-The write-up compared sgd/adam/ranger at lr 8e-3 and 0.1, sgd at lr 1, 0.1 and 0.001, and sgd
-momentum 1, 0.9 and 0 (momentum 1 oscillates around 10%: the trainer stops it as diverged
-and the pruner never waits for it). Ranger uses the write-up's eps 1e-6. Momentum is only
-drawn for sgd; the grid still lists it for adam/ranger, whose repeats are identical trials.
+Re-runs exactly the write-up's nine runs (batch 64, 20 epochs each, constant lr):
+  figure 1, lr 8e-3: SGD, Adam and Ranger with their default momentum / eps (the write-up
+           sets SGD's momentum 0.9 and Ranger's eps 1e-6 only from figure 2 on);
+  figure 2, lr 0.1: Ranger (eps 1e-6) and SGD (momentum 0.9);
+  figure 3: SGD, momentum 0.9, at lr 1, 0.1 and 0.001;
+  figure 4: SGD, lr 0.1, at momentum 1, 0.9 and 0.
+SGD lr 0.1 momentum 0.9 appears in figures 2, 3 and 4 and runs once. Momentum 1 oscillates
+around 10%: the trainer stops it as diverged. Unpruned, so every curve runs its 20 epochs.
+
+Published numbers: none. The write-up shows these runs as curves only; its 89.5% for SGD is
+the best of longer, unstated runs and its Ranger table is a 526-epoch run (see
+imagenette_ranger.py), so neither is put beside a 20-epoch run here.
+
+Departures, stated because the write-up does not say: images at 224 px from full-size
+ImageNette, trained from scratch, with a random resized crop (scale 0.35-1) and flips.
 """
 
-from sweeper import Study, choice
+from sweeper import Study
+
+SGD, ADAM, RANGER = (
+    {"optimizer": "sgd", "momentum": 0.0},  # torch.optim.SGD's default momentum
+    {"optimizer": "adam", "eps": 1e-8},  # torch.optim.Adam's default eps
+    {"optimizer": "ranger", "eps": 1e-5},  # the Ranger package's default eps
+)
+RUNS = [
+    {**SGD, "lr": 8e-3},
+    {**ADAM, "lr": 8e-3},
+    {**RANGER, "lr": 8e-3},
+    {**RANGER, "lr": 0.1, "eps": 1e-6},
+    {**SGD, "lr": 0.1, "momentum": 0.9},
+    {**SGD, "lr": 1.0, "momentum": 0.9},
+    {**SGD, "lr": 1e-3, "momentum": 0.9},
+    {**SGD, "lr": 0.1, "momentum": 1.0},
+    {**SGD, "lr": 0.1, "momentum": 0.0},
+]
 
 study = Study(
     name="imagenette-optimizers",
@@ -16,20 +44,12 @@ study = Study(
         model="resnet18",
         batch_size=64,
         epochs=20,
-        eps=1e-6,
         schedule="constant",
         crop_scale=0.35,
         flip=True,
     ),
-    space=dict(
-        optimizer=choice(["sgd", "adam", "ranger"]),
-        lr=choice([1.0, 0.1, 8e-3, 1e-3]),
-        momentum=choice([0.0, 0.9, 1.0]),
-    ),
+    points=RUNS,
     sampler="grid",
-    pruner="median",
+    pruner="none",
     metric="val_acc",
-    reference={
-        "optimizer": {"sgd": 89.5}
-    },  # sgd's best in the write-up; ranger reached 94.52 in 526 epochs
 )

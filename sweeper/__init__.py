@@ -1,6 +1,6 @@
 """sweeper: hyperparameter sweeps for PyTorch image classifiers on a SQL-backed Optuna study."""
 
-__all__ = ["Study", "choice", "intrange", "loguniform", "uniform"]
+__all__ = ["Study", "choice", "intrange", "loguniform", "published", "uniform"]
 
 
 def __getattr__(name):

@@ -17,6 +17,7 @@ from typing import Any
 
 import optuna.distributions as od
 
+from sweeper import references
 from sweeper.errors import ConfigError, StudyFileError, SweeperError
 from sweeper.names import check_study_name, names_a_file
 from sweeper.sweep.registry import PRUNERS, SAMPLERS, check_name
@@ -30,6 +31,8 @@ METRICS = {
     "val_loss": "minimize",
     "train_loss": "minimize",
 }
+# The parameter that says which of a study's `points` a trial runs (None: a point of the space).
+POINT = "point"
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,8 @@ def intrange(
     return IntRange(int(low), int(high), int(step), bool(log), when=dict(when or {}))
 
 
+published = references.published
+
 _KINDS = {"choice": choice, "uniform": uniform, "loguniform": loguniform, "intrange": intrange}
 
 
@@ -159,6 +164,9 @@ class Study:
         name: the study's name in the storage.
         train: fixed training settings (see `sweeper run --help` for the list).
         space: searched settings: choice / uniform / loguniform / intrange.
+        points: explicit runs, each a dict of settings over `train`, run once each beside the
+            space's grid (grid sampler only): the exact runs a write-up published. A trial's
+            `point` parameter names its point by its settings.
         sampler: tpe, random, grid, cmaes or qmc.
         pruner: median, percentile, hyperband, successive_halving or none.
         patience: also wait this many epochs without improvement before pruning.
@@ -166,7 +174,9 @@ class Study:
         direction: maximize or minimize (default: the metric's natural one).
         n_trials: the study's trial budget, shared by all workers (default: the grid size
             for grid studies, else 20).
-        reference: published numbers, {param: {value: metric}}, shown beside measured ones.
+        reference: published numbers, each tied to its run and to what it measured: a list of
+            `published(value, run, metric=..., at=..., source=...)`, or the older
+            {param: {value: number}} (the study's metric at the best epoch).
         trainer: "module:function" replacing the built-in trainer, called as fn(config, on_epoch).
         seed: sampler seed, for reproducible searches.
     """
@@ -174,13 +184,14 @@ class Study:
     name: str
     train: dict = field(default_factory=dict)
     space: dict = field(default_factory=dict)
+    points: list = field(default_factory=list)
     sampler: str = "tpe"
     pruner: str = "median"
     patience: int | None = None
     metric: str = "val_acc"
     direction: str | None = None
     n_trials: int | None = None
-    reference: dict = field(default_factory=dict)
+    reference: dict | list = field(default_factory=dict)
     description: str = ""
     trainer: str | None = None
     seed: int | None = None
@@ -224,6 +235,8 @@ class Study:
         self.base_config()  # validates `train` alone
         for name, dim in self.space.items():
             _check_dimension(name, dim, self.train, self.space)
+        self._check_points()
+        self._normalize_reference()
         if self.n_trials is None:
             object.__setattr__(self, "n_trials", self._default_budget())
         if not isinstance(self.n_trials, int) or self.n_trials < 1:
@@ -236,8 +249,43 @@ class Study:
                 dim.grid_values()
         _check_storable(self)
 
+    def _normalize_reference(self) -> None:
+        entries = references.parse(self.reference)  # validates either form
+        if not isinstance(self.reference, dict):
+            object.__setattr__(self, "reference", entries)
+
+    def _check_points(self) -> None:
+        if not isinstance(self.points, (list, tuple)):
+            raise ConfigError(
+                f"points={self.points!r} must be a list of dicts of settings",
+                'write e.g. points=[{"optimizer": "adam", "lr": 1e-3}]',
+            )
+        object.__setattr__(
+            self, "points", [references.plain(p) if isinstance(p, dict) else p for p in self.points]
+        )
+        if self.points and self.sampler != "grid":
+            raise ConfigError(
+                f"points= are run once each by the grid sampler, not {self.sampler!r}",
+                'set sampler="grid"',
+            )
+        labels = set()
+        for i, point in enumerate(self.points):
+            if not isinstance(point, dict) or not point:
+                raise ConfigError(
+                    f"points[{i}] is {point!r}, not a dict of settings",
+                    'write each point as a dict, e.g. {"lr": 0.1}',
+                )
+            try:
+                self.config_for(point)
+            except ConfigError as error:
+                raise ConfigError(f"points[{i}]: {error.what}", error.fix) from None
+            label = references.describe(point)
+            if label in labels:
+                raise ConfigError(f"points[{i}] ({label}) is listed twice", "list each run once")
+            labels.add(label)
+
     def _default_budget(self) -> int:
-        if self.sampler == "grid" and self.space:
+        if self.sampler == "grid" and (self.space or self.points):
             return len(self.grid_points())
         return 20
 
@@ -246,25 +294,50 @@ class Study:
 
     def config_for(self, params: dict) -> TrainConfig:
         """The full training config of a trial: the fixed setup with its sampled params."""
-        return TrainConfig.from_dict({**self.train, **params})
+        return TrainConfig.from_dict(self.settings_of(params))
+
+    def settings_of(self, params: dict) -> dict:
+        """A trial's settings over `train`: its params, with its point (if any) spelled out."""
+        params = dict(params)
+        label = params.pop(POINT, None)
+        point = self.point_settings().get(label, {}) if label is not None else {}
+        return {**self.train, **point, **params}
+
+    def point_settings(self) -> dict[str, dict]:
+        """Each point's settings by its label (the value of a trial's `point` parameter)."""
+        return {references.describe(point): point for point in self.points}
 
     def sample(self, trial) -> dict:
         """Draws the trial's params; settings that do not apply to it (momentum for adam) are skipped."""
+        if self.points:
+            label = trial.suggest_categorical(POINT, self._point_choices())
+            if label is not None:
+                return {POINT: label}
+            return {POINT: None, **self._active_params(lambda name, dim: dim.suggest(trial, name))}
         return self._active_params(lambda name, dim: dim.suggest(trial, name))
 
+    def _point_choices(self) -> list:
+        # None stands for "a point of the space", when there is a space beside the points.
+        return [*self.point_settings(), *([None] if self.space else [])]
+
     def grid_points(self) -> list[dict]:
-        """Every distinct point of a grid study, settings that do not apply left out.
+        """Every distinct point of a grid study, settings that do not apply left out: the
+        study's explicit points first, then the space's grid.
 
         Optuna's GridSampler would run sgd x 3 momenta and adam x 3 momenta: three identical
         adam trials. These points are enqueued instead, each run once.
         """
-        points = []
+        explicit = [{POINT: label} for label in self.point_settings()]
+        if explicit and not self.space:
+            return explicit
+        grid = []
         for combination in itertools.product(*(dim.grid_values() for dim in self.space.values())):
             chosen = dict(zip(self.space, combination))
             params = self._active_params(lambda name, _dim, chosen=chosen: chosen[name])
-            if params not in points:
-                points.append(params)
-        return points
+            params = {POINT: None, **params} if self.points else params
+            if params not in grid:
+                grid.append(params)
+        return explicit + grid
 
     def _active_params(self, pick) -> dict:
         values = {**self.base_config().to_dict()}
@@ -285,10 +358,18 @@ class Study:
         for key, text in (settings or {}).items():
             train[key] = parse_override(key, text)
             space.pop(key, None)
-        changes = {"train": train, "space": space}
+        # A pinned setting wins over the points too; points that then coincide run once.
+        points = []
+        for point in self.points:
+            kept = {k: v for k, v in point.items() if k not in (settings or {})}
+            if kept and kept not in points:
+                points.append(kept)
+        changes = {"train": train, "space": space, "points": points}
         if n_trials is not None:
             changes["n_trials"] = n_trials
-        elif space.keys() != self.space.keys() and self.sampler == "grid":
+        elif (
+            space.keys() != self.space.keys() or points != self.points
+        ) and self.sampler == "grid":
             changes["n_trials"] = None  # the grid shrank: recompute its size
         return dataclasses.replace(self, **changes)
 
@@ -296,9 +377,14 @@ class Study:
         """Plain JSON-able data, stored with the study so it can be rebuilt without the file."""
         data = dataclasses.asdict(self)
         data["space"] = {name: dim.to_dict() for name, dim in self.space.items()}
-        data["reference"] = {
-            p: {str(k): v for k, v in table.items()} for p, table in self.reference.items()
-        }
+        data["points"] = [dict(point) for point in self.points]
+        if isinstance(self.reference, dict):
+            # The older form, kept as it was written so stored studies compare equal.
+            data["reference"] = {
+                p: {str(k): v for k, v in table.items()} for p, table in self.reference.items()
+            }
+        else:
+            data["reference"] = [entry.to_dict() for entry in self.reference]
         return data
 
     @classmethod
@@ -312,13 +398,7 @@ class Study:
 def _check_storable(study: Study) -> None:
     """The spec is stored as JSON with the study: a value JSON cannot hold fails here, by name,
     before anything touches the storage."""
-    try:
-        spec = study.to_spec()
-    except (AttributeError, TypeError):
-        raise ConfigError(
-            "Study reference= must be {param: {value: published number}}",
-            'write e.g. reference={"batch_size": {64: 91.2}}',
-        ) from None
+    spec = study.to_spec()
     for key, value in spec.items():
         try:
             json.dumps(value, allow_nan=False)

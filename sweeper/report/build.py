@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlalchemy as sa
 
+from sweeper import references
 from sweeper.errors import SweeperError
-from sweeper.report import TOP_CURVES, frames, importance, pareto, sql, tables
+from sweeper.report import TOP_CURVES, frames, importance, pareto, published, sql, tables
 
 
 @dataclass
@@ -21,6 +22,8 @@ class Report:
     trials: pd.DataFrame
     epochs: pd.DataFrame
     param_tables: dict  # parameter → its table, in the space's order
+    published: pd.DataFrame  # each published number beside its own run, measured its way
+    not_run: pd.DataFrame  # published numbers whose run no trial has made
     cost: pd.DataFrame
     importance: pd.DataFrame
     parallel: pd.DataFrame
@@ -85,11 +88,16 @@ def build_report(
             f"study {name!r} has no trial {', '.join(map(str, missing))}", f"it has {have}"
         )
 
-    reference = spec.get("reference", {})
+    reference = references.parse(spec.get("reference") or {}, "stored reference")
     order = [by] + [p for p in space if p != by] if by else list(space)
     param_tables = {
-        p: tables.param_table(trial_frame, p, space[p], direction, reference.get(p)) for p in order
+        p: tables.param_table(
+            trial_frame, p, space[p], direction, references.for_param(reference, p, metric)
+        )
+        for p in order
     }
+    epochs = frames.epochs_frame(raw.epochs)
+    published_table, not_run = published.published_tables(spec, trial_frame, epochs, metric)
     main_table = param_tables[order[0]] if order else None
     return Report(
         study=study,
@@ -98,8 +106,10 @@ def build_report(
         space=space,
         summary=tables.summary(trial_frame, direction),
         trials=trial_frame,
-        epochs=frames.epochs_frame(raw.epochs),
+        epochs=epochs,
         param_tables=param_tables,
+        published=published_table,
+        not_run=not_run,
         cost=tables.cost_table(trial_frame, tables.few_valued(trial_frame, space), direction),
         importance=importance.importance_frame(trial_frame, dists, direction),
         parallel=importance.parallel_frame(trial_frame, list(space), metric),

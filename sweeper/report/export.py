@@ -59,6 +59,9 @@ def csv_frames(report: Report) -> dict[str, pd.DataFrame]:
         files[f"by_{safe_name(name)}.csv"] = table
     files["cost.csv"] = report.cost
     files["importance.csv"] = report.importance
+    if len(report.published) or len(report.not_run):
+        files["published.csv"] = report.published
+        files["not_run.csv"] = report.not_run
     return files
 
 
@@ -117,6 +120,17 @@ def report_header(report: Report, trial_link: Callable[[int], str] | None = None
         f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running{waiting} — "
         f"{best}. <span class='muted'>{metric}.</span></p>"
     )
+    if len(report.published):
+        parts.append(
+            "<h2>Published beside measured</h2><p class='muted'>Each published number beside "
+            "the run it came from, measured the same way.</p><div class='scroll'>"
+            f"{table_html(display(report.published), trial_link)}</div>"
+        )
+    if len(report.not_run):
+        parts.append(
+            "<h2>Published, not run</h2><p class='muted'>No trial has run these settings yet."
+            f"</p><div class='scroll'>{table_html(display(report.not_run))}</div>"
+        )
     if report.multi_objective:
         parts.append(_front_html(report, trial_link))
     return "\n".join(parts)

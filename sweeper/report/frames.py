@@ -28,6 +28,7 @@ TRIAL_COLUMNS = [
     "images_per_s",
     "n_params",
     "model_size_mb",
+    "summary_size_mb",
     "peak_mem_mb",
     "host",
     "device",
@@ -91,7 +92,15 @@ def trials_frame(
     # Trials without a recorded duration (plain Optuna) get their wall time from the timestamps.
     wall = (frame["completed"] - frame["started"]).dt.total_seconds()
     frame["seconds"] = _first_present(attrs, "seconds", wall)
-    for column in ("images_per_s", "n_params", "model_size_mb", "peak_mem_mb", "host", "device"):
+    for column in (
+        "images_per_s",
+        "n_params",
+        "model_size_mb",
+        "summary_size_mb",  # absent on trials run before the trainer measured it: blank
+        "peak_mem_mb",
+        "host",
+        "device",
+    ):
         frame[column] = attrs[column] if column in attrs else None
     frame["retry_of"] = _first_present(
         attrs, "retry_of", attrs["failed_trial"] if "failed_trial" in attrs else None
@@ -99,7 +108,14 @@ def trials_frame(
     frame["stop_reason"] = _stop_reasons(frame["state"], attrs)
     for column in ("best_epoch", "epochs", "pruned_at", "n_params", "retry_of"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
-    for column in ("final", "seconds", "images_per_s", "model_size_mb", "peak_mem_mb"):
+    for column in (
+        "final",
+        "seconds",
+        "images_per_s",
+        "model_size_mb",
+        "summary_size_mb",
+        "peak_mem_mb",
+    ):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     ordered = TRIAL_COLUMNS[:3] + [param_column(n) for n in names] + TRIAL_COLUMNS[3:]
     return frame[ordered].reset_index(drop=True)
@@ -184,24 +200,57 @@ def _stop_reasons(states: pd.Series, attrs: pd.DataFrame) -> pd.Series:
     return reasons
 
 
+# Outcomes that are not trials of their own: a queued one, an attempt a retry took over (a
+# killed or interrupted trial resumed by a later one), one asked past the budget by a race.
+NOT_COUNTED = ("waiting", "retried", "over budget")
+
+
 def outcomes(frame: pd.DataFrame) -> pd.Series:
-    """Each trial's one outcome: running, waiting, failed, diverged, pruned or finished.
+    """Each trial's one outcome: running, waiting, retried, over budget, failed, diverged,
+    pruned or finished.
 
     Exclusive, so a table's counts add up to its trials. A diverged trial may be COMPLETE or
-    PRUNED in Optuna (the supervisor stops it either way); its stop reason decides.
+    PRUNED in Optuna (the supervisor stops it either way); its stop reason decides. A failed
+    attempt that a later attempt of the same trial took over counts once, as that attempt.
     """
     state = frame["state"]
-    diverged = frame["stop_reason"].astype(str).str.startswith("diverged")
+    reason = frame["stop_reason"].astype(str)
     conditions = [
         state == "RUNNING",
         state == "WAITING",
+        (state == "FAIL") & _retried(frame),
+        (state == "FAIL") & (reason == "over budget"),
         state == "FAIL",
-        diverged,
+        reason.str.startswith("diverged"),
         state == "PRUNED",
         state == "COMPLETE",
     ]
-    names = ["running", "waiting", "failed", "diverged", "pruned", "finished"]
+    names = [
+        "running",
+        "waiting",
+        "retried",
+        "over budget",
+        "failed",
+        "diverged",
+        "pruned",
+        "finished",
+    ]
     return pd.Series(np.select(conditions, names, default="other"), index=frame.index)
+
+
+def counted(frame: pd.DataFrame) -> pd.Series:
+    """Trials that count as trials of the study (see NOT_COUNTED)."""
+    return ~outcomes(frame).isin(NOT_COUNTED)
+
+
+def _retried(frame: pd.DataFrame) -> pd.Series:
+    """Attempts followed by a later attempt of the same trial (`retry_of` names the first)."""
+    if "retry_of" not in frame or "trial" not in frame:
+        return pd.Series(False, index=frame.index)
+    numbers = frame["trial"].astype(int)
+    roots = frame["retry_of"].astype("Int64").fillna(numbers).astype(int)
+    last_attempt = numbers.groupby(roots).transform("max")
+    return numbers < last_attempt
 
 
 def finished(frame: pd.DataFrame) -> pd.Series:

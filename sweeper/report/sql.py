@@ -31,6 +31,7 @@ TRIAL_ATTRS = (
     "images_per_s",
     "params",
     "model_size_mb",
+    "summary_size_mb",
     "peak_mem_mb",
     "host",
     "device",

@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from sweeper.report.frames import finished, outcomes, param_column
+from sweeper.report.frames import counted, finished, outcomes, param_column
 
 # An integer parameter with at most this many values gets one row per value, not bins.
 MAX_VALUE_ROWS = 8
 BINS = 5
 COUNT_COLUMNS = ["trials", "running", "finished", "pruned", "diverged", "failed"]
-STAT_COLUMNS = ["best", "reference", "mean", "std", "best_trial", "best_epoch"]
+# `final`: the last epoch's metric of the row's best trial (write-up 000 published final ones).
+STAT_COLUMNS = ["best", "reference", "final", "mean", "std", "best_trial", "best_epoch"]
 
 
 def dimension_of(distribution) -> dict:
@@ -48,7 +49,8 @@ def param_table(
 
     Args:
         dim: the spec's dimension, e.g. {"kind": "choice", "values": [32, 64]}.
-        reference: published numbers by str(value), from the spec's `reference[name]`.
+        reference: published numbers by str(value), measured as `best` is (the study's metric
+            at the best epoch), see sweeper.references.for_param.
     """
     column = param_column(name)
     present = trials[trials[column].notna()] if column in trials else trials.iloc[:0]
@@ -79,7 +81,7 @@ def cost_table(trials: pd.DataFrame, group_by: list[str], direction: str) -> pd.
     Args:
         group_by: parameter columns to group by (those with few values); none → one row.
     """
-    ran = trials[trials["state"] != "WAITING"].copy()
+    ran = trials[counted(trials)].copy()
     ran["seconds_per_epoch"] = ran["seconds"] / ran["epochs"].astype(float)
     ran["_finished_best"] = ran["best"].where(finished(ran))
     keys = group_by or (lambda _: "all trials")
@@ -87,6 +89,7 @@ def cost_table(trials: pd.DataFrame, group_by: list[str], direction: str) -> pd.
         trials=("trial", "size"),
         n_params=("n_params", "median"),
         model_size_mb=("model_size_mb", "median"),
+        summary_size_mb=("summary_size_mb", "median"),
         seconds=("seconds", "mean"),
         seconds_per_epoch=("seconds_per_epoch", "mean"),
         images_per_s=("images_per_s", "mean"),
@@ -94,6 +97,14 @@ def cost_table(trials: pd.DataFrame, group_by: list[str], direction: str) -> pd.
         best=("_finished_best", "max" if direction == "maximize" else "min"),
     )
     table["n_params"] = table["n_params"].round().astype("Int64")
+    # Weights alone vs torchsummary's estimate (input, activations and weights at the trial's
+    # input size, as write-up 004 measured): named apart so neither passes for the other.
+    table = table.rename(
+        columns={
+            "model_size_mb": "weights_mb",
+            "summary_size_mb": "torchsummary_total_mb_batch_1",
+        }
+    )
     try:
         table = table.sort_index()
     except TypeError:  # choices of mixed types (None and 0.35): keep the order they appear in
@@ -133,7 +144,8 @@ def summary(trials: pd.DataFrame, direction: str) -> dict:
         else None
     )
     return {
-        "trials": len(trials),  # waiting trials too: they are part of the budget
+        # waiting trials too (they are part of the budget); a retried attempt counts once
+        "trials": int(counted(trials).sum() + (outcomes(trials) == "waiting").sum()),
         **{
             name: int(counts.get(name, 0))
             for name in ("finished", "pruned", "diverged", "failed", "running", "waiting")
@@ -182,16 +194,17 @@ def _bins(values: pd.Series, dim: dict) -> tuple[pd.Series, list[str]]:
 def _row(group: pd.DataFrame, direction: str) -> list:
     outcome = outcomes(group)
     scores = group.loc[outcome == "finished", "best"].dropna()
-    counts = [int((outcome != "waiting").sum())] + [
+    counts = [int(counted(group).sum())] + [
         int((outcome == name).sum()) for name in COUNT_COLUMNS[1:]
     ]
     if not len(scores):
-        return counts + [math.nan, math.nan, math.nan, math.nan, None, None]
+        return counts + [math.nan, math.nan, math.nan, math.nan, math.nan, None, None]
     best_index = scores.idxmax() if direction == "maximize" else scores.idxmin()
     std = scores.std() if len(scores) > 1 else math.nan
     return counts + [
         scores[best_index],
         math.nan,
+        group.at[best_index, "final"] if "final" in group else math.nan,
         scores.mean(),
         std,
         group.at[best_index, "trial"],

@@ -34,6 +34,10 @@ def print_report(report: Report, console: Console, trials: tuple = ()) -> None:
         console.print(
             f"best {report.metric} {s['best']:.4g} (trial {s['best_trial']}, epoch {s['best_epoch']})"
         )
+    if len(report.published):
+        console.print(rich_table(display(report.published), "Published beside measured"))
+    if len(report.not_run):
+        console.print(rich_table(display(report.not_run), "Published, not run"))
     tables = {report.by: report.param_tables[report.by]} if report.by else report.param_tables
     for name, table in tables.items():
         console.print(rich_table(display(table), f"{report.metric} by {name}"))

@@ -20,6 +20,7 @@ from sweeper.urls import redact, sqlite_file
 EXPERIMENT_KEYS = (
     "train",
     "space",
+    "points",
     "sampler",
     "pruner",
     "patience",
@@ -28,6 +29,8 @@ EXPERIMENT_KEYS = (
     "trainer",
     "seed",
 )
+# Experiment keys added since studies were first stored, with the value an older spec means.
+ADDED_LATER = {"points": []}
 REPLACE_FLAG = "--replace-spec"
 
 
@@ -137,7 +140,7 @@ def spec_changes(stored: dict, new: dict) -> list[str]:
     """What differs between two specs, in the experiment's keys: 'train.epochs 12 -> 2'."""
     changes = []
     for key in EXPERIMENT_KEYS:
-        old_value, new_value = stored.get(key), new.get(key)
+        old_value, new_value = stored.get(key, ADDED_LATER.get(key)), new.get(key)
         if isinstance(old_value, dict) and isinstance(new_value, dict):
             for sub in sorted(set(old_value) | set(new_value)):
                 if old_value.get(sub) != new_value.get(sub):

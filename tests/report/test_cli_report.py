@@ -52,6 +52,8 @@ def test_report_after_a_real_sweep_from_file_and_from_name(write_study, tmp_path
         "cost.csv",
         "epochs.csv",
         "importance.csv",
+        "not_run.csv",
+        "published.csv",
         "trials.csv",
     ]
 

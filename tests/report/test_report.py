@@ -50,15 +50,16 @@ def test_batch_size_table_has_the_write_ups_shape_with_reference(report):
         "failed",
         "best",
         "reference",
+        "final",
         "mean",
         "std",
         "best_trial",
         "best_epoch",
     ]
     assert rows(table) == [
-        [32, 3, 1, 2, 0, 0, 0, 80.0, 93.53, 78.0, 2.8284, 0, 3],
-        [64, 3, 0, 1, 1, 1, 0, 85.0, 94.11, 85.0, NA, 2, 2],
-        [128, 1, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA, NA],
+        [32, 3, 1, 2, 0, 0, 0, 80.0, 93.53, 78.0, 78.0, 2.8284, 0, 3],
+        [64, 3, 0, 1, 1, 1, 0, 85.0, 94.11, 83.0, 85.0, NA, 2, 2],
+        [128, 1, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA, NA, NA],
     ]
 
 
@@ -66,11 +67,11 @@ def test_log_parameter_is_binned_by_decades_of_its_range(report):
     table = report.param_tables["lr"]
     assert "reference" not in table
     assert rows(table) == [
-        ["0.0001–0.000398", 1, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA],
-        ["0.000398–0.00158", 1, 0, 1, 0, 0, 0, 76.0, 76.0, NA, 1, 4],
-        ["0.00158–0.00631", 0, 0, 0, 0, 0, 0, NA, NA, NA, NA, NA],
-        ["0.00631–0.0251", 3, 1, 2, 0, 0, 0, 85.0, 82.5, 3.5355, 2, 2],
-        ["0.0251–0.1", 2, 0, 0, 1, 1, 0, NA, NA, NA, NA, NA],
+        ["0.0001–0.000398", 1, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA, NA],
+        ["0.000398–0.00158", 1, 0, 1, 0, 0, 0, 76.0, 76.0, 76.0, NA, 1, 4],
+        ["0.00158–0.00631", 0, 0, 0, 0, 0, 0, NA, NA, NA, NA, NA, NA],
+        ["0.00631–0.0251", 3, 1, 2, 0, 0, 0, 85.0, 83.0, 82.5, 3.5355, 2, 2],
+        ["0.0251–0.1", 2, 0, 0, 1, 1, 0, NA, NA, NA, NA, NA, NA],
     ]
 
 
@@ -162,6 +163,8 @@ def test_exports_exist_and_parse(report, tmp_path):
             "by_lr.csv",
             "cost.csv",
             "importance.csv",
+            "published.csv",
+            "not_run.csv",
             "report.html",
         ]
     )
@@ -304,3 +307,36 @@ def test_outcomes_are_exclusive_whatever_state_a_diverged_trial_has():
     assert rows(
         table[["trials", "running", "finished", "pruned", "diverged", "failed", "best"]]
     ) == [[4, 0, 1, 1, 2, 0, 90.0]]
+
+
+def test_attempts_taken_over_by_a_retry_and_trials_over_budget_are_not_trials():
+    from sweeper.report.frames import outcomes
+    from sweeper.report.tables import summary
+
+    trials = pd.DataFrame(
+        {
+            "trial": range(6),
+            "best": [None, None, 80.0, None, None, None],
+            "best_epoch": [None, None, 3, None, None, None],
+            "state": ["FAIL", "FAIL", "COMPLETE", "FAIL", "FAIL", "FAIL"],
+            "stop_reason": [
+                "executor died",
+                "interrupted after epoch 2",
+                "completed",
+                "over budget",
+                "failed: CUDA out of memory",
+                "executor died",  # its retries ran out: failed for good
+            ],
+            "retry_of": [None, 0, 0, None, None, None],
+        }
+    )
+    assert outcomes(trials).tolist() == [
+        "retried",
+        "retried",
+        "finished",
+        "over budget",
+        "failed",
+        "failed",
+    ]
+    counts = summary(trials, "maximize")
+    assert (counts["trials"], counts["finished"], counts["failed"]) == (3, 1, 2)

@@ -315,7 +315,7 @@ def test_storage_urls_that_cannot_work(storage, message, write_study, tmp_path, 
     "extra, message",
     [
         ('seed="abc"', "seed="),
-        ("reference=dict(lr={0.1: object()}), ", "cannot be stored"),
+        ("reference=dict(lr={0.1: object()}), ", "is not a number"),
         ("description=b'bytes', ", "cannot be stored"),
     ],
 )

@@ -4,7 +4,15 @@ import optuna
 import pytest
 
 from sweeper.errors import ConfigError, StudyFileError
-from sweeper.spec import Study, choice, intrange, load_study_file, loguniform, uniform
+from sweeper.spec import (
+    Study,
+    choice,
+    intrange,
+    load_study_file,
+    loguniform,
+    published,
+    uniform,
+)
 
 GOOD = """
 from sweeper import Study, choice, loguniform
@@ -182,3 +190,113 @@ def test_grid_points_leave_out_settings_that_do_not_apply():
         {"optimizer": "adam"},
     ]
     assert study.n_trials == 4  # not 6: adam is not run three times
+
+
+ADAM = {"optimizer": "adam", "lr": 1e-3, "schedule": "multistep", "milestones": (5, 80, 100)}
+STEP = {"optimizer": "sgd", "schedule": "step", "step_size": 25}
+
+
+def test_points_run_once_each_beside_the_grid_and_spell_out_their_settings():
+    study = Study(
+        name="s",
+        train=dict(epochs=3),
+        points=[ADAM, STEP],
+        space=dict(batch_size=choice([16, 32])),
+        sampler="grid",
+    )
+    labels = list(study.point_settings())
+    assert labels == [
+        "optimizer=adam, lr=0.001, schedule=multistep, milestones=[5, 80, 100]",
+        "optimizer=sgd, schedule=step, step_size=25",
+    ]
+    assert study.grid_points() == [
+        {"point": labels[0]},
+        {"point": labels[1]},
+        {"point": None, "batch_size": 16},
+        {"point": None, "batch_size": 32},
+    ]
+    assert study.n_trials == 4
+    config = study.config_for({"point": labels[0]})
+    assert (config.optimizer, config.lr, config.milestones, config.epochs) == (
+        "adam",
+        1e-3,
+        (5, 80, 100),
+        3,
+    )
+    assert study.config_for({"point": None, "batch_size": 16}).batch_size == 16
+    # An enqueued point comes back from Optuna as the trial's `point` parameter.
+    optuna_study = optuna.create_study()
+    optuna_study.enqueue_trial({"point": labels[1]})
+    assert study.sample(optuna_study.ask()) == {"point": labels[1]}
+
+
+def test_a_pinned_setting_wins_over_the_points():
+    study = Study(
+        name="s", points=[{"lr": 0.1, "epochs": 5}, {"lr": 0.1, "epochs": 9}], sampler="grid"
+    )
+    pinned = study.with_overrides({"epochs": "1"})
+    assert pinned.points == [{"lr": 0.1}] and pinned.n_trials == 1
+    assert pinned.config_for(pinned.grid_points()[0]).epochs == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(points=[{"lr": -1.0}], sampler="grid"), "points[0]: lr=-1.0"),
+        (dict(points=[{"lrr": 0.1}], sampler="grid"), "points[0]: unknown training setting"),
+        (dict(points=[{"lr": 0.1}, {"lr": 0.1}], sampler="grid"), "listed twice"),
+        (dict(points=[{}], sampler="grid"), "not a dict of settings"),
+        (dict(points=[{"lr": 0.1}]), "grid sampler"),
+        (dict(reference=[93.5]), "reference=[0] is 93.5"),
+        (dict(reference=5), "must be a list of published"),
+        (dict(reference={"batch_size": 93.5}), "{param: {value: published number}}"),
+        (dict(reference={"batch_size": {32: "93.5%"}}), "is not a number"),
+        (dict(reference=[published(93.5, {})]), "names no run"),
+        (dict(reference=[published(93.5, {"lr": 0.1}, metric="acc")]), "unknown metric 'acc'"),
+        (dict(reference=[published(93.5, {"lr": 0.1}, at="last")]), "at='last'"),
+        (dict(reference=[published(93.5, {"lr": 0.1}, at=0)]), "at=0"),
+        (dict(reference=[published(93.5, {"lr": 0.1}, at="final", within=9)]), "within=9"),
+        (dict(reference=[published(93.5, {"lrr": 0.1})]), "unknown settings 'lrr'"),
+        (
+            dict(reference=[published(40.6, {"lr": 0.1}, metric="params", at="final")]),
+            "measured once per trial",
+        ),
+    ],
+)
+def test_bad_points_and_references_are_one_line_errors(kwargs, message):
+    with pytest.raises(ConfigError) as error:
+        Study(name="s", **kwargs)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_points_and_references_round_trip_through_json():
+    import json
+
+    study = Study(
+        name="s",
+        points=[ADAM, STEP],
+        sampler="grid",
+        reference=[
+            published(92.0, ADAM, metric="train_acc", at="final"),
+            published(50.41, {"weight_decay": 1e-4}, source="MobileNetV1_x0_25"),
+            published(219_044, STEP, metric="params"),
+        ],
+    )
+    again = Study.from_spec(json.loads(json.dumps(study.to_spec())))
+    assert again == study
+    assert again.reference[0].run["milestones"] == [5, 80, 100]
+    assert (again.reference[1].metric, again.reference[1].at) == (None, "best")
+    assert again.reference[2].at is None
+
+
+def test_a_study_stored_before_points_existed_is_the_same_experiment():
+    from sweeper.sweep.study_io import as_stored, spec_changes
+
+    study = Study(name="s", space=dict(lr=loguniform(1e-3, 1)), reference={"lr": {0.1: 90.0}})
+    stored = {k: v for k, v in as_stored(study).items() if k != "points"}
+    assert spec_changes(stored, as_stored(study)) == []
+    pointed = Study(name="s", points=[{"lr": 0.1}], sampler="grid")
+    assert spec_changes(stored, as_stored(pointed))[0].startswith("space")
+    assert any(
+        change.startswith("points [] ->") for change in spec_changes(stored, as_stored(pointed))
+    )
