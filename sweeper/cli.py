@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_run(commands)
     _add_worker(commands)
     _add_status(commands)
-    for module in ("sweeper.report.command", "sweeper.dashboard.command"):
+    for module in ("sweeper.report.command", "sweeper.dashboard.command", "sweeper.submit.command"):
         try:
             importlib.import_module(module).add_parser(commands)
         except ModuleNotFoundError as error:
