@@ -32,6 +32,7 @@ PGBOUNCER_CLIENTS = 5000
 PGBOUNCER_SERVER_POOL = 40
 ARTIFACTS = "/artifacts"
 STUDIES = "/work/studies"  # the image's WORKDIR is /work
+IMAGE_UID = 1000  # docker/Dockerfile's `sweeper` user
 STOP_GRACE_S = 120  # SIGTERM: running trials checkpoint their epoch first
 
 
@@ -252,6 +253,8 @@ def workers(study: str, pods: int, gpus_per_pod: int, image: str) -> list[dict]:
                     "metadata": {"labels": _selector("worker")},
                     "spec": {
                         "restartPolicy": "OnFailure",
+                        # The image runs as uid 1000: volumes it writes must let its group in.
+                        "securityContext": {"fsGroup": IMAGE_UID},
                         "terminationGracePeriodSeconds": STOP_GRACE_S,
                         "containers": [container],
                         "volumes": volumes,

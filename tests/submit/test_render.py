@@ -153,6 +153,7 @@ def test_k8s_workers_run_the_slurm_line_on_their_gpus(tmp_path):
     assert (
         volumes[mounts["/artifacts"]]["persistentVolumeClaim"]["claimName"] == "sweeper-artifacts"
     )
+    assert spec["template"]["spec"]["securityContext"]["fsGroup"] == 1000  # the image's user
     cpu = k8s.workers("digits", 1, 0, "sweeper:latest")[-1]["spec"]["template"]["spec"]
     assert "resources" not in cpu["containers"][0]
 
