@@ -90,7 +90,7 @@ class PgBouncer:
 
 
 @pytest.fixture
-def pgbouncer_url(postgres_server):
+def pgbouncer(postgres_server):
     """A PgBouncer pooling transactions onto 2 server connections of a fresh PostgreSQL."""
     if not available():
         pytest.skip(SKIP_REASON)

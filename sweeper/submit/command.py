@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from sweeper.errors import UsageError
+from sweeper.names import names_a_file
 from sweeper.urls import STORAGE_HELP, redact, resolve_url
 
 SLURM_EPILOG = textwrap.dedent("""\
@@ -116,7 +117,7 @@ def _slurm(args) -> int:
 
     study = check_study_reference(args.study)
     url = check_shared_storage(resolve_url(args.storage))
-    if Path(study).suffix == ".py" or Path(study).is_file():
+    if names_a_file(study):
         study = str(Path(study).resolve())  # the tasks may start in another folder
     job = slurm.SlurmJob(
         study=study,

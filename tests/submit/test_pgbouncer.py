@@ -6,7 +6,7 @@ from collections import Counter
 import optuna
 from optuna.trial import TrialState
 
-from tests.pgbouncer import pgbouncer_url  # noqa: F401 (fixture)
+from tests.pgbouncer import pgbouncer  # noqa: F401 (fixture)
 from tests.sweep.recovery_helpers import start, trial_log, wait_for
 
 STUDY = """
@@ -17,12 +17,12 @@ study = Study(name="pooled", train=dict(epochs=3), space=dict(lr=loguniform(1e-3
 
 
 def test_supervisors_share_two_server_connections_through_pgbouncer(
-    write_study, pgbouncer_url, tmp_path
+    write_study, pgbouncer, tmp_path
 ):
     """Three supervisors (up to 8 connections each) multiplexed on 2 server connections: every
     transaction may land on another server session, so a prepared statement or any session
     state sweeper relied on would fail here ("prepared statement ... does not exist")."""
-    bouncer = pgbouncer_url
+    bouncer = pgbouncer
     study = write_study(STUDY)
     common = ("--storage", bouncer.url, "--artifacts", tmp_path / "runs", "--workers", 1)
     sweeps = [start("run", study, *common, tmp_path=tmp_path, epoch_seconds=0.05) for _ in range(3)]
