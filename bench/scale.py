@@ -21,11 +21,18 @@ what is timed is the orchestration.
    first; the first is shown apart: a process's first read of the study fills Optuna's cache
    (_CachedStorage) with every stored trial, once, in raw Optuna and sweeper alike.
 
+3. Supervisors on one PostgreSQL (one machine each in a real fleet; here processes with one
+   executor each), directly and through PgBouncer in transaction mode (tests/pgbouncer.py,
+   Debian's pgbouncer): trials/s as their number doubles, until it stops growing (less than
+   --growth more than the last count), with the most server connections seen at once.
+   Every supervisor starts, imports and opens the study before the clock starts.
+
 Targets: sweeper >= raw Optuna at every point; the cost at 10,000 trials <= 2x the cost at 100.
 
     python bench/scale.py                                   # small defaults, a few minutes on 2 cores
     python bench/scale.py --trials 400 --executors 1,4,16,64 --existing 100,10000,100000
     python bench/scale.py --postgres postgresql+psycopg://me:pw@db/bench --skip-history
+    python bench/scale.py --skip-throughput --skip-history --supervisors 1,2,4,8,16,32,64
 """
 
 from __future__ import annotations
@@ -163,7 +170,13 @@ def make_supervisor_class():
     class TimedSupervisor(Supervisor):
         """The real Supervisor; the clock runs over its loop, after every executor is ready."""
 
+        barrier = None  # (ready, go): report ready, then wait for the common start
+
         def _loop(self) -> None:
+            if self.barrier:
+                ready, go = self.barrier
+                ready.put(os.getpid())
+                go.wait()
             self.loop_started = time.perf_counter()
             try:
                 super()._loop()
@@ -180,6 +193,7 @@ def run_sweeper(
     executors: int,
     artifacts: str,
     profile: cProfile.Profile | None = None,
+    barrier=None,
 ) -> dict:
     from sweeper.spec import Study, loguniform
     from sweeper.sweep.progress import Progress
@@ -201,6 +215,7 @@ def run_sweeper(
     supervisor = make_supervisor_class()(
         study, url, workers=executors, artifacts=artifacts, progress=progress
     )
+    supervisor.barrier = barrier
     if profile:
         profile.enable()
     try:
@@ -215,6 +230,7 @@ def run_sweeper(
         "failed": failed,
         "errors": [],
         "started": supervisor.loop_started,
+        "ended": supervisor.loop_ended,
         "finished_at": finished_at,
     }
 
@@ -497,6 +513,110 @@ def history(
     return misses
 
 
+# ---- many supervisors on one PostgreSQL ------------------------------------------------------
+def supervisor_process(url, name, trials, folder, ready, go, results) -> None:
+    """One machine of a fleet: a supervisor with one executor, started with the others."""
+    try:
+        result = run_sweeper(url, name, trials, 1, folder, barrier=(ready, go))
+        results.put((result["ended"], None))
+    except Exception as exc:
+        ready.put(None)
+        results.put((time.perf_counter(), f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
+
+
+def server_connections(admin_url: str) -> int:
+    """Backends of the benchmark's database, as PostgreSQL counts them now."""
+    engine = sa.create_engine(admin_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        count = connection.execute(
+            sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalar()
+    return count - 1  # this one
+
+
+def run_fleet(url: str, admin_url: str, name: str, supervisors: int, trials: int, folder) -> dict:
+    context = mp.get_context("spawn")
+    ready, results, go = context.Queue(), context.Queue(), context.Event()
+    children = [
+        context.Process(
+            target=supervisor_process, args=(url, name, trials, folder, ready, go, results)
+        )
+        for _ in range(supervisors)
+    ]
+    for child in children:
+        child.start()
+    for _ in children:
+        ready.get(timeout=900)
+    started = time.perf_counter()
+    go.set()
+    peak, ends = 0, []
+    while len(ends) < len(children):
+        peak = max(peak, server_connections(admin_url))
+        with contextlib.suppress(Exception):
+            ends.append(results.get(timeout=0.2))
+    for child in children:
+        child.join(60)
+    finished, failed = count_finished(url, name)
+    errors = sorted({error for _, error in ends if error})
+    seconds = max(end for end, _ in ends) - started
+    return {
+        "seconds": seconds,
+        "finished": finished,
+        "failed": failed,
+        "errors": errors,
+        "peak": peak,
+    }
+
+
+def fleet(
+    routes: dict, counts: list[int], trials_each: int, growth: float, folder: str
+) -> list[str]:
+    """Doubles the supervisors on each route (direct, PgBouncer) until trials/s stops growing."""
+    findings = []
+    for label, (url, admin_url) in routes.items():
+        print(
+            f"\n== supervisors on one PostgreSQL, {label}: {trials_each} trials each, one "
+            f"executor each, instant objective, start-up not timed ==",
+            flush=True,
+        )
+        best = None
+        for count in counts:
+            name = f"fleet-{label.split()[0]}-{count}-{time.time_ns() % 10**8}"
+            result = run_fleet(url, admin_url, name, count, count * trials_each, folder)
+            print(
+                f"  {count:>3} supervisors: {describe(result)}; at most {result['peak']} server "
+                f"connections at once",
+                flush=True,
+            )
+            if best is not None and rate(result) < rate(best[1]) * (1 + growth):
+                break
+            if best is None or rate(result) > rate(best[1]):
+                best = (count, result)
+        verdict = f"{best[0]} supervisors ({rate(best[1]):.1f} trials/s)"
+        grew = best[0] == counts[-1]
+        print(
+            f"  trials/s {'still grew at' if grew else 'stopped growing after'} {verdict}",
+            flush=True,
+        )
+        findings.append(f"{label}: {'>= ' if grew else ''}{verdict}")
+    return findings
+
+
+def fleet_routes(url: str, server, stack: contextlib.ExitStack) -> dict:
+    """label -> (URL the supervisors use, URL that counts the server's connections)."""
+    routes = {"directly": (url, url)}
+    from tests import pgbouncer
+
+    if server is None:
+        print("no PgBouncer: it is started only in front of the PostgreSQL this script starts")
+    elif not pgbouncer.available():
+        print(f"skipping PgBouncer: {pgbouncer.SKIP_REASON}")
+    else:
+        bouncer = stack.enter_context(pgbouncer.PgBouncer(server, pool_size=20))
+        routes["through PgBouncer (20 server connections)"] = (bouncer.url, url)
+    return routes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -532,7 +652,22 @@ def main() -> None:
         metavar="URL",
         help="an existing PostgreSQL database (default: start one with tests/pg.py)",
     )
+    parser.add_argument(
+        "--supervisors",
+        default="1,2,4,8,16,32",
+        help="supervisor counts on one PostgreSQL, tried in order (default 1,2,4,8,16,32)",
+    )
+    parser.add_argument(
+        "--fleet-trials", type=int, default=12, help="trials per supervisor (default 12)"
+    )
+    parser.add_argument(
+        "--growth",
+        type=float,
+        default=0.05,
+        help="the least gain in trials/s that counts as growing (default 0.05)",
+    )
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-fleet", action="store_true")
     parser.add_argument("--skip-history", action="store_true")
     parser.add_argument(
         "--profile",
@@ -551,6 +686,7 @@ def main() -> None:
         storages = {}
         if "sqlite" in wanted:
             storages["sqlite"] = lambda key: f"sqlite:///{folder}/{key}-{time.time_ns()}.db"
+        server = None
         if "postgres" in wanted:
             url = args.postgres
             if not url:
@@ -574,7 +710,14 @@ def main() -> None:
             misses += throughput(storages, executors, args.trials, args.repeat, folder)
         if not args.skip_history:
             misses += history(storages, existing, args.extra, args.repeat, folder, args.profile)
+        findings = []
+        if not args.skip_fleet and "postgresql" in storages:
+            counts = [int(n) for n in args.supervisors.split(",")]
+            routes = fleet_routes(storages["postgresql"]("fleet"), server, stack)
+            findings = fleet(routes, counts, args.fleet_trials, args.growth, folder)
         print("\ntargets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
+        if findings:
+            print("supervisors one PostgreSQL serves here: " + "; ".join(findings))
 
 
 if __name__ == "__main__":

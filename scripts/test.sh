@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Sets everything up (the venv; PostgreSQL and Chromium from Debian's packages when missing,
-# which needs root) and runs the whole test suite. Extra arguments go to pytest.
+# Sets everything up (the venv; PostgreSQL, Chromium, PgBouncer, Slurm and munge from Debian's
+# packages when missing, which needs root) and runs the whole test suite. Extra arguments go to
+# pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+# A one-node Slurm cluster for tests/submit (slurmctld + slurmd on localhost, munge for auth).
+command -v slurmctld >/dev/null || [ -x /usr/sbin/slurmctld ] || need+=(slurm-wlm)
+command -v munged >/dev/null || [ -x /usr/sbin/munged ] || need+=(munge)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing ${need[*]} from Debian's packages"

@@ -29,7 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_worker(commands)
     _add_status(commands)
     _add_rerun(commands)
-    for module in ("sweeper.report.command", "sweeper.dashboard.command", "sweeper.export.command"):
+    for module in (
+        "sweeper.report.command",
+        "sweeper.dashboard.command",
+        "sweeper.export.command",
+        "sweeper.submit.command",
+    ):
         try:
             importlib.import_module(module).add_parser(commands)
         except ModuleNotFoundError as error:

@@ -47,13 +47,29 @@ def instruction(name: str) -> list[str]:
     return [args for kind, args in dockerfile_instructions() if kind == name]
 
 
-def test_compose_has_postgres_dashboard_and_worker():
+def test_compose_has_postgres_pgbouncer_dashboard_and_worker():
     services = compose()["services"]
-    assert set(services) == {"postgres", "dashboard", "worker"}
+    assert set(services) == {"postgres", "pgbouncer", "dashboard", "worker"}
     assert services["postgres"]["image"].startswith("postgres:")
+    assert services["pgbouncer"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     for name in ("dashboard", "worker"):
         assert services[name]["build"] == {"context": "..", "dockerfile": "docker/Dockerfile"}
-        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
+
+
+def test_pgbouncer_pools_transactions_onto_the_postgres_service():
+    services = compose(POSTGRES_PASSWORD="s3cret")["services"]
+    pgbouncer, postgres = services["pgbouncer"]["environment"], services["postgres"]["environment"]
+    assert pgbouncer["POOL_MODE"] == "transaction" and pgbouncer["DB_HOST"] == "postgres"
+    assert (pgbouncer["DB_USER"], pgbouncer["DB_NAME"], pgbouncer["DB_PASSWORD"]) == (
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_DB"],
+        "s3cret",
+    )
+    max_connections = int(services["postgres"]["command"][-1].split("=")[1])
+    assert int(pgbouncer["DEFAULT_POOL_SIZE"]) < max_connections  # room for direct clients
+    assert int(pgbouncer["MAX_CLIENT_CONN"]) >= 8 * 500  # 500 supervisors of 8 connections
+    assert all(p.startswith("127.0.0.1:") for p in services["pgbouncer"]["ports"])
 
 
 def test_postgres_keeps_its_data_in_a_named_volume_and_has_a_healthcheck():
@@ -93,14 +109,14 @@ def test_dashboard_port_is_bound_to_localhost_only():
     ]
 
 
-def test_storage_url_points_at_the_postgres_service_with_its_credentials(monkeypatch):
+def test_storage_url_points_at_pgbouncer_with_the_postgres_credentials(monkeypatch):
     services = compose()["services"]
     env = services["postgres"]["environment"]
     url = services["worker"]["environment"]["SWEEPER_STORAGE"]
     assert url == services["dashboard"]["environment"]["SWEEPER_STORAGE"]
     assert (
         url
-        == f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@postgres:5432/{env['POSTGRES_DB']}"
+        == f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@pgbouncer:5432/{env['POSTGRES_DB']}"
     )
     secret = compose(POSTGRES_PASSWORD="s3cret")["services"]
     assert (

@@ -33,8 +33,11 @@ def load_trainer(reference: str | None):
 
 
 def executor_main(conn, index: int, workers: int, device_request: str) -> None:
-    # Ctrl-C reaches the whole process group; the supervisor decides what stops and when.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group, and a scheduler's SIGTERM (Slurm's scancel,
+    # Kubernetes) every process: the supervisor decides what stops and when, so the epoch under
+    # way is finished and checkpointed before the grace period's SIGKILL.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.SIG_IGN)
     from sweeper.train import device as devices
     from sweeper.train.config import TrainConfig
 

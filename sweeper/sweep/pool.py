@@ -120,13 +120,15 @@ class ExecutorPool:
             daemon=True,
             name=f"sweeper-executor-{index}",
         )
-        # Born ignoring Ctrl-C (the disposition survives exec): a Ctrl-C while the child still
-        # imports torch would otherwise print its traceback; the supervisor decides what stops.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Born ignoring Ctrl-C and SIGTERM (the disposition survives exec): a signal while the
+        # child still imports torch would otherwise print its traceback; the supervisor decides.
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stops}
         try:
             process.start()
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         child.close()
         return Executor(index, process, parent)
 

@@ -33,7 +33,13 @@ def engine_kwargs(url: str) -> dict:
     if make_url(url).get_backend_name() == "sqlite":
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
     # Connections dropped by the server after idle hours are replaced, not failed (optuna#5600).
-    return {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "pool_recycle": 3600}
+    # Up to 8 connections a supervisor (pool_size + max_overflow): README's sizing relies on it.
+    kwargs = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "pool_recycle": 3600}
+    if make_url(url).get_driver_name() == "psycopg":
+        # No server-side prepared statements (psycopg prepares a query after 5 runs): behind
+        # PgBouncer in transaction mode each transaction may run on another server session.
+        kwargs["connect_args"] = {"prepare_threshold": None}
+    return kwargs
 
 
 def open_storage(url: str, **rdb_kwargs) -> optuna.storages.RDBStorage:
