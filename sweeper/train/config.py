@@ -71,6 +71,7 @@ TORCHVISION_MODELS = (
     *(f"resnet{d}" for d in RESNET_DEPTHS),
     *(f"vgg{d}{bn}" for d in (11, 13, 16, 19) for bn in ("", "_bn")),
     "vit_b_32",
+    "swin_b",
 )
 # "resnet" takes its variant from `depth`; cifar_alexnet is write-up 002's network; cnn_2/3/5
 # are write-up 004's; cnn is a small fast default for digits.
@@ -365,7 +366,7 @@ class TrainConfig:
 
 def _cross_checks(c: TrainConfig):
     """(problem or None/False, fix) for rules that involve more than one setting."""
-    pools = {"cnn_2": 2, "cnn_3": 3, "cnn_5": 5, "cifar_alexnet": 4}
+    pools = {"cnn_2": 2, "cnn_3": 3, "cnn_5": 5, "cifar_alexnet": 4, "swin_b": 5}
     yield (
         c.arch == "vit_b_32"
         and c.side % 32

@@ -54,7 +54,7 @@ def _pretrained_state(arch: str, name: str) -> dict:
 def _torchvision(arch: str, c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
     from torchvision import models
 
-    extra = {"dropout": c.dropout} if arch.startswith("vgg") else {}
+    extra = {"dropout": c.dropout} if arch.startswith(("vgg", "swin")) else {}
     if arch == "vit_b_32":
         extra = {"image_size": c.side, "dropout": c.dropout}
     model = models.get_model(arch, weights=None, **extra)
@@ -101,6 +101,15 @@ def _vit(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
     return model
 
 
+def _swin(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
+    model = _torchvision("swin_b", c, in_ch, classes)
+    if in_ch != 3:
+        patches = model.features[0][0]
+        model.features[0][0] = nn.Conv2d(in_ch, patches.out_channels, 4, 4)
+    model.head = nn.Linear(model.head.in_features, classes)
+    return model
+
+
 REGISTRY = {
     "cnn": lambda c, i, k: nets.cnn(i, k, c.dropout),
     "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout, c.side),
@@ -121,6 +130,7 @@ REGISTRY = {
     **{f"resnet{d}": _resnet(f"resnet{d}") for d in RESNET_DEPTHS},
     **{f"vgg{d}{bn}": _vgg(f"vgg{d}{bn}") for d in (11, 13, 16, 19) for bn in ("", "_bn")},
     "vit_b_32": _vit,
+    "swin_b": _swin,
 }
 
 
