@@ -34,7 +34,7 @@ def test_a_hopeless_lr_range_is_stopped_early(write_study, tmp_path):
     study = write_study("""
         from sweeper import Study, loguniform
         study = Study(name="hopeless", train=dict(dataset="digits", model="cnn", optimizer="sgd", momentum=0.9, epochs=8),
-                      space=dict(lr=loguniform(50, 500)), n_trials=2, sampler="random")
+                      space=dict(lr=loguniform(50, 500)), n_trials=2, sampler="random", seed=0)
     """)
     result = run_cli(
         "run",

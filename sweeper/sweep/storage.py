@@ -48,7 +48,7 @@ def open_storage(url: str, **rdb_kwargs) -> optuna.storages.RDBStorage:
     check_writable(url)
     try:
         storage = _create_schema(url, rdb_kwargs)
-    except (OperationalError, SQLAlchemyError) as error:
+    except (OperationalError, SQLAlchemyError, optuna.exceptions.StorageInternalError) as error:
         raise StorageError(
             f"cannot open the storage {redact(url)}: {_first_line(error)}",
             "check that the database server is running and the URL, user and password are right",
@@ -74,8 +74,10 @@ def _create_schema(url: str, rdb_kwargs: dict) -> optuna.storages.RDBStorage:
             if storage.engine.dialect.name == "sqlite":
                 tune_sqlite(storage.engine)
             return storage
-        except (IntegrityError, OperationalError) as error:
-            racing = isinstance(error, IntegrityError) or "already exists" in str(error)
+        except (IntegrityError, OperationalError, optuna.exceptions.StorageInternalError) as error:
+            # Optuna wraps what its own sessions meet (a pooler's query_wait_timeout while
+            # another first run holds the schema's locks) in StorageInternalError.
+            racing = not isinstance(error, OperationalError) or "already exists" in str(error)
             if not racing or attempt == CREATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
@@ -274,5 +276,7 @@ def _as_float(value) -> float | None:
 
 
 def _first_line(error: Exception) -> str:
+    if isinstance(error, optuna.exceptions.StorageInternalError) and error.__cause__:
+        error = error.__cause__  # Optuna's text is generic; the driver's says what happened
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__

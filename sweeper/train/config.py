@@ -320,7 +320,7 @@ class TrainConfig:
     chance_patience: int = setting(
         3,
         at_least(1),
-        "evaluations at chance accuracy without a new best before a trial is stopped as diverged",
+        "evaluations at chance accuracy (the later half without a new best) before diverged",
     )
 
     @classmethod

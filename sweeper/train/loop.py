@@ -228,16 +228,23 @@ class _Epochs:
 
 
 def diverged(history: list[dict], classes: int, patience: int) -> str | None:
-    """A reason when the last `patience` evaluations all sat at chance accuracy and none of
-    them set a new best: a slow learner creeping up inside the chance band goes on."""
+    """A reason when the last `patience` evaluations all sat at chance accuracy and the later
+    half of them set no new best.
+
+    A slow learner creeping up inside the chance band (12.5, 12.3, 14.7) goes on, also through
+    one dip; a dead curve bouncing in the band (8.4, 9.5, 8.4, 8.4) is stopped at its second
+    evaluation without a new best, not kept alive by every spike of noise.
+    """
     chance = 100 / classes
     # "At chance" allows some noise above 100/classes: half of it, at most 5 points.
     evaluated = [m["val_acc"] for m in history if m["val_acc"] is not None]
-    window, before = evaluated[-patience:], evaluated[:-patience]
-    if len(window) < patience or any(acc > chance + min(5.0, chance / 2) for acc in window):
+    if len(evaluated) < patience:
         return None
+    if any(acc > chance + min(5.0, chance / 2) for acc in evaluated[-patience:]):
+        return None
+    recent = -((patience + 1) // 2)  # the later half of the window, rounded up
     # The trial's first evaluation has nothing before it to improve on: it is the reference.
-    if max(window) > max(before, default=window[0]):
+    if max(evaluated[recent:]) > max(evaluated[:recent], default=evaluated[0]):
         return None
     return (
         f"diverged: val accuracy at chance ({chance:.1f}%) for {patience} evaluations "
