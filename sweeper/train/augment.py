@@ -1,5 +1,7 @@
 """Batch augmentation on the device: one affine resample for crop/flip/resize, then colour,
-normalisation, cutout and mixup/cutmix, all as whole-batch tensor ops (no per-image Python).
+normalisation, the erasing masks (cutout, random erasing, GridMask, Hide-and-Seek) and
+mixup/cutmix, all as whole-batch tensor ops (no per-image Python). AutoAugment and
+RandAugment are the exception: torchvision draws one op per call, so they run per image.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torchvision.transforms import v2
 
 from sweeper.train.config import TrainConfig
 
@@ -26,6 +29,7 @@ class Augment:
         self.memory_format = (
             torch.channels_last if c.channels_last and train_x.is_cuda else torch.contiguous_format
         )
+        self.policy = _policy(c)
 
     def eval(self, x: torch.Tensor) -> torch.Tensor:
         x = x.float()
@@ -43,7 +47,9 @@ class Augment:
             x = self._resample(x)
         elif c.flip:
             x = torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < 0.5, x.flip(3), x)
-        if c.color_jitter:
+        if self.policy is not None:
+            x = self._per_image(x)
+        if c.color_jitter or c.color_jitter_saturation:
             x = self._jitter(x)
         if c.color_jitter_hue and x.shape[1] == 3:  # grey images have no hue (as in torchvision)
             turns = torch.empty(len(x), 1, 1, device=x.device).uniform_(
@@ -53,6 +59,12 @@ class Augment:
         x = self._normalize(x)
         if c.cutout:
             x = x * ~self._boxes(len(x), torch.full((len(x),), c.cutout, device=x.device))
+        if c.random_erasing:
+            x = x * ~self._erased_rectangles(len(x), x.device)
+        if c.grid_mask:
+            x = x * ~self._grid_mask(len(x), x.device)
+        if c.hide_and_seek:
+            x = x * ~self._hidden_patches(len(x), x.device)
         return self._mix(x, y)
 
     def _normalize(self, x):
@@ -96,16 +108,76 @@ class Augment:
         grid = torch.stack((gx, gy), dim=-1)
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
+    def _per_image(self, x):
+        """The policy on each image in 0..255 integers, as PaddleClas applies it to the crop."""
+        images = x.round_().clamp_(0, 255).to(torch.uint8)
+        return torch.stack([self.policy(image) for image in images]).float()
+
     def _jitter(self, x):
-        s, n = self.c.color_jitter, len(x)
-        factor = lambda: torch.empty(n, 1, 1, 1, device=x.device).uniform_(1 - s, 1 + s)  # noqa: E731
+        c, n = self.c, len(x)
+        saturation = (
+            c.color_jitter if c.color_jitter_saturation is None else c.color_jitter_saturation
+        )
+        factor = lambda s: torch.empty(n, 1, 1, 1, device=x.device).uniform_(1 - s, 1 + s)  # noqa: E731
         grey = x.mean(dim=1, keepdim=True)
-        x = x * factor()  # brightness
-        x = (x - grey.mean(dim=(2, 3), keepdim=True)) * factor() + grey.mean(
+        x = x * factor(c.color_jitter)  # brightness
+        x = (x - grey.mean(dim=(2, 3), keepdim=True)) * factor(c.color_jitter) + grey.mean(
             dim=(2, 3), keepdim=True
         )  # contrast
         grey = x.mean(dim=1, keepdim=True)
-        return ((x - grey) * factor() + grey).clamp_(0, 255)  # saturation
+        return ((x - grey) * factor(saturation) + grey).clamp_(0, 255)
+
+    def _erased_rectangles(self, n, dev, attempts=10):
+        """A (n, 1, side, side) mask of one rectangle per image with probability random_erasing:
+        area 0.02-1/3, log-uniform aspect 0.3-1/0.3, the first of `attempts` draws that fits
+        (PaddleClas's RandomErasing; an image none fits is left whole)."""
+        side = self.side
+        area = torch.empty(n, attempts, device=dev).uniform_(0.02, 1 / 3) * side**2
+        ratio = torch.empty(n, attempts, device=dev).uniform_(math.log(0.3), -math.log(0.3)).exp()
+        height, width = (area * ratio).sqrt().round(), (area / ratio).sqrt().round()
+        fits = (height < side) & (width < side)
+        first = fits.to(torch.uint8).argmax(dim=1, keepdim=True)
+        height, width = height.gather(1, first), width.gather(1, first)  # (n, 1)
+        erase = fits.any(dim=1, keepdim=True) & (
+            torch.rand(n, 1, device=dev) < self.c.random_erasing
+        )
+        top = (torch.rand(n, 1, device=dev) * (side - height + 1)).floor()
+        left = (torch.rand(n, 1, device=dev) * (side - width + 1)).floor()
+        pos = torch.arange(side, device=dev, dtype=torch.float32).view(1, -1)
+        rows = (pos >= top) & (pos < top + height) & erase
+        cols = (pos >= left) & (pos < left + width)
+        return (rows.unsqueeze(2) & cols.unsqueeze(1)).unsqueeze(1)
+
+    def _grid_mask(self, n, dev):
+        """A (n, 1, side, side) mask of PaddleClas's GridMask (mode 0, no rotation) with
+        probability grid_mask: a period d drawn from [96, 224) px per 224 px of side, and the
+        rows and columns within the first half of each period (at a random phase) erased."""
+        side = self.side
+        low, high = round(96 / 224 * side), side
+        period = torch.randint(low, max(high, low + 1), (n, 1), device=dev)
+        width = (period * 0.5 + 0.5).floor()
+        phase = (torch.rand(2, n, 1, device=dev) * period).floor()
+        pos = torch.arange(side, device=dev, dtype=torch.float32).view(1, -1)
+        rows = torch.remainder(pos - phase[0], period) < width
+        cols = torch.remainder(pos - phase[1], period) < width
+        applied = (torch.rand(n, 1, 1, device=dev) < self.c.grid_mask).unsqueeze(1)
+        return (rows.unsqueeze(2) | cols.unsqueeze(1)).unsqueeze(1) & applied
+
+    def _hidden_patches(self, n, dev):
+        """A (n, 1, side, side) mask of Hide-and-Seek: each image draws a patch side of 0 (none),
+        16, 32, 44 or 56 px per 224 px, and hides each patch with probability hide_and_seek."""
+        side = self.side
+        sizes = torch.tensor([0, 16, 32, 44, 56], device=dev) * side / 224
+        patch = sizes[torch.randint(len(sizes), (n,), device=dev)].round().clamp(max=side)
+        per_side = math.ceil(side / max(1, round(16 * side / 224)))
+        hidden = torch.rand(n, per_side, per_side, device=dev) < self.c.hide_and_seek
+        hidden &= (patch > 0).view(n, 1, 1)
+        pos = torch.arange(side, device=dev, dtype=torch.float32).view(1, -1)
+        index = (pos / patch.clamp(min=1).view(n, 1)).floor().long().clamp(max=per_side - 1)
+        # Pixel -> cell as one-hot matrices: two batched matmuls are twice as fast on CPU as
+        # a gather with three index tensors.
+        cell = F.one_hot(index, per_side).float()  # (n, side, per_side)
+        return (cell @ hidden.float() @ cell.transpose(1, 2) > 0.5).unsqueeze(1)
 
     def _boxes(self, n, fraction):
         """A (n, 1, side, side) mask of one random square box per image, `fraction` of the side."""
@@ -132,6 +204,18 @@ class Augment:
         box = self._boxes(1, torch.tensor([math.sqrt(1 - lam)], device=x.device))
         lam = 1 - float(box.float().mean())
         return torch.where(box, x[perm], x), y, y[perm], lam
+
+
+def _policy(c: TrainConfig):
+    """AutoAugment and/or RandAugment on uint8 images, filling with PaddleClas's grey (128)."""
+    ops = []
+    if c.auto_augment:
+        ops.append(v2.AutoAugment(v2.AutoAugmentPolicy.IMAGENET, fill=128))
+    if c.rand_augment is not None:
+        num_ops, magnitude = c.rand_augment
+        # 11 bins: magnitude 10 is each op's maximum, as on PaddleClas's 0-10 scale.
+        ops.append(v2.RandAugment(num_ops, magnitude, num_magnitude_bins=11, fill=128))
+    return v2.Compose(ops) if ops else None
 
 
 def shift_hue(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:

@@ -75,3 +75,14 @@ def weights_name(value) -> str | None:
     if not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
         return "must be a torchvision weights name in capitals, e.g. IMAGENET1K_V1 or DEFAULT"
     return None
+
+
+def rand_augment_ops(value) -> str | None:
+    """RandAugment's (num_ops, magnitude): whole numbers, magnitude on PaddleClas's 0-10 scale."""
+    if value is None:
+        return None
+    if len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return "must be two whole numbers, num_ops,magnitude (e.g. 2,5)"
+    if value[0] < 1 or not 0 <= value[1] <= 10:
+        return "must have num_ops >= 1 and magnitude from 0 to 10"
+    return None

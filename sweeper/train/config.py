@@ -25,6 +25,7 @@ from sweeper.train.checks import (
     between,
     one_of,
     pair,
+    rand_augment_ops,
     weights_name,
 )
 
@@ -190,6 +191,11 @@ class TrainConfig:
         between(0, 1),
         "brightness/contrast/saturation jitter strength: each factor is drawn from [1-s, 1+s]",
     )
+    color_jitter_saturation: float | None = setting(
+        None,
+        between(0, 1),
+        "saturation jitter strength s, factor drawn from [1-s, 1+s] (None: color_jitter's; 0: off)",
+    )
     color_jitter_hue: float = setting(
         0.0,
         between(0, 0.5),
@@ -197,6 +203,35 @@ class TrainConfig:
     )
     cutout: float = setting(
         0.0, FRACTION, "side of the square cutout as a fraction of the image side (0: off)"
+    )
+    auto_augment: bool = setting(
+        False,
+        help="torchvision's AutoAugment ImageNet policy after the crop, grey fill "
+        "(slower: per image, ~0.6 ms per 160 px image on a CPU thread)",
+    )
+    rand_augment: tuple[int, int] | None = setting(
+        None,
+        rand_augment_ops,
+        "RandAugment (num_ops, magnitude on PaddleClas's 0-10 scale, which uses 2,5) after the "
+        "crop (slower: per image, ~1 ms per 160 px image on a CPU thread; None: off)",
+    )
+    random_erasing: float = setting(
+        0.0,
+        between(0, 1),
+        "probability per image of erasing one rectangle to the mean: area 0.02-1/3 of the "
+        "image, aspect ratio 0.3-3.3 (0: off; PaddleClas uses 0.25)",
+    )
+    grid_mask: float = setting(
+        0.0,
+        between(0, 1),
+        "probability per image of a GridMask: stripes half a period wide across both axes, "
+        "period 96-224 px per 224 px of side, keeping 1/4 of the image (0: off; PaddleClas 1)",
+    )
+    hide_and_seek: float = setting(
+        0.0,
+        FRACTION,
+        "Hide-and-Seek: probability of hiding each patch of a grid of 16, 32, 44 or 56 px per "
+        "224 px of side, or none, drawn per image (0: off; PaddleClas uses 0.5)",
     )
     mixup_alpha: float = setting(0.0, NON_NEGATIVE, "mixup Beta(alpha, alpha) parameter (0: off)")
     cutmix_alpha: float = setting(
