@@ -75,7 +75,8 @@ def search(study: Study, sampler: str, pruner: str, seed: int) -> dict:
             values.append(value)
             trace.append(max(value, trace[-1]) if trace else value)
             trial.report(value, metrics["epoch"])
-            return trial.should_prune()
+            # Optuna's percentile pruners answer numpy.bool, and fit stops only on True itself.
+            return bool(trial.should_prune())
 
         result = fit(study.config_for(study.sample(trial)), on_epoch)
         if result["stop_reason"] == "completed":
