@@ -46,7 +46,6 @@ STRATEGIES = {  # name: (sampler, pruner); the first is the reference of the rat
     "tpe + median": ("tpe", "median"),
     "tpe + successive halving": ("tpe", "successive_halving"),
     "tpe + hyperband": ("tpe", "hyperband"),
-    "tpe + halving, plateau": ("tpe", "halving_plateau"),
     "sweeper default": (_DEFAULTS["sampler"], _DEFAULTS["pruner"]),
 }
 

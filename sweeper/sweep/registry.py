@@ -5,7 +5,6 @@ from __future__ import annotations
 import optuna
 
 from sweeper.errors import ConfigError
-from sweeper.sweep.plateau import PlateauPruner
 
 SAMPLERS = {
     # constant_liar keeps parallel workers from sampling the same point (Optuna's default only since 5.0).
@@ -33,11 +32,6 @@ PRUNERS = {
     ),
     "successive_halving": lambda epochs: optuna.pruners.SuccessiveHalvingPruner(
         min_resource=1, reduction_factor=3
-    ),
-    # Successive halving whose survivors also stop after 3 epochs without a new best of their own
-    # (bench/search.py: same best accuracy, fewer epochs than successive halving alone).
-    "halving_plateau": lambda epochs: PlateauPruner(
-        optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3), patience=3
     ),
     "none": lambda epochs: optuna.pruners.NopPruner(),
 }
