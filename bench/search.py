@@ -17,7 +17,8 @@ Tasks: `digits` is the quickstart (75 % of the 1,797 images to train on); `digit
 on 20 % of them, where curves rise slower and separate later.
 
     .venv/bin/python bench/search.py                        # 5 seeds, both tasks, 1 thread
-    .venv/bin/python bench/search.py --seeds 3 --tasks digits-small
+                                                            # (~30 min on 2 shared cores)
+    .venv/bin/python bench/search.py --seeds 3 --tasks digits-small   # ~7 min
 """
 
 from __future__ import annotations
