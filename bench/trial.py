@@ -6,6 +6,7 @@ augmentation, schedule, metrics. Both use SGD, and on CUDA bf16 autocast and cha
 
     .venv/bin/python bench/trial.py                                   # CPU defaults, about a minute
     .venv/bin/python bench/trial.py --device cuda --images 10000 --batch-size 256
+    .venv/bin/python bench/trial.py --model cnn --dataset digits --threads 1   # the quickstart's
 """
 
 from __future__ import annotations
@@ -28,18 +29,20 @@ def through_fit(config: TrainConfig, device: str) -> float:
     return epochs[-1]["images_per_s"]
 
 
-def bare_loop(config: TrainConfig, device: str, steps: int) -> float:
+def bare_loop(config: TrainConfig, device: str, steps: int, shape: data.Data) -> float:
+    """Train images/s of forward/backward/step on one pre-made batch shaped like `shape`'s."""
     dev = torch.device(device)
     cuda = dev.type == "cuda"
+    channels, classes = shape.train_x.shape[1], shape.classes
     torch.manual_seed(0)
-    model = models.build(config, 3, config.synthetic_classes).to(dev)
+    model = models.build(config, channels, classes).to(dev)
     fmt = torch.channels_last if cuda else torch.contiguous_format
     model = model.to(memory_format=fmt)
     opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    x = torch.randn(config.batch_size, 3, config.side, config.side, device=dev).contiguous(
+    x = torch.randn(config.batch_size, channels, config.side, config.side, device=dev).contiguous(
         memory_format=fmt
     )
-    y = torch.randint(0, config.synthetic_classes, (config.batch_size,), device=dev)
+    y = torch.randint(0, classes, (config.batch_size,), device=dev)
     autocast = (
         (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda else contextlib.nullcontext
     )
@@ -70,6 +73,15 @@ def main():
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--model", default="resnet18", help="model name (default resnet18)")
     parser.add_argument(
+        "--dataset",
+        choices=["synthetic", "digits"],
+        default="synthetic",
+        help="synthetic images (default), or the quickstart's digits (8x8, --image-size unused)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's own)"
+    )
+    parser.add_argument(
         "--image-size", type=int, default=160, help="image side in pixels (default 160)"
     )
     parser.add_argument(
@@ -83,12 +95,14 @@ def main():
         "--augment", action="store_true", help="fit also does random-resized crop + flip"
     )
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     extra = dict(crop_scale=0.35, flip=True) if args.augment else {}
+    if args.dataset == "synthetic":
+        extra.update(synthetic_images=args.images, image_size=args.image_size)
     config = TrainConfig.from_dict(
         dict(
-            dataset="synthetic",
-            synthetic_images=args.images,
-            image_size=args.image_size,
+            dataset=args.dataset,
             model=args.model,
             batch_size=args.batch_size,
             epochs=2,
@@ -98,12 +112,13 @@ def main():
             **extra,
         )
     )
-    data.load(config, args.device)  # generate the data set before timing anything
+    loaded = data.load(config, args.device)  # make the data set before timing anything
     ours = through_fit(config, args.device)
-    steps = int(args.images * (1 - config.val_split)) // args.batch_size
-    bare = bare_loop(config, args.device, steps)
+    steps = len(loaded.train_y) // args.batch_size
+    bare = bare_loop(config, args.device, steps, loaded)
     print(
-        f"{args.model} {args.image_size}px batch {args.batch_size} on {args.device}, {steps} steps per epoch"
+        f"{args.model} on {args.dataset} {config.side}px batch {args.batch_size} on {args.device},"
+        f" {steps} steps per epoch"
         f"{' with augmentation' if args.augment else ''}"
     )
     print(f"fit {ours:8.1f} img/s   bare loop {bare:8.1f} img/s   ratio {ours / bare:.3f}")

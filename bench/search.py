@@ -1,0 +1,174 @@
+"""Search efficiency: the best accuracy a strategy reaches and the epochs it trains to get there.
+
+Each strategy (a sampler and a pruner from sweeper's registry) searches the digits quickstart's
+space with the same trial budget, trial after trial in this process: Optuna's ask, the study's
+own sampling (Study.sample), sweeper's trainer `fit`, and per epoch Optuna's report and
+should_prune, as a sweep decides. Every strategy runs over the same seeds; the table gives the
+median and the spread (min..max) over seeds of:
+
+- best: the best validation accuracy of any epoch of any trial (%);
+- epochs: the epochs trained in all, pruned trials included;
+- to_0.3: the epochs trained until the best so far came within 0.3 points of that run's best;
+- wall: seconds (the machine may be shared: noisy, unlike epochs),
+
+and each median as a ratio of random search without pruning, measured in the same run.
+
+Tasks: `digits` is the quickstart (75 % of the 1,797 images to train on); `digits-small` trains
+on 20 % of them, where curves rise slower and separate later.
+
+    .venv/bin/python bench/search.py                        # 5 seeds, both tasks, 1 thread
+                                                            # (~30 min on 2 shared cores)
+    .venv/bin/python bench/search.py --seeds 3 --tasks digits-small   # ~7 min
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import runpy
+import statistics
+import time
+from pathlib import Path
+
+import optuna
+import torch
+
+from sweeper import Study
+from sweeper.sweep.registry import make_pruner, make_sampler
+from sweeper.train import fit
+
+QUICKSTART = Path(__file__).resolve().parent.parent / "studies" / "digits.py"
+TASKS = {"digits": 0.25, "digits-small": 0.8}  # task: val_split (the share held out)
+_KEYS = ("best", "epochs", "to_best", "wall")  # what each search measures
+TOLERANCE = 0.3  # points of accuracy: "as good as the best" for epochs-to-best
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Study)}
+STRATEGIES = {  # name: (sampler, pruner); the first is the reference of the ratios
+    "random, no pruning": ("random", "none"),
+    "tpe + median": ("tpe", "median"),
+    "tpe + successive halving": ("tpe", "successive_halving"),
+    "tpe + hyperband": ("tpe", "hyperband"),
+    "sweeper default": (_DEFAULTS["sampler"], _DEFAULTS["pruner"]),
+}
+
+
+def task_study(task: str, n_trials: int, epochs: int) -> Study:
+    quickstart = runpy.run_path(str(QUICKSTART))["study"]
+    train = {**quickstart.train, "val_split": TASKS[task], "epochs": epochs}
+    return dataclasses.replace(quickstart, train=train, n_trials=n_trials)
+
+
+def search(study: Study, sampler: str, pruner: str, seed: int) -> dict:
+    """One search: `study.n_trials` trials in turn; the best-so-far after every epoch trained."""
+    optuna_study = optuna.create_study(
+        direction=study.direction,
+        sampler=make_sampler(sampler, study.space, seed),
+        pruner=make_pruner(pruner, study.base_config().epochs),
+    )
+    trace: list[float] = []  # best accuracy so far, after each epoch trained
+    start = time.perf_counter()
+    for _ in range(study.n_trials):
+        trial = optuna_study.ask()
+        values: list[float] = []
+
+        def on_epoch(metrics: dict, trial=trial, values=values) -> bool:
+            value = metrics[study.metric]
+            values.append(value)
+            trace.append(max(value, trace[-1]) if trace else value)
+            trial.report(value, metrics["epoch"])
+            # Optuna's percentile pruners answer numpy.bool, and fit stops only on True itself.
+            return bool(trial.should_prune())
+
+        result = fit(study.config_for(study.sample(trial)), on_epoch)
+        if result["stop_reason"] == "completed":
+            optuna_study.tell(trial, max(values))
+        else:
+            optuna_study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    return {
+        "best": trace[-1],
+        "epochs": len(trace),
+        "to_best": epochs_to_within(trace, TOLERANCE),
+        "wall": time.perf_counter() - start,
+    }
+
+
+def epochs_to_within(trace: list[float], tolerance: float) -> int:
+    """Epochs trained until the best so far came within `tolerance` of the final best."""
+    return next(i + 1 for i, best in enumerate(trace) if best >= trace[-1] - tolerance)
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    """Median, min and max."""
+    return statistics.median(values), min(values), max(values)
+
+
+def ratio(value: float, reference: float) -> float:
+    return value / reference if reference else float("nan")
+
+
+def table(runs: dict[str, list[dict]]) -> list[str]:
+    """One line per strategy: median [min..max] of each measure, and medians / the first's."""
+    reference = {key: summary([r[key] for r in next(iter(runs.values()))])[0] for key in _KEYS}
+    lines = [
+        f"{'strategy':<26}{'best %':>21}{'epochs':>17}{'to_0.3':>17}{'wall s':>17}"
+        f"   epochs  to_0.3  wall  (x reference)"
+    ]
+    for name, results in runs.items():
+        cells = []
+        medians = {}
+        for key in _KEYS:
+            mid, low, high = summary([r[key] for r in results])
+            medians[key] = mid
+            digits = 2 if key == "best" else 0
+            cells.append(f"{mid:>7.{digits}f} [{low:.{digits}f}..{high:.{digits}f}]")
+        ratios = "  ".join(
+            f"{ratio(medians[k], reference[k]):>6.2f}" for k in ("epochs", "to_best", "wall")
+        )
+        lines.append(f"{name:<26}" + "".join(f"{c:>17}" for c in cells) + f"   {ratios}")
+    return lines
+
+
+def verdict(runs: dict[str, list[dict]]) -> str:
+    """Does the default match unpruned search's best, on <= 30 % of its epochs and fewer than SH?"""
+    reference = runs["random, no pruning"]
+    default = runs["sweeper default"]
+    halving = runs["tpe + successive halving"]
+    best_ok = summary([r["best"] for r in default])[0] >= min(r["best"] for r in reference)
+    share = ratio(
+        summary([r["epochs"] for r in default])[0], summary([r["epochs"] for r in reference])[0]
+    )
+    fewer = summary([r["epochs"] for r in default])[0] < summary([r["epochs"] for r in halving])[0]
+    return (
+        f"sweeper default: best within unpruned spread {'yes' if best_ok else 'NO'}, "
+        f"epochs {share:.0%} of unpruned ({'ok' if share <= 0.3 else 'over 30 %'}), "
+        f"fewer than successive halving {'yes' if fewer else 'NO'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per strategy (default 5)")
+    parser.add_argument("--trials", type=int, default=16, help="trial budget (default 16)")
+    parser.add_argument("--epochs", type=int, default=12, help="epochs per trial (default 12)")
+    parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    default = STRATEGIES["sweeper default"]
+    same_as_default = [n for n, s in STRATEGIES.items() if s == default][0]
+    print(f"sweeper default = {default[0]} + {default[1]} (also run as {same_as_default!r})")
+    for task in args.tasks:
+        study = task_study(task, args.trials, args.epochs)
+        runs: dict[str, list[dict]] = {}
+        for name, (sampler, pruner) in STRATEGIES.items():
+            if name == "sweeper default" and same_as_default != name:
+                runs[name] = runs[same_as_default]
+                continue
+            runs[name] = [search(study, sampler, pruner, seed) for seed in range(args.seeds)]
+        print(f"\n{task}: {args.trials} trials x {args.epochs} epochs, {args.seeds} seeds")
+        print("\n".join(table(runs)))
+        print(verdict(runs))
+
+
+if __name__ == "__main__":
+    main()
