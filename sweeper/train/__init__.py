@@ -6,8 +6,8 @@ torch's CPU thread count before training (a rerun passes the recorded one).
 `on_epoch(metrics)` gets, after each epoch: epoch (1-based), train_loss, train_acc, val_loss,
 val_acc, val_top5 (None under 10 classes; the val values are None on epochs that eval_every
 skips), lr, seconds, images_per_s, peak_mem_mb (this trial's peak so far: GPU memory allocated
-on CUDA, resident set size on the CPU). Accuracies are percentages. Returning True stops the
-trial (pruned). The result, all JSON values: best_val_acc, best_epoch, final_val_acc,
+on CUDA, resident set size on the CPU). Accuracies are percentages. A true value returned
+(True, or the numpy bool Optuna's should_prune gives) stops the trial (pruned). The result, all JSON values: best_val_acc, best_epoch, final_val_acc,
 epochs_run, stop_reason ("completed" | "pruned" | "diverged: <why>"), params, model_size_mb
 (parameters and buffers, MiB), summary_size_mb (torchsummary's "Estimated Total Size (MB)" for
 one input image, as write-up 004 tabulated it), seconds, images_per_s, peak_mem_mb, device,

@@ -91,7 +91,7 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
         plateau = schedules.Plateau(c)
     if saved:
         for metrics in history:
-            if on_epoch({**metrics, "resumed": True}) is True:
+            if on_epoch({**metrics, "resumed": True}):
                 return history, "pruned", model, data
 
     trainer = _Epochs(
@@ -106,7 +106,7 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
         history.append(metrics)
         if folder:
             _save(folder, model, opt, plateau, dev, history, c)
-        pruned = on_epoch({**metrics, "note": note} if note else dict(metrics)) is True
+        pruned = on_epoch({**metrics, "note": note} if note else dict(metrics))
         note = None
         # A diverged trial says so even when the pruner would have stopped it too.
         stop = diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)

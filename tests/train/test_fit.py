@@ -113,6 +113,14 @@ def test_on_epoch_returning_true_prunes_at_once():
     assert len(epochs) == 2 and result["stop_reason"] == "pruned" and result["epochs_run"] == 2
 
 
+def test_a_numpy_true_from_should_prune_prunes_too():
+    import numpy as np
+
+    # Optuna's median pruner answers numpy.bool_: passed straight through, it must still stop.
+    epochs, result = run(**SMALL, epochs=5, on_epoch=lambda m: np.bool_(m["epoch"] == 2))
+    assert len(epochs) == 2 and result["stop_reason"] == "pruned"
+
+
 def test_nan_loss_stops_as_diverged():
     epochs, result = run(dataset="digits", model="cnn", lr=1e20, epochs=5)
     assert result["stop_reason"] == "diverged: train loss is nan at epoch 1"
