@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sweeper.errors import SweeperError
+from sweeper.store.schema import RESULT_COST_ATTRS
 from sweeper.sweep.storage import SPEC_ATTR, read_engine
 from sweeper.urls import redact
 
@@ -27,12 +28,7 @@ TRIAL_ATTRS = (
     "final_value",
     "epochs_run",
     "pruned_at",
-    "seconds",
-    "images_per_s",
-    "params",
-    "model_size_mb",
-    "summary_size_mb",
-    "peak_mem_mb",
+    *RESULT_COST_ATTRS,
     "host",
     "device",
     "retry_of",

@@ -28,6 +28,17 @@ from sweeper.errors import StorageError
 # Study user attribute holding the study spec, so workers and reports need no study file.
 SPEC_ATTR = "sweeper_spec"
 
+# What the trainer's result says about a trial's cost, copied into its user attributes as it
+# finishes and read back by reports: one list, so a new key reaches both sides.
+RESULT_COST_ATTRS = (
+    "seconds",
+    "images_per_s",
+    "params",
+    "model_size_mb",
+    "summary_size_mb",
+    "peak_mem_mb",
+)
+
 EPOCH_METRICS = (
     "train_loss",
     "train_acc",

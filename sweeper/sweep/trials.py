@@ -128,18 +128,9 @@ def finish(
         "final_value": values[-1] if values else None,
         "best_value": best,
         "best_epoch": next((e["epoch"] for e in epochs if e.get(metric) == best), None),
-        **{
-            k: result.get(k)
-            for k in (
-                "seconds",
-                "images_per_s",
-                "params",
-                "model_size_mb",
-                "summary_size_mb",
-                "peak_mem_mb",
-                "environment",  # what decides its numbers: seed, versions, device, threads
-            )
-        },
+        **{k: result.get(k) for k in schema.RESULT_COST_ATTRS},
+        # What decides its numbers (seed, versions, device, threads): `sweeper rerun` reads it.
+        "environment": result.get("environment"),
     }
     if stop != "completed":
         attrs["pruned_at"] = epochs[-1]["epoch"] if epochs else 0
