@@ -19,8 +19,14 @@ from sweeper.spec import study_name_of
 from sweeper.sweep.progress import make_console
 from sweeper.urls import redact, resolve_url
 
-STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running"}
-STATES |= {"WAITING": "waiting"}
+# Optuna's state -> the column it is counted in.
+STATES = {
+    "COMPLETE": "complete",
+    "PRUNED": "pruned",
+    "FAIL": "failed",
+    "RUNNING": "running",
+    "WAITING": "waiting",
+}
 # Optuna stores an infinite value as a value type beside a placeholder number.
 _INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf}
 
