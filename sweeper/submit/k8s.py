@@ -26,7 +26,7 @@ from sweeper.submit.worker import STORAGE_VARIABLE, WORKERS_VARIABLE, worker_lin
 SECRET = "sweeper-db"
 LABEL = "app.kubernetes.io/name"
 POSTGRES_IMAGE = "postgres:16"
-PGBOUNCER_IMAGE = "edoburu/pgbouncer:latest"
+PGBOUNCER_IMAGE = "edoburu/pgbouncer:v1.25.1-p0"
 # 8 connections a supervisor at most: PgBouncer lets thousands of them share a few server ones.
 PGBOUNCER_CLIENTS = 5000
 PGBOUNCER_SERVER_POOL = 40

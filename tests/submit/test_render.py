@@ -213,3 +213,27 @@ def test_docker_k8s_folder_has_no_other_files():
     assert sorted(p.name for p in (ROOT / "docker" / "k8s").iterdir()) == sorted(
         Path(name).name for name in k8s.render("digits", 2)
     )
+
+
+def test_third_party_images_are_pinned_to_a_version():
+    """A `:latest` PostgreSQL or PgBouncer would change under a running fleet on the next pull."""
+    images = [
+        container["image"]
+        for document in all_documents(k8s.render("digits", 2))
+        for container in document.get("spec", {})
+        .get("template", {})
+        .get("spec", {})
+        .get("containers", [])
+    ]
+    images += [
+        service["image"].split(":-", 1)[-1].rstrip("}")
+        for service in yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())[
+            "services"
+        ].values()
+        if "image" in service
+    ]
+    third_party = [image for image in images if not image.startswith("sweeper:")]
+    assert {image.split(":")[0] for image in third_party} >= {"postgres", "edoburu/pgbouncer"}
+    for image in third_party:
+        name, _, tag = image.partition(":")
+        assert tag and tag != "latest" and any(ch.isdigit() for ch in tag), image
