@@ -25,9 +25,10 @@ os.environ["FAKE_EPOCH_SECONDS"] = "0"
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 from sweeper.spec import Study, loguniform  # noqa: E402
+from sweeper.store.engines import open_storage  # noqa: E402
+from sweeper.store.writes import TrialLog  # noqa: E402
 from sweeper.sweep import pruning  # noqa: E402
 from sweeper.sweep.progress import Progress  # noqa: E402
-from sweeper.sweep.storage import TrialLog, open_storage  # noqa: E402
 from sweeper.sweep.supervisor import SYNC_INTERVAL_S, Supervisor  # noqa: E402
 
 EPOCHS = 10
