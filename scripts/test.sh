@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up (the venv; PostgreSQL, Chromium, PgBouncer, Slurm and munge from Debian's
 # packages when missing, which needs root) and runs the whole test suite, after the tests that
-# touch Optuna's tables against the lowest Optuna admitted. Extra arguments go to
-# pytest.
+# touch Optuna's tables against the lowest Optuna admitted. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
