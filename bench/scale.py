@@ -240,12 +240,13 @@ def prefill(url: str, name: str, count: int) -> None:
     """A study with `count` complete sweeper-like trials, written with bulk SQL in seconds."""
     from optuna.storages._rdb import models
 
+    from sweeper.store import optuna_private
     from sweeper.store.engines import open_storage
     from sweeper.store.schema import epochs as epochs_table
 
     storage = open_storage(url)
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
-    study_id = study._study_id
+    study_id = optuna_private.study_id(study)
     distribution = optuna.distributions.distribution_to_json(
         optuna.distributions.FloatDistribution(1e-3, 1.0, log=True)
     )
