@@ -25,9 +25,11 @@ os.environ["FAKE_EPOCH_SECONDS"] = "0"
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 from sweeper.spec import Study, loguniform  # noqa: E402
+from sweeper.store.engines import open_storage  # noqa: E402
+from sweeper.store.optuna_private import trial_id  # noqa: E402
+from sweeper.store.writes import TrialLog  # noqa: E402
 from sweeper.sweep import pruning  # noqa: E402
 from sweeper.sweep.progress import Progress  # noqa: E402
-from sweeper.sweep.storage import TrialLog, open_storage  # noqa: E402
 from sweeper.sweep.supervisor import SYNC_INTERVAL_S, Supervisor  # noqa: E402
 
 EPOCHS = 10
@@ -106,8 +108,8 @@ def epoch_cost(url: str, existing: int, repeats: int = 200) -> tuple[float, floa
         for step in range(1, repeats + 1):
             if sweepers_path:
                 values[step] = 1.0
-                log.epoch(trial._trial_id, step, {"val_acc": 1.0, "train_loss": 0.5})
-                log.pruning_value(trial._trial_id, step, 1.0)
+                log.epoch(trial_id(trial), step, {"val_acc": 1.0, "train_loss": 0.5})
+                log.pruning_value(trial_id(trial), step, 1.0)
                 pruning.should_prune(snapshot, trial, values)
             else:
                 trial.report(1.0, step)

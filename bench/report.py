@@ -28,8 +28,8 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, dis
 
 from sweeper.report import export
 from sweeper.report.build import build_report
-from sweeper.report.sql import open_reader
-from sweeper.sweep.storage import EPOCH_METRICS, SPEC_ATTR, open_storage
+from sweeper.store.engines import open_reader, open_storage
+from sweeper.store.schema import EPOCH_METRICS, SPEC_ATTR
 
 BATCHES = [32, 64, 96, 128, 192, 256]
 OPTIMIZERS = ["sgd", "adam", "ranger"]

@@ -92,7 +92,7 @@ def pruner() -> optuna.pruners.BasePruner:
 
 def raw_storage(url: str, tuned: bool):
     if tuned:
-        from sweeper.sweep.storage import open_storage
+        from sweeper.store.engines import open_storage
 
         return open_storage(url)
     return url  # what a user of raw Optuna passes: optuna.storages.get_storage(url)
@@ -240,11 +240,13 @@ def prefill(url: str, name: str, count: int) -> None:
     """A study with `count` complete sweeper-like trials, written with bulk SQL in seconds."""
     from optuna.storages._rdb import models
 
-    from sweeper.sweep.storage import epochs_table, open_storage
+    from sweeper.store import optuna_private
+    from sweeper.store.engines import open_storage
+    from sweeper.store.schema import epochs as epochs_table
 
     storage = open_storage(url)
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
-    study_id = study._study_id
+    study_id = optuna_private.study_id(study)
     distribution = optuna.distributions.distribution_to_json(
         optuna.distributions.FloatDistribution(1e-3, 1.0, log=True)
     )

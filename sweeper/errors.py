@@ -33,3 +33,7 @@ class SetupError(SweeperError):
     """A fault of this machine, not of the trial: weights not cached, data or artifacts unreadable
     or unwritable. A trial that meets one goes back to the queue and the run stops: retrying it
     elsewhere, or after the fix, is right; counting it as a failed trial is not."""
+
+
+class UnknownStudyError(SweeperError):
+    """No study of that name in the storage: every command says so in the same line."""

@@ -23,7 +23,9 @@ from sweeper.dashboard.scripts import DASHBOARD_JS
 from sweeper.errors import SweeperError
 from sweeper.report import export, figures
 from sweeper.report.build import Report, build_report
-from sweeper.report.sql import find_study, list_studies, open_reader
+from sweeper.report.sql import list_studies
+from sweeper.store.engines import open_reader
+from sweeper.store.reads import find_study
 from sweeper.urls import redact
 
 CACHED_REPORTS = 8  # full reports kept in memory, one per recently viewed study

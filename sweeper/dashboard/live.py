@@ -6,7 +6,6 @@ transaction; the full report is only rebuilt when the study's `version` changes.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 
@@ -14,73 +13,27 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sweeper.report import frames
-from sweeper.report.sql import StudyInfo, read_epochs
+from sweeper.store import reads
+from sweeper.store.reads import StudyInfo, read_epochs
 
 RECENT = 8  # finished trials listed under the running ones
-# Optuna stores an infinite value as a value type beside a placeholder value.
-INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf}
 
 
 def version(conn, study_id: int) -> tuple:
     """Changes whenever a trial is added or finishes: the key of the cached full report."""
-    row = conn.execute(
-        sa.text(
-            "SELECT COUNT(*), SUM(CASE WHEN state IN ('COMPLETE', 'PRUNED', 'FAIL') THEN 1 ELSE 0 END), "
-            "MAX(datetime_complete) FROM trials WHERE study_id = :id"
-        ),
-        {"id": study_id},
-    ).one()
-    return (int(row[0]), int(row[1] or 0), str(row[2]))
+    return reads.version(conn, study_id)
 
 
 def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
     """Counts by state, best value, running trials with their epochs so far, recent finishes."""
     metric = study.spec.get("metric", "value")
-    ids = {"id": study.study_id}
     with engine.connect() as conn:
         key = version(conn, study.study_id)
-        counts = dict(
-            conn.execute(
-                sa.text("SELECT state, COUNT(*) FROM trials WHERE study_id = :id GROUP BY state"),
-                ids,
-            ).all()
-        )
-        running = pd.read_sql(
-            sa.text(
-                "SELECT trial_id, number, datetime_start FROM trials WHERE study_id = :id AND state = 'RUNNING' "
-                "ORDER BY number"
-            ),
-            conn,
-            params=ids,
-            parse_dates=["datetime_start"],
-        )
-        params = pd.read_sql(
-            sa.text(
-                "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p "
-                "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = :id AND t.state = 'RUNNING'"
-            ),
-            conn,
-            params=ids,
-        )
+        counts = reads.state_counts(conn, study.study_id)
+        running, params = reads.running_with_params(conn, study.study_id)
         epochs = read_epochs(conn, study.study_id, metric, trial_ids=running["trial_id"].tolist())
-        recent = pd.read_sql(
-            sa.text(
-                "SELECT t.number, t.state, v.value, v.value_type, t.datetime_complete "
-                "FROM trials t LEFT JOIN trial_values v "
-                "ON v.trial_id = t.trial_id AND v.objective = 0 WHERE t.study_id = :id AND t.datetime_complete IS NOT NULL "
-                "ORDER BY t.datetime_complete DESC LIMIT :n"
-            ),
-            conn,
-            params={**ids, "n": RECENT},
-        )
-        best = conn.execute(
-            sa.text(
-                f"SELECT {'MAX' if study.direction == 'maximize' else 'MIN'}(v.value) FROM trial_values v "
-                "JOIN trials t ON t.trial_id = v.trial_id WHERE t.study_id = :id AND t.state = 'COMPLETE' "
-                "AND v.objective = 0 AND v.value_type = 'FINITE'"
-            ),
-            ids,
-        ).scalar()
+        recent = reads.recent_finished(conn, study.study_id, RECENT)
+        best = reads.best_finite(conn, study.study_id, study.direction)
     if len(study.objectives) > 1:
         best = None  # no single best: the page shows the Pareto front
     decoded = frames.decode_params(params)
@@ -122,14 +75,7 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
             "n_trials": study.spec.get("n_trials"),
             "best": best,
             "running": trials,
-            "recent": [
-                {
-                    "trial": int(r.number),
-                    "state": r.state,
-                    "value": INFINITE.get(r.value_type, r.value),
-                }
-                for r in recent.itertuples()
-            ],
+            "recent": recent,
             "time": time.time(),
         }
     )
@@ -138,36 +84,13 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
 def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | None:
     """One trial: state, params, every user attribute (the resolved config too) and its epochs."""
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.text(
-                "SELECT trial_id, state, datetime_start, datetime_complete FROM trials "
-                "WHERE study_id = :id AND number = :n"
-            ),
-            {"id": study.study_id, "n": number},
-        ).first()
+        row = reads.trial_row(conn, study.study_id, number)
         if row is None:
             return None
         trial_id = row.trial_id
-        params = pd.read_sql(
-            sa.text(
-                "SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = :t"
-            ),
-            conn,
-            params={"t": trial_id},
-        )
-        attrs = conn.execute(
-            sa.text(
-                "SELECT a.key, a.value_json FROM trial_user_attributes a WHERE a.trial_id = :t ORDER BY a.key"
-            ),
-            {"t": trial_id},
-        ).all()
-        values = conn.execute(
-            sa.text(
-                "SELECT objective, value, value_type FROM trial_values WHERE trial_id = :t "
-                "ORDER BY objective"
-            ),
-            {"t": trial_id},
-        ).all()
+        params = reads.trial_params(conn, trial_id)
+        attrs = reads.trial_user_attrs(conn, trial_id)
+        values = reads.trial_values(conn, trial_id)
         epochs = read_epochs(
             conn, study.study_id, study.spec.get("metric", "value"), trial_ids=[trial_id]
         )
@@ -178,15 +101,13 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
         "state": row.state,
         # Objective name → value.
         "values": {
-            names[objective] if objective < len(names) else f"value {objective}": INFINITE.get(
-                kind, value
-            )
-            for objective, value, kind in values
+            names[objective] if objective < len(names) else f"value {objective}": value
+            for objective, value in values
         },
         "started": pd.to_datetime(row.datetime_start),
         "completed": pd.to_datetime(row.datetime_complete),
         "params": {name: values.iloc[0] for name, values in decoded.items()},
-        "attrs": {key: json.loads(text) for key, text in attrs},
+        "attrs": attrs,
         "epochs": frames.epochs_frame(epochs),
     }
 
@@ -195,12 +116,7 @@ def curves(engine: sa.Engine, study: StudyInfo, numbers: list[int]) -> dict:
     """Trial number → its epochs so far as columns (epoch, losses, accuracies, lr), for the
     curves of trials picked in the table; metrics no epoch recorded are left out."""
     with engine.connect() as conn:
-        ids = dict(
-            conn.execute(
-                sa.text("SELECT number, trial_id FROM trials WHERE study_id = :id"),
-                {"id": study.study_id},
-            ).all()
-        )
+        ids = reads.trial_ids_by_number(conn, study.study_id)
         wanted = [ids[n] for n in numbers if n in ids]
         epochs = read_epochs(conn, study.study_id, study.spec.get("metric", "value"), wanted)
     epochs = frames.epochs_frame(epochs).drop(columns=["trial_id"])

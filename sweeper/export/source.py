@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from sweeper.errors import StorageError
 from sweeper.report import frames, sql, tables
+from sweeper.store import reads
+from sweeper.store.engines import open_reader
 from sweeper.urls import redact
 
 # Per-epoch columns that are bookkeeping, not metrics.
@@ -51,9 +53,9 @@ def read_study(url: str, name: str) -> ExportedStudy:
     An unknown study is a SweeperError naming the studies there; a storage that cannot be
     read is a StorageError.
     """
-    engine = sql.open_reader(url)
+    engine = open_reader(url)
     try:
-        study = sql.find_study(engine, name, url)
+        study = reads.find_study(engine, name, url)
         metric = study.spec.get("metric", "value")
         direction = study.spec.get("direction", study.direction)
         raw = sql.read_trials(engine, study.study_id, metric)

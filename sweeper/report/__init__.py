@@ -1,7 +1,7 @@
 """`sweeper report`: a study's tables and curves rebuilt from the storage alone.
 
-sql.py reads Optuna's tables and sweeper_epochs into DataFrames; frames.py, tables.py and
-importance.py compute the report's frames (build.py assembles them into a Report); figures.py,
+sweeper.store.reads reads Optuna's tables and sweeper_epochs; sql.py shapes those rows into
+frames; frames.py, tables.py and importance.py compute the report's frames (build.py assembles them into a Report); figures.py,
 export.py and terminal.py only render those frames.
 """
 

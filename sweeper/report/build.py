@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sweeper import references
 from sweeper.errors import SweeperError
 from sweeper.report import TOP_CURVES, frames, importance, pareto, published, sql, tables
+from sweeper.store import reads
 
 
 @dataclass
 class Report:
-    study: sql.StudyInfo
+    study: reads.StudyInfo
     metric: str  # the per-epoch column optimized; "value" for plain Optuna studies
     direction: str
     space: dict  # parameter → spec-style dimension
@@ -64,7 +65,7 @@ def build_report(
         by: one parameter to focus on (its table first; its best trial per value gets a curve).
         trials: trial numbers whose learning curves are wanted besides the top ones.
     """
-    study = sql.find_study(engine, name, url)
+    study = reads.find_study(engine, name, url)
     spec = study.spec
     metric = spec.get("metric", "value")
     direction = spec.get("direction", study.direction)

@@ -76,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
     from sweeper.names import report_folder
     from sweeper.report import export
     from sweeper.report.build import build_report
-    from sweeper.report.sql import open_reader
     from sweeper.report.terminal import print_report
     from sweeper.spec import study_name_of
+    from sweeper.store.engines import open_reader
 
     formats = parse_formats(args.format)
     name = study_name_of(args.study)

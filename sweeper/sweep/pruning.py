@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
+
+from sweeper.store import optuna_private
 
 
 class StudySnapshot:
@@ -34,9 +36,8 @@ class StudySnapshot:
         self._read_at = float("-inf")
 
     def __getattr__(self, name: str):
-        return getattr(
-            self._study, name
-        )  # direction, study_name, _storage: what pruners use besides trials
+        # direction, study_name, the storage: what pruners use besides trials.
+        return getattr(self._study, name)
 
     def get_trials(
         self, deepcopy: bool = True, states: Container[TrialState] | None = None
@@ -75,40 +76,6 @@ def should_prune(
     snapshot: StudySnapshot, trial: optuna.trial.Trial, values: dict[int, float]
 ) -> bool:
     """The study's pruner's verdict on `trial`, whose intermediate values (step: value) are `values`."""
-    frozen = FrozenTrial(
-        number=trial.number,
-        state=TrialState.RUNNING,
-        value=None,
-        datetime_start=trial.datetime_start,
-        datetime_complete=None,
-        params=trial.params,
-        distributions=trial.distributions,
-        user_attrs={},
-        system_attrs=_SystemAttrs(snapshot._storage, trial._trial_id),
-        intermediate_values=dict(values),
-        trial_id=trial._trial_id,
+    return snapshot.pruner.prune(
+        snapshot, optuna_private.running_frozen_trial(snapshot, trial, values)
     )
-    return snapshot.pruner.prune(snapshot, frozen)
-
-
-class _SystemAttrs(Mapping):
-    """A trial's system attributes, read when a pruner first looks (successive halving keeps its rungs there)."""
-
-    def __init__(self, storage, trial_id: int):
-        self._storage = storage
-        self._trial_id = trial_id
-        self._attrs: dict | None = None
-
-    def _read(self) -> dict:
-        if self._attrs is None:
-            self._attrs = self._storage.get_trial_system_attrs(self._trial_id)
-        return self._attrs
-
-    def __getitem__(self, key):
-        return self._read()[key]
-
-    def __iter__(self) -> Iterator:
-        return iter(self._read())
-
-    def __len__(self) -> int:
-        return len(self._read())

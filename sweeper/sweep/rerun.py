@@ -10,7 +10,6 @@ floating-point sums.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import tempfile
@@ -18,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
 from sweeper.errors import ConfigError
-from sweeper.report.sql import find_study, open_reader, read_epochs
+from sweeper.store import reads
+from sweeper.store.engines import open_reader
 from sweeper.sweep.pool import ExecutorPool
 from sweeper.sweep.progress import make_console
 from sweeper.urls import resolve_url
@@ -72,27 +71,16 @@ def rerun(
 def read_trial(url: str, study_name: str, number: int) -> StoredTrial:
     engine = open_reader(url)
     try:
-        study = find_study(engine, study_name, url)
+        study = reads.find_study(engine, study_name, url)
         with engine.connect() as connection:
-            trial_id = connection.execute(
-                sa.text("SELECT trial_id FROM trials WHERE study_id = :s AND number = :n"),
-                {"s": study.study_id, "n": number},
-            ).scalar()
+            trial_id = reads.trial_id_of(connection, study.study_id, number)
             if trial_id is None:
                 raise ConfigError(
                     f"study {study_name!r} has no trial {number}",
                     "see the trial numbers with `sweeper report` or `sweeper status`",
                 )
-            attrs = dict(
-                connection.execute(
-                    sa.text(
-                        "SELECT a.key, a.value_json FROM trial_user_attributes a "
-                        "WHERE a.trial_id = :t AND a.key IN ('config', 'environment')"
-                    ),
-                    {"t": trial_id},
-                ).all()
-            )
-            epochs = read_epochs(connection, study.study_id, trial_ids=[trial_id])
+            attrs = reads.trial_user_attrs(connection, trial_id, ("config", "environment"))
+            epochs = reads.read_epochs(connection, study.study_id, trial_ids=[trial_id])
     finally:
         engine.dispose()
     if "config" not in attrs:
@@ -100,10 +88,10 @@ def read_trial(url: str, study_name: str, number: int) -> StoredTrial:
             f"trial {number} of {study_name!r} has no stored training config",
             "only trials that sweeper ran can be rerun",
         )
-    environment = json.loads(attrs.get("environment") or "null") or {}
+    environment = attrs.get("environment") or {}
     return StoredTrial(
         number,
-        json.loads(attrs["config"]),
+        attrs["config"],
         study.spec.get("trainer"),
         environment.get("threads"),
         epochs,

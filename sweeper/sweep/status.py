@@ -6,16 +6,15 @@ a SQLite file to WAL, and reads studies plain Optuna wrote as well as sweeper's 
 
 from __future__ import annotations
 
-import json
-import math
-
 import pandas as pd
 import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from sweeper.report.sql import find_study, list_studies, open_reader
+from sweeper.report.sql import list_studies
 from sweeper.spec import study_name_of
+from sweeper.store import reads
+from sweeper.store.engines import open_reader
 from sweeper.sweep.progress import make_console
 from sweeper.urls import redact, resolve_url
 
@@ -27,8 +26,6 @@ STATES = {
     "RUNNING": "running",
     "WAITING": "waiting",
 }
-# Optuna stores an infinite value as a value type beside a placeholder number.
-_INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf}
 
 
 def show_status(reference: str | None, storage: str | None, console: Console | None = None) -> int:
@@ -39,7 +36,7 @@ def show_status(reference: str | None, storage: str | None, console: Console | N
         studies = list_studies(engine)
         if reference:
             name = study_name_of(reference)
-            find_study(engine, name, url)  # one message for an unknown study, as report's
+            reads.find_study(engine, name, url)  # one message for an unknown study, as report's
             studies = studies[studies.name == name]
         if studies.empty:
             console.print(
@@ -88,49 +85,17 @@ def _row(connection: sa.Connection, study) -> list[str]:
 
 
 def _best(connection: sa.Connection, study_id: int, direction: str) -> tuple[int, float] | None:
-    """(number, value) of the best complete trial on the first objective, infinities included."""
-    rows = connection.execute(
-        sa.text(
-            "SELECT t.number, v.value, v.value_type FROM trials t "
-            "JOIN trial_values v ON v.trial_id = t.trial_id "
-            "WHERE t.study_id = :study_id AND t.state = 'COMPLETE' AND v.objective = 0"
-        ),
-        {"study_id": study_id},
-    ).all()
-    values = [(number, _INFINITE.get(kind, value)) for number, value, kind in rows]
-    values = [(number, value) for number, value in values if value is not None]
-    if not values:
-        return None
-    pick = max if direction == "maximize" else min
-    return pick(values, key=lambda item: (item[1], -item[0]))
+    return reads.best_complete(connection, study_id, direction)
 
 
 def _running(connection: sa.Connection, study_id: int) -> list[tuple[str, ...]]:
-    epochs = (
-        "(SELECT MAX(e.epoch) FROM sweeper_epochs e WHERE e.trial_id = t.trial_id)"
-        if sa.inspect(connection).has_table("sweeper_epochs")
-        # Plain Optuna's steps start at 0: the epochs done are the last step + 1.
-        else "(SELECT MAX(i.step) + 1 FROM trial_intermediate_values i "
-        "WHERE i.trial_id = t.trial_id)"
-    )
-    frame = pd.read_sql(
-        sa.text(
-            f"SELECT t.trial_id, t.number, t.datetime_start, {epochs} AS epoch, "
-            "(SELECT u.value_json FROM trial_user_attributes u "
-            " WHERE u.trial_id = t.trial_id AND u.key = 'host') AS host, "
-            "(SELECT u.value_json FROM trial_user_attributes u "
-            " WHERE u.trial_id = t.trial_id AND u.key = 'device') AS device "
-            "FROM trials t WHERE t.study_id = :study_id AND t.state = 'RUNNING' ORDER BY t.number"
-        ),
-        connection,
-        params={"study_id": study_id},
-    )
+    frame = reads.running_trials(connection, study_id)
     return [
         (
             str(r.number),
             str(int(r.epoch)) if pd.notna(r.epoch) else "0",
-            json.loads(r.host) if r.host else "-",
-            json.loads(r.device) if r.device else "-",
+            r.host or "-",
+            r.device or "-",
             str(r.datetime_start)[:19],
         )
         for r in frame.itertuples()
@@ -140,14 +105,7 @@ def _running(connection: sa.Connection, study_id: int) -> list[tuple[str, ...]]:
 def _params(connection: sa.Connection, study_id: int, number: int) -> str:
     from optuna.distributions import json_to_distribution
 
-    rows = connection.execute(
-        sa.text(
-            "SELECT p.param_name, p.param_value, p.distribution_json FROM trial_params p "
-            "JOIN trials t ON t.trial_id = p.trial_id "
-            "WHERE t.study_id = :study_id AND t.number = :number"
-        ),
-        {"study_id": study_id, "number": number},
-    ).all()
+    rows = reads.best_trial_params(connection, study_id, number)
     shown = []
     for name, value, distribution_json in rows:
         external = json_to_distribution(distribution_json).to_external_repr(value)

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sweeper.errors import ConfigError, StorageError, StudyFileError
 from sweeper.names import check_study_name, names_a_file
 from sweeper.spec import Study, load_study_file
-from sweeper.store import schema
-from sweeper.sweep.storage import SPEC_ATTR, read_engine
-from sweeper.urls import redact, sqlite_file
+from sweeper.store import reads
+from sweeper.store.engines import open_reader
+from sweeper.store.schema import SPEC_ATTR
+from sweeper.urls import redact
 
 # Spec keys that say what a trial runs: a study file that changes one of them is another
 # experiment. The budget, the description and the published references may change freely.
@@ -42,18 +43,17 @@ class StoredStudy:
 
 
 def resolve_study(reference: str, storage_url: str) -> Study:
-    """A study file's Study, or the spec stored with a study of that name. Reads only."""
+    """A study file's Study, or the spec stored with a study of that name. Reads only.
+
+    A name the storage does not hold is `reads.find_study`'s error, the same line `status`,
+    `report`, `export` and `rerun` give.
+    """
     if names_a_file(reference):
         return load_study_file(reference)
     check_study_name(reference)
-    path = sqlite_file(storage_url)
-    if path is not None and not path.exists():
-        raise StorageError(
-            f"no storage at {path}", "run `sweeper run STUDY_FILE` first, or pass --storage URL"
-        )
-    engine = read_engine(storage_url)
+    engine = open_reader(storage_url)
     try:
-        names, spec_json = _lookup(engine, reference)
+        stored = reads.find_study(engine, reference, storage_url)
     except sa.exc.SQLAlchemyError as error:
         raise StorageError(
             f"cannot read the storage {redact(storage_url)}: {str(error).splitlines()[0]}",
@@ -61,33 +61,12 @@ def resolve_study(reference: str, storage_url: str) -> Study:
         ) from None
     finally:
         engine.dispose()
-    if reference not in names:
-        raise StudyFileError(
-            f"no study named {reference!r} in {redact(storage_url)}",
-            f"studies there: {', '.join(sorted(names)[:20])}"
-            if names
-            else "run `sweeper run STUDY_FILE` first to create it",
-        )
-    if spec_json is None:
+    if not stored.spec:
         raise StudyFileError(
             f"study {reference!r} was not made by sweeper (it has no stored spec)",
             "run it with its study file instead",
         )
-    return Study.from_spec(json.loads(spec_json))
-
-
-def _lookup(engine: sa.Engine, name: str) -> tuple[list[str], str | None]:
-    studies, attrs = schema.studies, schema.study_user_attrs
-    with engine.connect() as connection:
-        if not sa.inspect(connection).has_table(studies.name):
-            return [], None
-        names = list(connection.execute(sa.select(studies.c.study_name)).scalars())
-        spec_json = connection.execute(
-            sa.select(attrs.c.value_json)
-            .join(studies, studies.c.study_id == attrs.c.study_id)
-            .where(studies.c.study_name == name, attrs.c.key == SPEC_ATTR)
-        ).scalar()
-    return names, spec_json
+    return Study.from_spec(stored.spec)
 
 
 def stored_study(storage: optuna.storages.RDBStorage, name: str) -> StoredStudy | None:

@@ -23,18 +23,15 @@ import optuna
 from sweeper.errors import SetupError, SweeperError
 from sweeper.names import inside, study_folder
 from sweeper.spec import Study
+from sweeper.store.engines import open_storage
+from sweeper.store.optuna_private import new_trial, study_id, trial_id
+from sweeper.store.schema import SPEC_ATTR
+from sweeper.store.writes import TrialLog, record_heartbeats, set_trial_attrs
 from sweeper.sweep import budget, pruning, study_io, trials
 from sweeper.sweep.pool import Executor, ExecutorPool
 from sweeper.sweep.progress import Progress
 from sweeper.sweep.registry import make_pruner, make_sampler
 from sweeper.sweep.resilience import patiently
-from sweeper.sweep.storage import (
-    SPEC_ATTR,
-    TrialLog,
-    open_storage,
-    record_heartbeats,
-    set_trial_attrs,
-)
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # Heartbeats with ask/tell are deliberate (docs/architecture.md): Optuna's notices are noise here.
@@ -145,7 +142,7 @@ class Supervisor:
             self.engine = self.storage.engine
             self.log = TrialLog(self.engine, flush_every_s=SYNC_INTERVAL_S)
             self.study = self._db(self._open_study)
-            self.study_id = self.study._study_id
+            self.study_id = study_id(self.study)
             self.snapshot = pruning.StudySnapshot(self.study, SYNC_INTERVAL_S)
             self._loop()
         finally:
@@ -180,7 +177,7 @@ class Supervisor:
     def _enqueue_grid(self, study: optuna.Study) -> None:
         """Queues the grid points no trial has taken yet, as far as the budget allows."""
         taken = [t.params for t in study.get_trials(deepcopy=False)]
-        room = self.spec.n_trials - budget.used(self.engine, study._study_id)
+        room = self.spec.n_trials - budget.used(self.engine, study_id(study))
         missing = [point for point in self.spec.grid_points() if point not in taken]
         for point in missing[: max(0, room)]:
             study.enqueue_trial(point, skip_if_exists=True)
@@ -266,8 +263,8 @@ class Supervisor:
         with self.engine.begin() as connection:
             # The heartbeat and the owner, so that even a trial we lose from here comes back
             # (after the grace period, or at once from a later run on this host).
-            record_heartbeats(connection, [trial._trial_id])
-            set_trial_attrs(connection, trial._trial_id, {trials.OWNER_ATTR: self.owner})
+            record_heartbeats(connection, [trial_id(trial)])
+            set_trial_attrs(connection, trial_id(trial), {trials.OWNER_ATTR: self.owner})
             # A race between machines can ask one trial too many: the later-numbered one yields.
             over_budget = (
                 budget.used_below(connection, self.study_id, trial.number) >= self.spec.n_trials
@@ -284,7 +281,7 @@ class Supervisor:
         root = trial.user_attrs.get("retry_of", trial.number)
         running = RunningTrial(trial, params, config.to_dict(), root)
         self.log.set_attrs(
-            trial._trial_id,
+            trial_id(trial),
             {
                 "config": running.config,
                 "host": trials.HOST,
@@ -308,7 +305,7 @@ class Supervisor:
         """
         if self.counts["WAITING"] > 0:
             return self.study.ask()
-        return optuna.trial.Trial(self.study, self.study._storage.create_new_trial(self.study_id))
+        return new_trial(self.study)
 
     def _send_trial(self, executor: Executor, running: RunningTrial) -> None:
         checkpoints = inside(self.study_artifacts, running.root)
@@ -353,7 +350,7 @@ class Supervisor:
                 self.progress.note(f"trial {running.trial.number}: {note}")
             if not resumed and payload["epoch"] <= running.last_epoch:
                 running.epochs = [e for e in running.epochs if e["epoch"] < payload["epoch"]]
-                self._db(lambda: self.log.forget_epochs(running.trial._trial_id, payload["epoch"]))
+                self._db(lambda: self.log.forget_epochs(trial_id(running.trial), payload["epoch"]))
             running.epochs = [e for e in running.epochs if e["epoch"] != payload["epoch"]] + [
                 payload
             ]
@@ -401,7 +398,7 @@ class Supervisor:
                 )
 
     def _record_epoch(self, running: RunningTrial, metrics: dict) -> str:
-        self.log.epoch(running.trial._trial_id, metrics["epoch"], metrics)
+        self.log.epoch(trial_id(running.trial), metrics["epoch"], metrics)
         self._report(running, metrics)
         if self.stopping:
             return "interrupt"
@@ -413,7 +410,7 @@ class Supervisor:
     def _report(self, running: RunningTrial, epoch: dict) -> None:
         value = self._pruning_value(epoch)
         if value is not None:
-            self.log.pruning_value(running.trial._trial_id, epoch["epoch"], value)
+            self.log.pruning_value(trial_id(running.trial), epoch["epoch"], value)
 
     def _pruning_value(self, epoch: dict) -> float | None:
         value = epoch.get(self.spec.metric)
@@ -451,7 +448,7 @@ class Supervisor:
         if time.time() - self.last_heartbeat < self.heartbeat_interval:
             return
         self.last_heartbeat = time.time()
-        running = [executor.running.trial._trial_id for executor in self.pool.busy()]
+        running = [trial_id(executor.running.trial) for executor in self.pool.busy()]
         self._db(lambda: self._record_heartbeats(running))
 
     def _record_heartbeats(self, trial_ids: list[int]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import os
 import socket
@@ -13,8 +12,8 @@ import optuna
 import sqlalchemy as sa
 from optuna.trial import TrialState
 
-from sweeper.store import schema
-from sweeper.sweep.storage import TrialLog, epochs_table
+from sweeper.store import optuna_private, schema, writes
+from sweeper.store.writes import TrialLog
 
 MAX_RETRIES = 3
 HOST = socket.gethostname()
@@ -59,23 +58,11 @@ def abandoned(engine: sa.Engine, study_id: int, silent_s: float) -> list[tuple[i
     is gone (taken back at once), or they never had a heartbeat for `silent_s` seconds (their
     ask was cut off between creating the trial and its first heartbeat, which Optuna's stale
     check, reading heartbeats only, never reclaims)."""
-    t, beats, attrs = schema.trials, schema.trial_heartbeats, schema.trial_user_attrs
-    query = (
-        sa.select(t.c.number, t.c.datetime_start, beats.c.heartbeat, attrs.c.value_json)
-        .select_from(
-            t.outerjoin(beats, beats.c.trial_id == t.c.trial_id).outerjoin(
-                attrs, (attrs.c.trial_id == t.c.trial_id) & (attrs.c.key == OWNER_ATTR)
-            )
-        )
-        .where(t.c.study_id == study_id, t.c.state == TrialState.RUNNING.name)
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
+    rows = writes.running_without_news(engine, study_id, OWNER_ATTR)
     # Optuna stamps datetime_start with the asking machine's local clock, without a zone.
     cutoff = datetime.datetime.now() - datetime.timedelta(seconds=silent_s)
     found = []
-    for number, started, heartbeat, owner_json in rows:
-        owner = json.loads(owner_json) if owner_json else None
+    for number, started, heartbeat, owner in rows:
         if owner_gone(owner):
             found.append((number, f"its supervisor on {HOST} (pid {owner.split(':')[-2]}) is gone"))
         elif heartbeat is None and started is not None and started < cutoff:
@@ -85,12 +72,10 @@ def abandoned(engine: sa.Engine, study_id: int, silent_s: float) -> list[tuple[i
 
 def reclaim(log: TrialLog, study: optuna.Study, number: int, reason: str) -> None:
     """Fails an abandoned trial and queues its retry, which resumes from its checkpoints."""
-    frozen = study._storage.get_trial(
-        study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
-    )
+    frozen = optuna_private.trial_by_number(study, number)
     if frozen.state != TrialState.RUNNING:
         return  # finished meanwhile by whoever had it
-    log.set_attrs(frozen._trial_id, {"stop_reason": f"taken back: {reason}"})
+    log.set_attrs(optuna_private.trial_id(frozen), {"stop_reason": f"taken back: {reason}"})
     log.flush()
     fail_frozen = study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
     retry_trial(study, fail_frozen)
@@ -185,7 +170,7 @@ def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
 
 def _write_outcome(log: TrialLog, trial: optuna.trial.Trial, attrs: dict) -> None:
     """The outcome attributes and everything still buffered, in one transaction, before Optuna's tell."""
-    log.set_attrs(trial._trial_id, attrs)
+    log.set_attrs(optuna_private.trial_id(trial), attrs)
     log.flush()
 
 
@@ -193,32 +178,6 @@ def inherit_epochs(
     engine: sa.Engine, study_id: int, trial: optuna.trial.Trial, root: int
 ) -> list[dict]:
     """Copies the epochs of the retried attempt into the retry, which resumes after them."""
-    previous = sa.text(
-        "SELECT t.trial_id FROM trials t WHERE t.study_id = :study_id AND t.number < :number"
-        " AND t.state = 'FAIL' AND (t.number = :root OR EXISTS (SELECT 1 FROM trial_user_attributes u"
-        " WHERE u.trial_id = t.trial_id AND u.key = 'retry_of' AND u.value_json = :root_json))"
-        " ORDER BY t.number DESC LIMIT 1"
+    return writes.copy_previous_epochs(
+        engine, study_id, optuna_private.trial_id(trial), trial.number, root
     )
-    with engine.begin() as connection:
-        found = connection.execute(
-            previous,
-            {"study_id": study_id, "number": trial.number, "root": root, "root_json": str(root)},
-        ).scalar()
-        if found is None:
-            return []
-        rows = (
-            connection.execute(
-                sa.select(epochs_table)
-                .where(epochs_table.c.trial_id == found)
-                .order_by(epochs_table.c.epoch)
-            )
-            .mappings()
-            .all()
-        )
-        copies = [{**row, "trial_id": trial._trial_id} for row in rows]
-        if copies:
-            connection.execute(
-                epochs_table.delete().where(epochs_table.c.trial_id == trial._trial_id)
-            )
-            connection.execute(epochs_table.insert(), copies)
-    return [dict(row) for row in copies]

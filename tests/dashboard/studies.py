@@ -18,7 +18,10 @@ from optuna.distributions import (
 )
 from optuna.trial import TrialState
 
-from sweeper.sweep.storage import EPOCH_METRICS, SPEC_ATTR, epochs_table, open_storage, upsert
+from sweeper.store.engines import open_storage
+from sweeper.store.schema import EPOCH_METRICS, SPEC_ATTR
+from sweeper.store.schema import epochs as epochs_table
+from sweeper.store.writes import upsert
 
 DESCRIPTION = (
     "Every trick of write-up 003 at once on a small CNN: optimizer and learning rate, momentum "

@@ -187,7 +187,7 @@ def test_plain_optuna_studies(serve, laptop, storage):
 def test_report_html_fits_a_laptop(laptop, storage, tmp_path):
     from sweeper.report import export
     from sweeper.report.build import build_report
-    from sweeper.report.sql import open_reader
+    from sweeper.store.engines import open_reader
 
     for name in ("wide", "pareto"):
         page = tmp_path / f"{name}.html"

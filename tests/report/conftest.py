@@ -7,7 +7,10 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState
 
-from sweeper.sweep.storage import EPOCH_METRICS, SPEC_ATTR, epochs_table, open_storage, upsert
+from sweeper.store.engines import open_storage
+from sweeper.store.schema import EPOCH_METRICS, SPEC_ATTR
+from sweeper.store.schema import epochs as epochs_table
+from sweeper.store.writes import upsert
 
 SPEC = {
     "name": "batch",

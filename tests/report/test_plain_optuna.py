@@ -13,7 +13,7 @@ import pytest
 from sweeper.report import export
 from sweeper.report.build import build_report
 from sweeper.report.pareto import front
-from sweeper.report.sql import open_reader
+from sweeper.store.engines import open_reader
 from tests.dashboard.studies import write_plain_studies
 
 

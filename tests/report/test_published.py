@@ -7,8 +7,8 @@ import os
 import signal
 
 from sweeper.report.build import build_report
-from sweeper.report.sql import open_reader
 from sweeper.spec import Study, published
+from sweeper.store.engines import open_reader
 from tests.conftest import run_cli
 from tests.report.conftest import write_known_study
 from tests.report.test_report import NA, rows

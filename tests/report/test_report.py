@@ -14,8 +14,10 @@ import pytest
 from sweeper.errors import SweeperError
 from sweeper.report import command, export
 from sweeper.report.build import build_report
-from sweeper.report.sql import find_study, list_studies, open_reader
+from sweeper.report.sql import list_studies
 from sweeper.report.tables import param_table
+from sweeper.store.engines import open_reader
+from sweeper.store.reads import find_study
 from tests.pg import postgres_url  # noqa: F401 (fixture)
 from tests.report.conftest import write_known_study
 

@@ -8,7 +8,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from sweeper.sweep.storage import TrialLog, open_storage, read_engine, record_heartbeats
+from sweeper.store.engines import open_storage, read_engine
+from sweeper.store.writes import TrialLog, record_heartbeats
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,8 +7,9 @@ import optuna
 from optuna.trial import TrialState
 
 from sweeper.spec import Study, choice, loguniform
+from sweeper.store.engines import read_engine
+from sweeper.store.schema import SPEC_ATTR
 from sweeper.sweep.progress import Progress
-from sweeper.sweep.storage import SPEC_ATTR, read_engine
 from sweeper.sweep.supervisor import Supervisor
 
 
