@@ -27,6 +27,8 @@ p.description { max-width: 110ch; }
 .pf input { width: 72px; } .pf select { max-width: 150px; }
 th.sortable { cursor: pointer; user-select: none; }
 #trials-scroll { max-height: 560px; overflow: auto; }
+#pager button { min-width: 2.2em; }
+div.figure { min-height: 340px; }
 pre.traceback { background: #fbf1f1; border: 1px solid #eccaca; padding: 10px;
   white-space: pre-wrap; overflow-wrap: anywhere; }
 table.attrs { table-layout: fixed; width: 100%; }
@@ -104,6 +106,9 @@ STUDY = _page(
 <p class="muted">Tick trials to overlay their curves.
 <button type="button" id="clear-selection">clear selection</button></p>
 <div id="compare" hidden></div>
+<p id="pager"><button type="button" id="page-prev" title="previous page">‹</button>
+<span id="page-info" class="muted">loading trials…</span>
+<button type="button" id="page-next" title="next page">›</button></p>
 <div class="scroll" id="trials-scroll">
 <table class="table" id="trials"><thead></thead><tbody></tbody></table></div>
 {{ sections|safe }}
@@ -115,7 +120,12 @@ const PAGE = {
   curvesUrl: {{ url_for('curves_json', name=name)|tojson }},
   trialLink: n => `<a href="${TRIAL_URL.replace(/0$/, n)}">${n}</a>`,
 };
-trialTable({{ table|tojson }}, PAGE);
+// The table and figures come as one compact JSON after the page (explorer.py).
+fetch({{ url_for('data_json', name=name)|tojson }}).then(r => r.json()).then(data => {
+  const rows = rowsOf(data.table);
+  trialTable(data.table, rows, PAGE);
+  drawFigures(data, rows, PAGE);
+});
 poll({{ url_for('live', name=name)|tojson }}, d => renderLive(d, PAGE));
 """,
 )
