@@ -28,7 +28,8 @@ from sweeper.report.frames import outcomes, param_column
 LEADING = ["trial", "state", "stop_reason", "best", "best_epoch", "epochs"]
 # ... and after them: what a trial cost.
 TRAILING = ["seconds", "n_params", "peak_mem_mb"]
-DIGITS = 6  # significant digits a float keeps on the wire; the page prints 4
+DIGITS = 6  # significant digits a float keeps on the wire...
+SHOWN = 4  # ... and those the page prints (fmt() in scripts.py)
 # A text column with at most this share of distinct values goes as levels + codes.
 LEVELS_SHARE = 0.5
 
@@ -135,6 +136,9 @@ def _column(values: pd.Series):
 
 
 def _short(value):
+    """A float cut to DIGITS significant digits, unless the cut would change what the page
+    prints (4 digits): 0.5810500 cut to 0.58105 would print 0.5810, not 0.5811."""
     if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.{DIGITS}g}")
+        short = float(f"{value:.{DIGITS}g}")
+        return short if f"{short:.{SHOWN}g}" == f"{value:.{SHOWN}g}" else value
     return value
