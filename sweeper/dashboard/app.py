@@ -73,15 +73,18 @@ def create_app(storage_url: str) -> Flask:
             return url_for("trial", name=name, number=number)
 
         files = list(export.csv_frames(report)) + ["report.html"]
+        header = export.report_header(report, trial_link=link)
         return page(
             pages.STUDY,
             title=name,
             report=report,
-            header=export.report_header(report, trial_link=link),
+            header=header,
             sections=study_sections(report, trial_link=link),
             files=files,
             name=name,
             version=list(key),
+            # plotly.js after the table, unless the header inlines a figure (a Pareto front).
+            plotly_later="Plotly." not in header,
         )
 
     @app.get("/api/study/<name>/data")

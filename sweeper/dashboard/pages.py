@@ -40,7 +40,9 @@ _HEAD = """<!doctype html><html><head><meta charset="utf-8">
 <title>{{ title }} — sweeper</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><style>{{ style|safe }}</style>
-<script src="{{ url_for('plotly_js') }}"></script>
+{% if plotly_later -%}
+<link rel="preload" href="{{ url_for('plotly_js') }}" as="script">
+{%- else %}<script src="{{ url_for('plotly_js') }}"></script>{% endif %}
 <script src="{{ url_for('dashboard_js') }}"></script></head><body>
 <nav><a href="{{ url_for('studies') }}">sweeper</a>
 <span class="muted">· {{ storage }}</span></nav>
@@ -121,12 +123,14 @@ const PAGE = {
   trialLink: n => `<a href="${TRIAL_URL.replace(/0$/, n)}">${n}</a>`,
 };
 // The table and figures come as one compact JSON after the page (explorer.py).
+// plotly.js (4.7 MB of script) runs once the table is drawn: the table does not wait for it,
+// the figures do.
 fetch({{ url_for('data_json', name=name)|tojson }}).then(r => r.json()).then(data => {
   const rows = rowsOf(data.table);
   trialTable(data.table, rows, PAGE);
-  drawFigures(data, rows, PAGE);
-});
-poll({{ url_for('live', name=name)|tojson }}, d => renderLive(d, PAGE));
+  plotlyReady.then(() => drawFigures(data, rows, PAGE));
+}).finally(() => loadPlotly({{ url_for('plotly_js')|tojson }}));
+poll({{ url_for('live', name=name)|tojson }}, d => plotlyReady.then(() => renderLive(d, PAGE)));
 """,
 )
 

@@ -22,6 +22,18 @@ function poll(url, render) {  // every 2 s, without reloading the page
     .catch(() => {});
   tick(); setInterval(tick, 2000);
 }
+// Resolves once plotly.js has run: at once on pages that load it first, after loadPlotly()
+// on the study page, whose table needs no Plotly and comes first.
+let plotlyLoaded;
+const plotlyReady = new Promise(resolve => { plotlyLoaded = resolve; });
+if (window.Plotly) plotlyLoaded();
+function loadPlotly(src) {
+  if (window.Plotly) { plotlyLoaded(); return; }
+  const script = document.createElement("script");
+  script.src = src;
+  script.onload = plotlyLoaded;
+  document.head.appendChild(script);
+}
 const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"];
 
@@ -340,17 +352,25 @@ function drawFigures(data, rows, page) {
 
   const draw = {history, param, front, parallel,
                 curves: () => data.figures.curves, importance: () => data.figures.importance};
-  document.querySelectorAll("div.figure[data-figure]").forEach(div => {
+  // One figure per task, top to bottom: the table answers clicks while 10,000-point figures
+  // are still being drawn. <body data-figures="drawn"> says they all are.
+  const queue = [...document.querySelectorAll("div.figure[data-figure]")];
+  (function next() {
+    const div = queue.shift();
+    if (!div) { document.body.dataset.figures = "drawn"; return; }
     const figure = draw[div.dataset.figure]?.(div);
-    if (!figure) return;
-    const layout = {height: 340, margin: {l: 50, r: 20, t: 40, b: 40}, ...figure.layout,
-                    template: data.template};
-    Plotly.newPlot(div, figure.data, layout, {responsive: true, displaylogo: false});
-  });
+    if (figure) {
+      const layout = {height: 340, margin: {l: 50, r: 20, t: 40, b: 40}, ...figure.layout,
+                      template: data.template};
+      Plotly.newPlot(div, figure.data, layout, {responsive: true, displaylogo: false});
+    }
+    setTimeout(next, 0);
+  })();
 }
 
 // The picked trials' curves side by side: loss, accuracy, lr; train dashed, val solid.
 function overlay(trials, page) {
+  if (!window.Plotly) { plotlyReady.then(() => overlay(trials, page)); return; }
   const chart = document.getElementById("compare");
   chart.hidden = !trials.length;
   if (!trials.length) { Plotly.purge(chart); return; }

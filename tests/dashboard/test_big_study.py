@@ -87,6 +87,7 @@ def test_a_big_study_filters_sorts_pages_and_overlays(serve, big):
         assert shown()[0] == best  # sorted by best, best first
 
         # The parallel coordinates hold every complete trial, drawn from the table's columns.
+        page.locator("body[data-figures=drawn]").wait_for(state="attached")
         lines = page.evaluate(
             "document.querySelector('[data-figure=parallel]')._fullData[0]"
             ".dimensions.map(d => d.values.length)"

@@ -97,7 +97,7 @@ def test_sweeper_shows_what_optuna_dashboard_reports(serve, optuna_app, storage)
         page.wait_for_function(
             "/trials done/.test(document.getElementById('live-status').textContent)"
         )
-        page.wait_for_load_state("networkidle")
+        page.locator("body[data-figures=drawn]").wait_for(state="attached")
         page.screenshot(path=SHOTS / "sweeper.png", full_page=True)
 
         # Trials per state: the live line and the state filter's count of each.
