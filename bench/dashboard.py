@@ -63,11 +63,12 @@ def requests(client: Client, path: str, headers: dict | None = None) -> dict:
 
 
 def inline_page(url: str) -> dict:
-    """The study page as it was: figures inlined by plotly.io.to_html, a dict per trial."""
+    """The study page as it was: figures inlined by plotly.io.to_html, a dict per trial. It
+    rendered them on every request from the cached report ("warm"). Rebuilt here from the same
+    report: within 5% of the bytes of the page it replaced (5.50 MB at 10,000 trials)."""
     engine = open_reader(url)
 
-    def render() -> str:
-        report = build_report(engine, "bench")
+    def render(report) -> str:
         table = trial_table(report)  # the same columns, then sent as one dict per trial
         rows = clean(report.trials[table["columns"]].to_dict(orient="records"))
         return (
@@ -78,8 +79,9 @@ def inline_page(url: str) -> dict:
             + ")</script>"
         )
 
-    seconds, text = timed(render)
-    return {"bytes": len(text.encode()), "cold_s": seconds}
+    cold, report = timed(lambda: build_report(engine, "bench"))
+    warm, text = timed(lambda: render(report))
+    return {"bytes": len(text.encode()), "cold_s": cold + warm, "warm_s": warm}
 
 
 def optuna_dashboard(url: str) -> dict | None:
@@ -128,9 +130,10 @@ def describe(r: dict) -> str:
         f" report), then {page['warm_s'] * 1000:.0f} ms",
         f"  + its data (gzip)   {kb(data['bytes']):>9}   ({kb(raw['bytes'])} uncompressed)"
         f"   first {data['cold_s']:.2f} s, then {data['warm_s'] * 1000:.0f} ms",
-        f"  previous inline page {kb(inline['bytes']):>8}   built in {inline['cold_s']:.2f} s"
-        f"  -> first response {inline['bytes'] / page['bytes']:.0f}x smaller, everything"
-        f" sent {inline['bytes'] / (page['bytes'] + data['bytes']):.0f}x smaller",
+        f"  previous inline page {kb(inline['bytes']):>8}   first {inline['cold_s']:.2f} s, then"
+        f" {inline['warm_s']:.2f} s  -> first response {inline['bytes'] / page['bytes']:.0f}x"
+        f" smaller, everything sent {inline['bytes'] / (page['bytes'] + data['bytes']):.0f}x"
+        " smaller",
         f"  (scripts, cached by the browser: plotly.js and dashboard.js {kb(r['static'])} gzipped)",
     ]
     od = r["optuna_dashboard"]

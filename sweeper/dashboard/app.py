@@ -67,19 +67,24 @@ def create_app(storage_url: str) -> Flask:
 
     @app.get("/study/<name>")
     def study(name: str):
-        key, report = reports.get(study_or_404(name))
+        study = study_or_404(name)
 
         def link(number: int) -> str:
             return url_for("trial", name=name, number=number)
 
+        def html(report: Report) -> tuple[str, str]:
+            return export.report_header(report, trial_link=link), study_sections(report, link)
+
+        # The tables' HTML is rendered once per version, like the data.
+        key, (header, sections) = reports.derived(study, "html", html)
+        _, report = reports.get(study)
         files = list(export.csv_frames(report)) + ["report.html"]
-        header = export.report_header(report, trial_link=link)
         return page(
             pages.STUDY,
             title=name,
             report=report,
             header=header,
-            sections=study_sections(report, trial_link=link),
+            sections=sections,
             files=files,
             name=name,
             version=list(key),
