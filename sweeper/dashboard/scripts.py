@@ -295,7 +295,9 @@ function drawFigures(data, rows, page) {
     const log = LOG_COSTS.includes(cost) && shown.length && low > 0 &&
       high / Math.max(low, 1e-12) > 100;
     return {data: [
-      {type: scatter(others.length), x: column(others, cost), y: column(others, "best"),
+      // SVG, as report.html draws it: Chromium keeps 16 WebGL contexts a page, and the
+      // history, parameter and parallel figures hold 13 of them at 10,000 trials.
+      {type: "scatter", x: column(others, cost), y: column(others, "best"),
        mode: "markers", name: "other trials", marker: {color: "#bbb", size: 7},
        text: named(others), hovertemplate: hover},
       {type: "scatter", x: column(line, cost), y: column(line, "best"),
