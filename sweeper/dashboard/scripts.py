@@ -222,7 +222,10 @@ function extent(values) {  // [min, max] without spreading 10,000 arguments
 // The study page's figures, drawn into its placeholders (div.figure) from the table's columns,
 // as sweeper/report/figures.py draws them for report.html; curves and importance come built.
 const NOT_SAMPLED = "not sampled";
-const WEBGL_POINTS = 1000;  // above this many points a scatter switches to WebGL
+const WEBGL_POINTS = 1000;  // above this many points a scatter switches to WebGL...
+// ... in this many figures at most: Chromium keeps 16 WebGL contexts a page and blanks the
+// oldest figure past that; a WebGL scatter takes 2, parallel coordinates 3.
+const WEBGL_FIGURES = 6;
 const LOG_COSTS = ["seconds", "n_params", "peak_mem_mb"];
 function drawFigures(data, rows, page) {
   const t = data.table, metric = t.metric;
@@ -295,8 +298,7 @@ function drawFigures(data, rows, page) {
     const log = LOG_COSTS.includes(cost) && shown.length && low > 0 &&
       high / Math.max(low, 1e-12) > 100;
     return {data: [
-      // SVG, as report.html draws it: Chromium keeps 16 WebGL contexts a page, and the
-      // history, parameter and parallel figures hold 13 of them at 10,000 trials.
+      // SVG, as report.html draws it: WebGL contexts go to the figures above (WEBGL_FIGURES).
       {type: "scatter", x: column(others, cost), y: column(others, "best"),
        mode: "markers", name: "other trials", marker: {color: "#bbb", size: 7},
        text: named(others), hovertemplate: hover},
@@ -357,10 +359,15 @@ function drawFigures(data, rows, page) {
   // One figure per task, top to bottom: the table answers clicks while 10,000-point figures
   // are still being drawn. <body data-figures="drawn"> says they all are.
   const queue = [...document.querySelectorAll("div.figure[data-figure]")];
+  let webgl = WEBGL_FIGURES;
   (function next() {
     const div = queue.shift();
     if (!div) { document.body.dataset.figures = "drawn"; return; }
     const figure = draw[div.dataset.figure]?.(div);
+    if (figure && figure.data.some(trace => trace.type === "scattergl")) {
+      if (webgl > 0) webgl -= 1;  // past the budget: SVG, slower to draw but never blanked
+      else figure.data.forEach(trace => { if (trace.type === "scattergl") trace.type = "scatter"; });
+    }
     if (figure) {
       const layout = {height: 340, margin: {l: 50, r: 20, t: 40, b: 40}, ...figure.layout,
                       template: data.template};

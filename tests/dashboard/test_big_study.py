@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sweeper.dashboard.app import create_app
+from tests.dashboard.studies import write_many_trials_study
 from tests.dashboard.test_dashboard import ARGS, CHROMIUM, serve  # noqa: F401  (a fixture)
 
 TRIALS = 3000
@@ -137,3 +138,32 @@ def test_a_big_study_filters_sorts_pages_and_overlays(serve, big):
         assert sorted(names) == sorted(f"trial {n}" for n in picked)
         browser.close()
     assert errors == []
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_many_webgl_figures_none_blanked(serve, tmp_path):
+    """1,200 trials over 10 parameters: a history and 10 figures of more than 1,000 points,
+    each of which would be WebGL (2 of Chromium's 16 contexts a page) and the oldest blanked;
+    past 6 the page draws them in SVG."""
+    from playwright.sync_api import sync_playwright
+
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    write_many_trials_study(url, 1200, 10)
+    base = serve(url)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(60_000)
+        warnings = []
+        page.on("console", lambda m: "WebGL contexts" in m.text and warnings.append(m.text))
+        page.goto(base + "/study/many")
+        page.locator("body[data-figures=drawn]").wait_for(state="attached")
+        page.wait_for_load_state("networkidle")
+        kinds = page.evaluate(
+            "[...document.querySelectorAll('[data-figure=param]')]"
+            ".map(d => d.data[0].type + ' ' + d.data[0].x.length)"
+        )
+        browser.close()
+    assert warnings == []
+    assert len(kinds) == 10 and all(kind.endswith(" 1200") for kind in kinds)
+    assert 0 < sum(kind.startswith("scattergl") for kind in kinds) < 10
