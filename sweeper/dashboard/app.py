@@ -2,24 +2,30 @@
 
 Routes (all GET): / (studies), /study/NAME (tables, figures, live trials, the trial table),
 /study/NAME/trial/N, /study/NAME/files/FILE (CSV/HTML downloads), /api/studies and
-/api/study/NAME/live (JSON the pages poll every 2 s), /api/study/NAME/curves?trials=1,2 (the
-curves overlaid for trials picked in the table), /static/plotly.min.js and
+/api/study/NAME/live (JSON the pages poll every 2 s), /api/study/NAME/data (the trial table and
+figure data the study page fetches once: see explorer.py), /api/study/NAME/curves?trials=1,2
+(the curves overlaid for trials picked in the table), /static/plotly.min.js and
 /static/dashboard.js (served locally: the dashboard works offline).
+
+Text responses over a few kB go gzipped to browsers that accept it.
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from io import StringIO
 from urllib.parse import quote
 
 from flask import Flask, Response, abort, jsonify, render_template_string, request, url_for
 
 from sweeper.dashboard import pages
-from sweeper.dashboard.explorer import trial_table
+from sweeper.dashboard.explorer import study_data, to_json
 from sweeper.dashboard.live import clean, curves, live_state, trial_detail, version
 from sweeper.dashboard.scripts import DASHBOARD_JS
+from sweeper.dashboard.sections import study_sections
 from sweeper.errors import SweeperError
 from sweeper.report import export, figures
 from sweeper.report.build import Report, build_report
@@ -31,6 +37,8 @@ from sweeper.urls import redact
 CACHED_REPORTS = 8  # full reports kept in memory, one per recently viewed study
 TRACEBACK_ATTR = "traceback"  # the supervisor's user attribute on a trial whose trainer crashed
 MAX_CURVES = 50  # trials overlaid at once: more lines than that say nothing
+GZIP_MIN_BYTES = 2048  # smaller responses gain nothing from gzip
+COMPRESSED = ("text/html", "application/json", "application/javascript", "text/csv")
 
 
 def create_app(storage_url: str) -> Flask:
@@ -61,23 +69,48 @@ def create_app(storage_url: str) -> Flask:
 
     @app.get("/study/<name>")
     def study(name: str):
-        key, report = reports.get(study_or_404(name))
+        study = study_or_404(name)
 
         def link(number: int) -> str:
             return url_for("trial", name=name, number=number)
 
+        def html(report: Report) -> tuple[str, str]:
+            return export.report_header(report, trial_link=link), study_sections(report, link)
+
+        # The tables' HTML is rendered once per version, like the data.
+        key, (header, sections) = reports.derived(study, "html", html)
+        _, report = reports.get(study)
         files = list(export.csv_frames(report)) + ["report.html"]
         return page(
             pages.STUDY,
             title=name,
             report=report,
-            header=export.report_header(report, trial_link=link),
-            sections=export.report_sections(report, trial_link=link, trials_table=False),
-            table=trial_table(report),
+            header=header,
+            sections=sections,
             files=files,
             name=name,
             version=list(key),
+            # plotly.js after the table, unless the header inlines a figure (a Pareto front).
+            plotly_later="Plotly." not in header,
         )
+
+    @app.get("/api/study/<name>/data")
+    def data_json(name: str):
+        """The trial table and figure data as of the study's version: one compact JSON, built
+        once per version; a reload revalidates it (ETag) instead of fetching it again."""
+        study = study_or_404(name)
+        key, body = reports.derived(study, "data", lambda r: to_json(study_data(r)))
+        response = Response(body, mimetype="application/json")
+        tag = "-".join(map(str, key))
+        if _accepts_gzip():  # compressed once per version too
+            _, compressed = reports.derived(study, "data.gz", lambda _: gzip.compress(body, 6))
+            response.set_data(compressed)
+            response.headers["Content-Encoding"] = "gzip"
+            tag += "-gz"
+        response.set_etag(tag)
+        response.headers["Cache-Control"] = "no-cache"
+        response.vary.add("Accept-Encoding")
+        return response.make_conditional(request)
 
     @app.get("/api/study/<name>/curves")
     def curves_json(name: str):
@@ -144,17 +177,46 @@ def create_app(storage_url: str) -> Flask:
 
     @app.get("/static/plotly.min.js")
     def plotly_js():
-        return Response(
-            export.plotly_js(),
-            mimetype="application/javascript",
-            headers={"Cache-Control": "max-age=86400"},
-        )
+        headers = {"Cache-Control": "max-age=86400", "Vary": "Accept-Encoding"}
+        if _accepts_gzip():  # 4.7 MB, 1.4 MB gzipped: compressed once per process
+            headers["Content-Encoding"] = "gzip"
+            return Response(
+                _gzipped_plotly_js(), mimetype="application/javascript", headers=headers
+            )
+        return Response(export.plotly_js(), mimetype="application/javascript", headers=headers)
 
     @app.get("/static/dashboard.js")
     def dashboard_js():
         return Response(DASHBOARD_JS, mimetype="application/javascript")
 
+    @app.after_request
+    def compress(response: Response) -> Response:
+        if (
+            response.direct_passthrough
+            or response.status_code != 200
+            or "Content-Encoding" in response.headers
+            or response.mimetype not in COMPRESSED
+            or not _accepts_gzip()
+        ):
+            return response
+        body = response.get_data()
+        if len(body) < GZIP_MIN_BYTES:
+            return response
+        response.set_data(gzip.compress(body, compresslevel=5))
+        response.headers["Content-Encoding"] = "gzip"
+        response.vary.add("Accept-Encoding")
+        return response
+
     return app
+
+
+def _accepts_gzip() -> bool:
+    return "gzip" in request.accept_encodings
+
+
+@lru_cache(maxsize=1)
+def _gzipped_plotly_js() -> bytes:
+    return gzip.compress(export.plotly_js().encode(), compresslevel=9)
 
 
 def _studies(engine) -> list[dict]:
@@ -172,6 +234,18 @@ class _ReportCache:
 
     def get(self, study) -> tuple[tuple, Report]:
         """The study's version and its report as of that version."""
+        current, (report, _) = self._entry(study)
+        return current, report
+
+    def derived(self, study, what: str, build) -> tuple[tuple, object]:
+        """The study's version and `build(report)` for it, built once per version."""
+        current, (report, derived) = self._entry(study)
+        with self.lock:
+            if what not in derived:
+                derived[what] = build(report)
+            return current, derived[what]
+
+    def _entry(self, study) -> tuple[tuple, tuple[Report, dict]]:
         with self.engine.connect() as conn:
             current = version(conn, study.study_id)
         key = (study.name, current)
@@ -179,7 +253,8 @@ class _ReportCache:
             if key not in self.entries:
                 for stale in [k for k in self.entries if k[0] == study.name]:
                     del self.entries[stale]
-                self.entries[key] = build_report(self.engine, study.name, url=self.url)
+                report = build_report(self.engine, study.name, url=self.url)
+                self.entries[key] = (report, {})
                 while len(self.entries) > CACHED_REPORTS:
                     self.entries.popitem(last=False)
             self.entries.move_to_end(key)

@@ -27,6 +27,8 @@ p.description { max-width: 110ch; }
 .pf input { width: 72px; } .pf select { max-width: 150px; }
 th.sortable { cursor: pointer; user-select: none; }
 #trials-scroll { max-height: 560px; overflow: auto; }
+#pager button { min-width: 2.2em; }
+div.figure { min-height: 340px; }
 pre.traceback { background: #fbf1f1; border: 1px solid #eccaca; padding: 10px;
   white-space: pre-wrap; overflow-wrap: anywhere; }
 table.attrs { table-layout: fixed; width: 100%; }
@@ -38,7 +40,9 @@ _HEAD = """<!doctype html><html><head><meta charset="utf-8">
 <title>{{ title }} — sweeper</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><style>{{ style|safe }}</style>
-<script src="{{ url_for('plotly_js') }}"></script>
+{% if plotly_later -%}
+<link rel="preload" href="{{ url_for('plotly_js') }}" as="script">
+{%- else %}<script src="{{ url_for('plotly_js') }}"></script>{% endif %}
 <script src="{{ url_for('dashboard_js') }}"></script></head><body>
 <nav><a href="{{ url_for('studies') }}">sweeper</a>
 <span class="muted">· {{ storage }}</span></nav>
@@ -104,6 +108,9 @@ STUDY = _page(
 <p class="muted">Tick trials to overlay their curves.
 <button type="button" id="clear-selection">clear selection</button></p>
 <div id="compare" hidden></div>
+<p id="pager"><button type="button" id="page-prev" title="previous page">‹</button>
+<span id="page-info" class="muted">loading trials…</span>
+<button type="button" id="page-next" title="next page">›</button></p>
 <div class="scroll" id="trials-scroll">
 <table class="table" id="trials"><thead></thead><tbody></tbody></table></div>
 {{ sections|safe }}
@@ -115,8 +122,15 @@ const PAGE = {
   curvesUrl: {{ url_for('curves_json', name=name)|tojson }},
   trialLink: n => `<a href="${TRIAL_URL.replace(/0$/, n)}">${n}</a>`,
 };
-trialTable({{ table|tojson }}, PAGE);
-poll({{ url_for('live', name=name)|tojson }}, d => renderLive(d, PAGE));
+// The table and figures come as one compact JSON after the page (explorer.py).
+// plotly.js (4.7 MB of script) runs once the table is drawn: the table does not wait for it,
+// the figures do.
+fetch({{ url_for('data_json', name=name)|tojson }}).then(r => r.json()).then(data => {
+  const rows = rowsOf(data.table);
+  trialTable(data.table, rows, PAGE);
+  plotlyReady.then(() => drawFigures(data, rows, PAGE));
+}).finally(() => loadPlotly({{ url_for('plotly_js')|tojson }}));
+poll({{ url_for('live', name=name)|tojson }}, d => plotlyReady.then(() => renderLive(d, PAGE)));
 """,
 )
 

@@ -3,7 +3,8 @@
 `wide`: a sweeper study with a long description and 20 parameters, momentum sampled only for
 SGD (a conditional parameter), finished, pruned, failed (with its traceback), running and
 waiting trials. `plain` and `pareto`: studies made by plain Optuna (0-based steps, a trial
-pruned at step 0, an infinite value; two named objectives).
+pruned at step 0, an infinite value; two named objectives). `many`: plain-Optuna trials by
+the thousand over many parameters, written in bulk.
 """
 
 from __future__ import annotations
@@ -190,3 +191,45 @@ def write_plain_studies(url: str) -> None:
     for accuracy, seconds in [(90, 10), (95, 30), (93, 12), (80, 5), (92, 40), (96, 90)]:
         trial = pareto.ask({"width": IntDistribution(8, 64)})
         pareto.tell(trial, [accuracy, seconds])
+
+
+def write_many_trials_study(url: str, trials: int, params: int) -> None:
+    """`many`: `trials` complete plain-Optuna trials over `params` floats p0, p1, …, written
+    in one transaction (Optuna's add_trials takes a minute for a thousand)."""
+    import datetime as dt
+    import random
+
+    import sqlalchemy as sa
+    from optuna.distributions import distribution_to_json
+
+    storage = open_storage(url)
+    optuna.create_study(storage=storage, study_name="many", direction="maximize")
+    study_id = storage.get_study_id_from_name("many")
+    tables = sa.MetaData()
+    tables.reflect(storage.engine)
+    dist = distribution_to_json(FloatDistribution(0.0, 1.0))
+    rng, start = random.Random(0), dt.datetime(2026, 1, 1)
+    rows = {"trials": [], "trial_params": [], "trial_values": []}
+    for number in range(trials):
+        values = [rng.random() for _ in range(params)]
+        rows["trials"].append(
+            dict(
+                trial_id=number + 1,
+                number=number,
+                study_id=study_id,
+                state="COMPLETE",
+                datetime_start=start,
+                datetime_complete=start,
+            )
+        )
+        rows["trial_params"] += [
+            dict(trial_id=number + 1, param_name=f"p{i}", param_value=v, distribution_json=dist)
+            for i, v in enumerate(values)
+        ]
+        rows["trial_values"].append(
+            dict(trial_id=number + 1, objective=0, value=sum(values), value_type="FINITE")
+        )
+    with storage.engine.begin() as connection:
+        for name, batch in rows.items():
+            connection.execute(tables.tables[name].insert(), batch)
+    storage.engine.dispose()

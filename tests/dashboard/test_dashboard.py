@@ -84,8 +84,9 @@ def test_study_list_study_page_and_trial_page(serve, page, tmp_path):
     page.wait_for_url("**/study/batch")
     table = page.locator("table.table", has_text="reference").first
     assert "93.53" in table.inner_text() and "78 ± 2.828" in table.inner_text()
+    # The figures are drawn from the data the page fetches after it loads.
     page.wait_for_function(
-        "document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length > 0"
+        "document.querySelectorAll('[data-figure=curves] .scatterlayer .trace').length > 0"
     )
     curves = page.locator(".js-plotly-plot", has_text="Learning curves")
     assert curves.locator(".scatterlayer .trace").count() >= 3  # trials 0, 2, 1 at least

@@ -51,6 +51,8 @@ def laptop():
 def look(page, name: str) -> None:
     """Checks the page does not scroll sideways and keeps a screenshot of it."""
     page.wait_for_load_state("networkidle")
+    if page.locator("div.figure[data-figure]").count():  # the study page draws them one by one
+        page.locator("body[data-figures=drawn]").wait_for(state="attached")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
