@@ -4,7 +4,8 @@ Optuna's n_trials counts per process (optuna#1883, #2907); sweeper's budget is p
 A trial uses the budget when it is waiting, running, complete or pruned, or failed for good
 (stop_reason "failed: …"). Trials failed by a kill, an interrupt or a stale heartbeat do not:
 their retry (a WAITING copy) does. Neither do trials asked past the budget by a race between
-machines, which are failed at once with stop_reason "over budget".
+machines, which are failed at once with stop_reason "over budget". Nor do paused trials
+that a later copy resumes (the promoting pruner): the copy does.
 """
 
 from __future__ import annotations
@@ -16,15 +17,21 @@ import sqlalchemy as sa
 _FAILED_FOR_GOOD = """EXISTS (
     SELECT 1 FROM trial_user_attributes u
     WHERE u.trial_id = t.trial_id AND u.key = 'stop_reason' AND u.value_json LIKE '"failed:%')"""
+# A paused trial (promoting pruner) that a copy resumes: the copy counts instead.
+_PROMOTED = """t.number NOT IN (
+    SELECT CAST(p.value_json AS INTEGER) FROM trial_user_attributes p
+    JOIN trials c ON c.trial_id = p.trial_id
+    WHERE c.study_id = :study_id AND p.key = 'promoted_from')"""
 _TALLY = f"""
 SELECT t.state, COUNT(*) FROM trials t
-WHERE t.study_id = :study_id
+WHERE t.study_id = :study_id AND {_PROMOTED}
   AND (t.state IN ('WAITING', 'RUNNING', 'COMPLETE', 'PRUNED') OR (t.state = 'FAIL' AND {_FAILED_FOR_GOOD}))
 GROUP BY t.state
 """
 _USED_BELOW = f"""
 SELECT COUNT(*) FROM trials t
-WHERE t.study_id = :study_id AND t.number < :below AND (t.state <> 'FAIL' OR {_FAILED_FOR_GOOD})
+WHERE t.study_id = :study_id AND t.number < :below AND {_PROMOTED}
+  AND (t.state <> 'FAIL' OR {_FAILED_FOR_GOOD})
 """
 
 
