@@ -62,4 +62,4 @@ def make_pruner(name: str, epochs: int, patience: int | None = None) -> optuna.p
 
 def promotion_ladder(epochs: int) -> Ladder:
     """The rungs of the "promoting" pruner for trials of `epochs` epochs."""
-    return Ladder(max_epochs=epochs, min_epochs=1, eta=3, finish_top=1)
+    return Ladder(max_epochs=epochs, min_epochs=1, eta=3, finish_top=2)
