@@ -19,14 +19,22 @@ on 20 % of them, where curves rise slower and separate later.
     .venv/bin/python bench/search.py                        # 5 seeds, both tasks, 1 thread
                                                             # (~30 min on 2 shared cores)
     .venv/bin/python bench/search.py --seeds 3 --tasks digits-small   # ~7 min
+    .venv/bin/python bench/search.py --cache /tmp/search-cache  # each config trained once
+
+Pruner "promoting" (sweeper/sweep/promotion.py) pauses trials at its rungs and resumes the
+paused ones that later trials put in a rung's top third, from their checkpoints (kept in a
+temporary folder, or in --cache).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
+import json
 import runpy
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +42,8 @@ import optuna
 import torch
 
 from sweeper import Study
-from sweeper.sweep.registry import make_pruner, make_sampler
+from sweeper.sweep.promotion import Ladder
+from sweeper.sweep.registry import make_pruner, make_sampler, promotion_ladder
 from sweeper.train import fit
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "studies" / "digits.py"
@@ -47,6 +56,7 @@ STRATEGIES = {  # name: (sampler, pruner); the first is the reference of the rat
     "tpe + median": ("tpe", "median"),
     "tpe + successive halving": ("tpe", "successive_halving"),
     "tpe + hyperband": ("tpe", "hyperband"),
+    "tpe + promotion": ("tpe", "promoting"),
     "sweeper default": (_DEFAULTS["sampler"], _DEFAULTS["pruner"]),
 }
 
@@ -57,32 +67,89 @@ def task_study(task: str, n_trials: int, epochs: int) -> Study:
     return dataclasses.replace(quickstart, train=train, n_trials=n_trials)
 
 
-def search(study: Study, sampler: str, pruner: str, seed: int) -> dict:
-    """One search: `study.n_trials` trials in turn; the best-so-far after every epoch trained."""
+def search(
+    study: Study, sampler: str, pruner: str | Ladder, seed: int, cache: Path | None = None
+) -> dict:
+    """One search: `study.n_trials` trials; the best-so-far after every epoch trained.
+
+    With a promotion ladder (pruner "promoting", or a Ladder), a trial stopped at a rung is
+    paused with its checkpoint, and before each new trial the ladder may resume a paused one
+    instead, as a WAITING copy with the same params (as sweeper queues it): its restored
+    epochs are reported again to Optuna but not trained or counted again. `cache` keeps every
+    config's checkpoints across searches (see main).
+    """
+    epochs = study.base_config().epochs
+    ladder = pruner if isinstance(pruner, Ladder) else None
+    if pruner == "promoting":
+        ladder = promotion_ladder(epochs)
     optuna_study = optuna.create_study(
         direction=study.direction,
         sampler=make_sampler(sampler, study.space, seed),
-        pruner=make_pruner(pruner, study.base_config().epochs),
+        pruner=optuna.pruners.NopPruner() if ladder else make_pruner(pruner, epochs),
     )
     trace: list[float] = []  # best accuracy so far, after each epoch trained
+    curves: dict[int, list[float]] = {}  # first attempt: metric after each epoch it trained
+    params_of: dict[int, dict] = {}
+    paused: set[int] = set()
+    started = 0
     start = time.perf_counter()
-    for _ in range(study.n_trials):
-        trial = optuna_study.ask()
-        values: list[float] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        while True:
+            job = ladder.promotion(curves, paused) if ladder else None
+            if job is None and started < study.n_trials:
+                started += 1
+                trial = optuna_study.ask()
+                params = study.sample(trial)
+                root, target = trial.number, None
+                curves[root], params_of[root] = [], params
+            else:
+                job = job or (ladder.final(curves, paused) if ladder else None)
+                if job is None:
+                    break
+                root, target = job
+                paused.discard(root)
+                optuna_study.enqueue_trial(params_of[root])
+                trial = optuna_study.ask()
+                params = study.sample(trial)
+            curve = curves[root]
+            config = study.config_for(params)
+            folder = None
+            if cache is not None:
+                key = json.dumps(config.to_dict(), sort_keys=True).encode()
+                folder = cache / hashlib.sha1(key).hexdigest()
+            elif ladder:
+                folder = Path(scratch) / str(root)
+            # A cached trial that diverged stops where it did (fit checks only new epochs).
+            marker = folder / "diverged" if cache is not None else None
+            diverged = marker.read_text() if marker and marker.exists() else None
 
-        def on_epoch(metrics: dict, trial=trial, values=values) -> bool:
-            value = metrics[study.metric]
-            values.append(value)
-            trace.append(max(value, trace[-1]) if trace else value)
-            trial.report(value, metrics["epoch"])
-            # Optuna's percentile pruners answer numpy.bool, and fit stops only on True itself.
-            return bool(trial.should_prune())
+            def on_epoch(
+                metrics, trial=trial, curve=curve, root=root, target=target, diverged=diverged
+            ):
+                value = metrics[study.metric]
+                trial.report(value, metrics["epoch"])
+                if metrics["epoch"] <= len(curve):
+                    return False  # restored from the checkpoint of this search's own epochs
+                curve.append(value)
+                trace.append(max(value, trace[-1]) if trace else value)
+                if diverged and metrics["epoch"] == int(diverged.split()[0]):
+                    return True
+                if ladder:
+                    return not ladder.goes_on(root, curves, target)
+                # Optuna's percentile pruners answer numpy.bool; fit stops only on True itself.
+                return bool(trial.should_prune())
 
-        result = fit(study.config_for(study.sample(trial)), on_epoch)
-        if result["stop_reason"] == "completed":
-            optuna_study.tell(trial, max(values))
-        else:
-            optuna_study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            result = fit(config, on_epoch, checkpoint_dir=folder)
+            if marker and result["stop_reason"].startswith("diverged"):
+                marker.write_text(f"{result['epochs_run']} {result['stop_reason']}")
+            elif diverged and len(curve) == int(diverged.split()[0]):
+                result["stop_reason"] = diverged.split(" ", 1)[1]
+            if result["stop_reason"] == "completed":
+                optuna_study.tell(trial, max(curve))
+            else:
+                if ladder and result["stop_reason"] == "pruned":
+                    paused.add(root)
+                optuna_study.tell(trial, state=optuna.trial.TrialState.PRUNED)
     return {
         "best": trace[-1],
         "epochs": len(trace),
@@ -151,6 +218,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12, help="epochs per trial (default 12)")
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="keep every config's checkpoints here across strategies, seeds and runs: a config "
+        "is trained once, as far as any search takes it (training is deterministic, so best, "
+        "epochs and to_0.3 are those of a run without it; wall is not)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -164,8 +238,11 @@ def main() -> None:
             if name == "sweeper default" and same_as_default != name:
                 runs[name] = runs[same_as_default]
                 continue
-            runs[name] = [search(study, sampler, pruner, seed) for seed in range(args.seeds)]
-        print(f"\n{task}: {args.trials} trials x {args.epochs} epochs, {args.seeds} seeds")
+            runs[name] = [
+                search(study, sampler, pruner, seed, args.cache) for seed in range(args.seeds)
+            ]
+        cached = ", trained through --cache: wall is not comparable" if args.cache else ""
+        print(f"\n{task}: {args.trials} trials x {args.epochs} epochs, {args.seeds} seeds{cached}")
         print("\n".join(table(runs)))
         print(verdict(runs))
 

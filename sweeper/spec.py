@@ -168,7 +168,7 @@ class Study:
             space's grid (grid sampler only): the exact runs a write-up published. A trial's
             `point` parameter names its point by its settings.
         sampler: tpe, random, grid, cmaes or qmc.
-        pruner: median, percentile, hyperband, successive_halving or none.
+        pruner: median, percentile, hyperband, successive_halving, promoting or none.
         patience: also wait this many epochs without improvement before pruning.
         metric: the per-epoch metric to optimize; a trial's value is its best epoch.
         direction: maximize or minimize (default: the metric's natural one).

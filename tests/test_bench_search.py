@@ -63,3 +63,17 @@ def test_every_strategy_searches_for_real(strategy):
     assert 2 <= result["epochs"] <= 4  # each trial trains at least one epoch
     assert 1 <= result["to_best"] <= result["epochs"]
     assert 10 < result["best"] <= 100
+
+
+def test_a_promoted_trial_trains_only_the_epochs_it_adds(tmp_path):
+    # Rung at 1 epoch: 3 trials of 1 epoch, the best of them resumed to 3: 5 epochs in all.
+    study = bench["task_study"]("digits-small", n_trials=3, epochs=3)
+    ladder = bench["Ladder"](max_epochs=3, min_epochs=1, eta=3)
+    result = bench["search"](study, "random", ladder, seed=0)
+    assert result["epochs"] == 5
+    # With a cache, a config is trained once across searches; the figures are the same.
+    cached = bench["search"](study, "random", ladder, seed=0, cache=tmp_path)
+    again = bench["search"](study, "random", ladder, seed=0, cache=tmp_path)
+    for key in ("best", "epochs", "to_best"):
+        assert result[key] == cached[key] == again[key]
+    assert again["wall"] < cached["wall"]

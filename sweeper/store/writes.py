@@ -271,15 +271,21 @@ def copy_previous_epochs(
 _FAILED_FOR_GOOD = """EXISTS (
     SELECT 1 FROM trial_user_attributes u
     WHERE u.trial_id = t.trial_id AND u.key = 'stop_reason' AND u.value_json LIKE '"failed:%')"""
+# A paused trial (promoting pruner) that a copy resumes: the copy counts instead.
+_PROMOTED = """t.number NOT IN (
+    SELECT CAST(p.value_json AS INTEGER) FROM trial_user_attributes p
+    JOIN trials c ON c.trial_id = p.trial_id
+    WHERE c.study_id = :study_id AND p.key = 'promoted_from')"""
 _TALLY = sa.text(f"""
 SELECT t.state, COUNT(*) FROM trials t
-WHERE t.study_id = :study_id
+WHERE t.study_id = :study_id AND {_PROMOTED}
   AND (t.state IN ('WAITING', 'RUNNING', 'COMPLETE', 'PRUNED') OR (t.state = 'FAIL' AND {_FAILED_FOR_GOOD}))
 GROUP BY t.state
 """)
 _USED_BELOW = sa.text(f"""
 SELECT COUNT(*) FROM trials t
-WHERE t.study_id = :study_id AND t.number < :below AND (t.state <> 'FAIL' OR {_FAILED_FOR_GOOD})
+WHERE t.study_id = :study_id AND t.number < :below AND {_PROMOTED}
+  AND (t.state <> 'FAIL' OR {_FAILED_FOR_GOOD})
 """)
 
 

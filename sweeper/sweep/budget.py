@@ -4,7 +4,8 @@ Optuna's n_trials counts per process (optuna#1883, #2907); sweeper's budget is p
 A trial uses the budget when it is waiting, running, complete or pruned, or failed for good
 (stop_reason "failed: …"). Trials failed by a kill, an interrupt or a stale heartbeat do not:
 their retry (a WAITING copy) does. Neither do trials asked past the budget by a race between
-machines, which are failed at once with stop_reason "over budget".
+machines, which are failed at once with stop_reason "over budget". Nor do paused trials
+that a later copy resumes (the promoting pruner): the copy does.
 """
 
 from __future__ import annotations

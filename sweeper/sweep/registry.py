@@ -5,6 +5,7 @@ from __future__ import annotations
 import optuna
 
 from sweeper.errors import ConfigError
+from sweeper.sweep.promotion import Ladder, PromotingPruner
 
 SAMPLERS = {
     # constant_liar keeps parallel workers from sampling the same point (Optuna's default only since 5.0).
@@ -34,6 +35,9 @@ PRUNERS = {
         min_resource=1, reduction_factor=3
     ),
     "none": lambda epochs: optuna.pruners.NopPruner(),
+    # Successive halving whose stopped trials are paused and resumed when they earn it
+    # (sweep/promotion.py); bench/search.py measures it against the others.
+    "promoting": lambda epochs: PromotingPruner(promotion_ladder(epochs)),
 }
 
 
@@ -54,3 +58,8 @@ def make_pruner(name: str, epochs: int, patience: int | None = None) -> optuna.p
         # Prune only after `patience` epochs without improvement as well as by the rule above.
         pruner = optuna.pruners.PatientPruner(pruner, patience=patience)
     return pruner
+
+
+def promotion_ladder(epochs: int) -> Ladder:
+    """The rungs of the "promoting" pruner for trials of `epochs` epochs."""
+    return Ladder(max_epochs=epochs, min_epochs=1, eta=3, finish_top=2)

@@ -27,7 +27,7 @@ from sweeper.store.engines import open_storage
 from sweeper.store.optuna_private import new_trial, study_id, trial_id
 from sweeper.store.schema import SPEC_ATTR
 from sweeper.store.writes import TrialLog, record_heartbeats, set_trial_attrs
-from sweeper.sweep import budget, pruning, study_io, trials
+from sweeper.sweep import budget, promotion, pruning, study_io, trials
 from sweeper.sweep.pool import Executor, ExecutorPool
 from sweeper.sweep.progress import Progress
 from sweeper.sweep.registry import make_pruner, make_sampler
@@ -118,6 +118,7 @@ class Supervisor:
         self.owner = trials.owner_token()
         self.setup_problem: str | None = None  # a fault of this machine that stopped the run
         self.waiting_for = 0  # other machines' running trials, last counted
+        self.promoted: set[int] = set()  # paused trials this supervisor has queued again
 
     def _db(self, operation):
         return patiently(operation, self.progress.note)
@@ -237,6 +238,8 @@ class Supervisor:
             self._db(lambda: optuna.storages.fail_stale_trials(self.study))
             self._db(self._reclaim_abandoned)
             self.counts = None  # their retries wait: count again
+        if self.spec.pruner == "promoting":
+            self._db(self._promote)
         if not self._can_ask():
             return
         for executor in idle:
@@ -250,6 +253,24 @@ class Supervisor:
             self.counts["RUNNING"] += 1
             if running:
                 self._send_trial(executor, running)
+
+    def _promote(self) -> None:
+        """The promoting pruner: a paused trial due for promotion waits (a copy that resumes
+        from its checkpoints) for the next idle executor, ahead of any new trial."""
+        room = self._can_ask()  # counts again when the budget looks taken
+        if self.stopping or self.counts["WAITING"] > 0:
+            return
+        finishing = not room and not self.counts["RUNNING"] and not self.pool.busy()
+        pruner = getattr(self.study.pruner, "_wrapped_pruner", self.study.pruner)  # patience
+        found = promotion.next_promotion(
+            self.snapshot, pruner, finishing=finishing, skip=self.promoted
+        )
+        if found:
+            paused, target = found
+            promotion.promote(self.study, paused, target)
+            self.promoted.add(paused.number)
+            self.counts["WAITING"] += 1  # the copy takes the paused trial's place in the budget
+            self.counts["PRUNED"] -= 1
 
     def _reclaim_abandoned(self) -> None:
         mine = {e.running.trial.number for e in self.pool.busy()}

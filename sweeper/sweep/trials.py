@@ -163,7 +163,9 @@ def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
             params=frozen.params,
             distributions=frozen.distributions,
             user_attrs={"retry_of": root},
-            system_attrs={"failed_trial": root, "retry_history": history},
+            # A promoted trial's retry still trains to the epochs it was promoted to.
+            system_attrs={"failed_trial": root, "retry_history": history}
+            | {k: v for k, v in frozen.system_attrs.items() if k == "promoted_to"},
         )
     )
 

@@ -1,0 +1,194 @@
+"""Successive halving that pauses trials instead of pruning them for good (ASHA's promotions).
+
+Optuna's SuccessiveHalvingPruner decides once, when a trial reaches a rung: a trial is kept
+if it is in the top 1/eta of the trials that reached that rung *so far*. It cannot wait, so
+while a rung holds fewer than eta trials it keeps whoever is best so far: the first trials of
+a study are kept at every rung and trained in full, whatever they are worth.
+
+Here a trial that is not in its rung's top 1/eta is *paused*: it stops, its checkpoint is
+kept. Before a new trial starts, the paused trial with the best claim is resumed instead
+(highest rung first): one that the rung's later arrivals have since put in its top 1/eta
+(Li et al., "A System for Massively Parallel Hyperparameter Tuning", 2020). A resumed trial
+restores its epochs from its checkpoint, so a promotion costs only the epochs it adds.
+When no new trial may start and no promotion is due, the best paused trial of the highest
+rung is trained to the full budget (`finish_top` such trials), so the search always ends with
+a fully trained best candidate.
+
+`Ladder` is the arithmetic alone, on plain curves (trial: the metric after each epoch), with
+no study and no database. The supervisor builds the curves from the study's trials.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+Curves = Mapping[int, Sequence[float]]  # trial: its metric after epoch 1, 2, ...
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Rungs at min_epochs, min_epochs * eta, ... below max_epochs; a trial goes on from a rung
+    only in the top 1/eta (rounded down) of the trials that reached it."""
+
+    max_epochs: int
+    min_epochs: int = 1
+    eta: int = 3
+    finish_top: int = 1
+    maximize: bool = True
+
+    @property
+    def rungs(self) -> list[int]:
+        """The epochs at which a trial may be paused (the full budget is not one)."""
+        found, epochs = [], self.min_epochs
+        while epochs < self.max_epochs:
+            found.append(epochs)
+            epochs *= self.eta
+        return found
+
+    def next_stop(self, epochs: int) -> int:
+        """The rung (or the full budget) a trial that has trained `epochs` epochs stops at next."""
+        return next((r for r in self.rungs if r > epochs), self.max_epochs)
+
+    def _score(self, value: float | None) -> float:
+        if value is None or math.isnan(value):
+            return -math.inf
+        return value if self.maximize else -value
+
+    def top(self, curves: Curves, rung: int) -> list[int]:
+        """The trials in the top 1/eta of those that reached `rung` epochs, best first (ties:
+        the earlier trial), by their metric at that epoch."""
+        reached = [n for n, curve in curves.items() if len(curve) >= rung]
+        reached.sort(key=lambda n: (-self._score(curves[n][rung - 1]), n))
+        return reached[: len(reached) // self.eta]
+
+    def goes_on(self, number: int, curves: Curves, target: int | None = None) -> bool:
+        """Whether trial `number`, which has just trained len(curves[number]) epochs, trains
+        the next one. A resumed trial goes on at least to its `target`."""
+        epochs = len(curves[number])
+        if target is not None and epochs < target:
+            return True
+        if epochs not in self.rungs:
+            return True
+        return number in self.top(curves, epochs)
+
+    def promotion(self, curves: Curves, paused: Collection[int]) -> tuple[int, int] | None:
+        """(trial, target epochs) of the paused trial to resume next, or None: the best paused
+        trial now in its rung's top 1/eta, from the highest rung down."""
+        for rung in reversed(self.rungs):
+            for number in self.top(curves, rung):
+                if number in paused and len(curves[number]) == rung:
+                    return number, self.next_stop(rung)
+        return None
+
+    def final(self, curves: Curves, paused: Collection[int]) -> tuple[int, int] | None:
+        """(trial, max_epochs) once nothing else is left to do, or None: while fewer than
+        `finish_top` trials have trained in full, the paused trial that got furthest (then the
+        best at the last epoch it trained) is trained in full."""
+        finished = sum(len(curve) >= self.max_epochs for curve in curves.values())
+        candidates = [n for n in paused if 0 < len(curves[n]) < self.max_epochs]
+        if finished >= self.finish_top or not candidates:
+            return None
+        best = max(candidates, key=lambda n: (len(curves[n]), self._score(curves[n][-1]), -n))
+        return best, self.max_epochs
+
+
+# ---- in a study: the pruner, and the promotions the supervisor queues -------------------
+# A promoted trial runs again as a WAITING copy of its paused attempt, like a retry: the copy's
+# user attribute `retry_of` names the first attempt, whose checkpoints it resumes from (and
+# which reports and retries read as for a retry); `promoted_from` names the paused attempt,
+# which then no longer counts in the budget (sweep/budget.py): the copy does.
+PROMOTED_FROM = "promoted_from"  # user attribute of a copy: the paused attempt it resumes
+PROMOTED_TO = "promoted_to"  # system attribute of a copy: epochs it trains at least
+_RESUME_OF = "resume_of"  # system attribute of a copy: the first attempt (read in a prune)
+
+
+def _root(trial: FrozenTrial) -> int:
+    """The first attempt of a trial: checkpoints, and its curve, are kept under its number."""
+    attrs = trial.system_attrs
+    return attrs.get(_RESUME_OF, attrs.get("failed_trial", trial.number))
+
+
+def _curve(trial: FrozenTrial) -> list[float]:
+    """Its metric after each epoch (NaN where no value was reported)."""
+    values = trial.intermediate_values
+    return [values.get(step, math.nan) for step in range(1, max(values, default=0) + 1)]
+
+
+def study_curves(trials: list[FrozenTrial]) -> tuple[dict[int, list[float]], set[int]]:
+    """(curves, paused) of a study's trials, by first attempt: each the longest curve of its
+    attempts; paused, those whose last attempt was pruned (not diverged) at a rung."""
+    curves: dict[int, list[float]] = {}
+    last: dict[int, FrozenTrial] = {}
+    for trial in sorted(trials, key=lambda t: t.number):
+        root = _root(trial)
+        curve = _curve(trial)
+        if len(curve) >= len(curves.get(root, [])):
+            curves[root] = curve
+        last[root] = trial
+    paused = {
+        root
+        for root, trial in last.items()
+        if trial.state == TrialState.PRUNED
+        and trial.user_attrs.get("stop_reason", "pruned") == "pruned"
+        and len(_curve(trial)) > 0
+    }
+    return curves, paused
+
+
+class PromotingPruner(optuna.pruners.BasePruner):
+    """The promotion ladder as an Optuna pruner: "prune" at a rung means *pause*; the
+    supervisor resumes paused trials (`next_promotion`). Outside sweeper's supervisor it is
+    asynchronous successive halving without promotions: paused trials stay pruned."""
+
+    def __init__(self, ladder: Ladder):
+        self.ladder = ladder
+
+    def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
+        ladder = self._ladder(study)
+        curves, _ = study_curves(
+            [t for t in study.get_trials(deepcopy=False) if t.number != trial.number]
+        )
+        root = _root(trial)
+        curves[root] = _curve(trial)
+        return not ladder.goes_on(root, curves, trial.system_attrs.get(PROMOTED_TO))
+
+    def _ladder(self, study: optuna.Study) -> Ladder:
+        maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+        return dataclasses.replace(self.ladder, maximize=maximize)
+
+
+def next_promotion(
+    study: optuna.Study, pruner: PromotingPruner, *, finishing: bool, skip: Collection[int] = ()
+) -> tuple[FrozenTrial, int] | None:
+    """(paused attempt, target epochs) to resume next, or None. `finishing`: no new trial may
+    start and none runs, so the final full training is due if nothing else is; `skip`: paused
+    attempts already promoted (their copy may not be in the study's trials yet)."""
+    ladder = pruner._ladder(study)
+    trials = study.get_trials(deepcopy=False)
+    curves, paused = study_curves(trials)
+    last = {_root(t): t for t in sorted(trials, key=lambda t: t.number)}
+    paused = {root for root in paused if last[root].number not in skip}
+    job = ladder.promotion(curves, paused)
+    if job is None and finishing:
+        job = ladder.final(curves, paused)
+    return (last[job[0]], job[1]) if job else None
+
+
+def promote(study: optuna.Study, paused: FrozenTrial, target: int) -> None:
+    """Queues the WAITING copy that resumes `paused` from its first attempt's checkpoints."""
+    root = _root(paused)
+    study.add_trial(
+        optuna.create_trial(
+            state=TrialState.WAITING,
+            params=paused.params,
+            distributions=paused.distributions,
+            user_attrs={"retry_of": root, PROMOTED_FROM: paused.number},
+            system_attrs={_RESUME_OF: root, PROMOTED_TO: target},
+        )
+    )

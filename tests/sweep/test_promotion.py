@@ -1,0 +1,121 @@
+"""The promotion ladder's arithmetic: which trials go on, pause, and are resumed, on plain curves."""
+
+import json
+import math
+
+from optuna.trial import TrialState
+
+from sweeper.sweep import budget
+from sweeper.sweep.promotion import PROMOTED_FROM, Ladder
+from sweeper.sweep.storage import read_engine
+from tests.sweep.test_supervisor import fake_study, run
+
+LADDER = Ladder(max_epochs=12, min_epochs=1, eta=3)
+
+
+def curves(*firsts, epochs=1):
+    """Trials 0, 1, ... with flat curves at these values, `epochs` long."""
+    return {n: [v] * epochs for n, v in enumerate(firsts)}
+
+
+def test_rungs_grow_by_eta_below_the_full_budget():
+    assert LADDER.rungs == [1, 3, 9]
+    assert Ladder(max_epochs=12, min_epochs=1, eta=2).rungs == [1, 2, 4, 8]
+    assert Ladder(max_epochs=9, min_epochs=1, eta=3).rungs == [1, 3]
+    assert LADDER.next_stop(0) == 1 and LADDER.next_stop(1) == 3 and LADDER.next_stop(9) == 12
+
+
+def test_a_trial_pauses_at_a_rung_until_eta_trials_reached_it():
+    # Optuna's successive halving keeps the first trial of every rung; here it pauses.
+    assert not LADDER.goes_on(0, curves(90.0))
+    assert not LADDER.goes_on(1, curves(50.0, 60.0))
+    assert LADDER.goes_on(2, curves(50.0, 60.0, 70.0))  # best of 3: the top third
+    assert not LADDER.goes_on(2, curves(50.0, 80.0, 70.0))
+
+
+def test_between_rungs_and_below_a_target_a_trial_goes_on():
+    assert LADDER.goes_on(0, {0: [10.0, 11.0]})  # epoch 2 is no rung
+    assert LADDER.goes_on(0, {0: [10.0]}, target=12)  # trained in full whatever its rank
+    assert not LADDER.goes_on(0, {0: [10.0, 11.0, 12.0]}, target=3)  # at its target: ranked
+
+
+def test_the_best_paused_trial_of_the_highest_rung_is_promoted_first():
+    trials = {0: [50.0], 1: [80.0, 81.0, 82.0], 2: [70.0], 3: [60.0], 4: [85.0, 84.0, 83.0]}
+    trials.update({5: [40.0, 41.0, 42.0], 6: [30.0], 7: [20.0], 8: [10.0]})
+    # Rung 1 (9 trials): top 3 = 4, 1, 2; rung 3 (3 trials): top 1 = 4 (83 > 82 > 42).
+    assert LADDER.top(trials, 1) == [4, 1, 2] and LADDER.top(trials, 3) == [4]
+    assert LADDER.promotion(trials, paused={0, 1, 2, 3, 4, 5}) == (4, 9)
+    assert LADDER.promotion(trials, paused={0, 1, 2, 3, 5}) == (2, 3)  # 4 is running
+    assert LADDER.promotion(trials, paused={0, 3, 5}) is None  # nobody paused is in a top
+
+
+def test_later_trials_can_promote_an_earlier_paused_one():
+    trials = curves(70.0, 60.0, 50.0)  # 0 went on from rung 1
+    trials[0] = [70.0, 71.0, 72.0]
+    assert LADDER.promotion(trials, paused={1, 2}) is None  # top 1 of 3: trial 0 only
+    trials.update({3: [40.0], 4: [30.0], 5: [20.0]})  # 6 trials: top 2
+    assert LADDER.promotion(trials, paused={1, 2, 3, 4, 5}) == (1, 3)
+
+
+def test_a_nan_value_ranks_last():
+    trials = {0: [math.nan], 1: [10.0], 2: [5.0]}
+    assert LADDER.top(trials, 1) == [1]
+
+
+def test_minimizing_ranks_the_lowest_first():
+    ladder = Ladder(max_epochs=12, maximize=False)
+    assert ladder.top({0: [0.5], 1: [0.2], 2: [0.9]}, 1) == [1]
+
+
+def test_the_final_promotion_trains_the_furthest_best_paused_trial_in_full():
+    trials = {0: [90.0], 1: [50.0, 60.0, 70.0], 2: [55.0, 65.0, 75.0], 3: [99.0]}
+    assert LADDER.final(trials, paused={0, 1, 2, 3}) == (2, 12)  # furthest, then best
+    assert LADDER.final(trials, paused={0, 3}) == (3, 12)
+    trials[4] = [80.0] * 12  # one trial trained in full already
+    assert LADDER.final(trials, paused={0, 1, 2, 3}) is None
+    two = Ladder(max_epochs=12, finish_top=2)
+    assert two.final(trials, paused={0, 1, 2, 3}) == (2, 12)
+    assert LADDER.final({0: [50.0]}, paused=set()) is None
+
+
+# ---- in a sweep, with the fake trainer ----------------------------------------------------
+
+
+def test_a_sweep_pauses_trials_and_resumes_the_best_from_their_checkpoints(
+    storage_url, tmp_path, monkeypatch
+):
+    log = tmp_path / "starts.jsonl"
+    monkeypatch.setenv("FAKE_TRIAL_LOG", str(log))
+    study = fake_study(n_trials=9, train=dict(epochs=12), pruner="promoting", sampler="random")
+    trials = run(study, storage_url, artifacts=tmp_path).get_trials()
+
+    copies = [t for t in trials if PROMOTED_FROM in t.user_attrs]
+    firsts = [t for t in trials if "retry_of" not in t.user_attrs]
+    assert len(firsts) == 9  # the budget counts a paused trial and its copies once
+    assert copies and all(t.state != TrialState.WAITING for t in trials)
+    # Every copy resumed its first attempt's checkpoint, after the epochs it had trained.
+    starts = [json.loads(line) for line in log.read_text().splitlines()]
+    resumed = [s for s in starts if s["start"] > 1]
+    assert len(resumed) == len(copies)
+    # The best trial was trained in full; most were stopped at 1 or 3 epochs.
+    full = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert full and max(full, key=lambda t: t.value).intermediate_values.keys() == set(range(1, 13))
+    best_first_epoch = max(firsts, key=lambda t: t.intermediate_values[1])
+    assert any(t.user_attrs["retry_of"] == best_first_epoch.number for t in full)
+    epochs = sum(s_end for s_end in _epochs_trained(trials))
+    assert epochs < 9 * 12 / 2
+
+
+def _epochs_trained(trials):
+    """Epochs each attempt trained itself (a copy's restored epochs are its paused attempt's)."""
+    by_number = {t.number: t for t in trials}
+    for t in trials:
+        before = by_number[t.user_attrs[PROMOTED_FROM]] if PROMOTED_FROM in t.user_attrs else None
+        yield len(t.intermediate_values) - (len(before.intermediate_values) if before else 0)
+
+
+def test_the_budget_counts_a_paused_trial_once_its_copy_waits(storage_url, tmp_path):
+    study = fake_study(n_trials=3, train=dict(epochs=12), pruner="promoting")
+    optuna_study = run(study, storage_url, artifacts=tmp_path)
+    engine = read_engine(storage_url)
+    assert budget.used(engine, optuna_study._study_id) == 3
