@@ -5,9 +5,9 @@ import math
 
 from optuna.trial import TrialState
 
+from sweeper.store.engines import read_engine
 from sweeper.sweep import budget
 from sweeper.sweep.promotion import PROMOTED_FROM, Ladder
-from sweeper.sweep.storage import read_engine
 from tests.sweep.test_supervisor import fake_study, run
 
 LADDER = Ladder(max_epochs=12, min_epochs=1, eta=3)
