@@ -60,6 +60,15 @@ epochs = sa.Table(
     *(sa.Column(name, sa.Float) for name in EPOCH_METRICS),
     sa.Column("recorded_at", sa.Float),  # unix seconds
 )
+# Paused trials (the promoting pruner) that some machine has queued a resuming copy of. The
+# primary key makes the claim atomic across machines: the second INSERT fails, so two
+# supervisors never resume one checkpoint twice.
+promotions = sa.Table(
+    "sweeper_promotions",
+    metadata,
+    sa.Column("trial_id", sa.Integer, primary_key=True),  # the paused trial's trials.trial_id
+    sa.Column("claimed_at", sa.Float),  # unix seconds
+)
 
 # Optuna's tables, as its own models define them.
 studies = models.StudyModel.__table__

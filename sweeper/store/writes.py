@@ -299,3 +299,16 @@ def budget_used_below(connection: sa.Connection, study_id: int, number: int) -> 
     """The budget taken by trials numbered below `number` (one count, without the tally's split
     by state: half the time in a study of 10,000 trials)."""
     return connection.execute(_USED_BELOW, {"study_id": study_id, "below": number}).scalar()
+
+
+def claim_promotion(engine: sa.Engine, paused_trial_id: int) -> bool:
+    """True for the one supervisor, of all machines on the study, that may queue the copy
+    resuming this paused trial; False when another has already claimed it."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                schema.promotions.insert().values(trial_id=paused_trial_id, claimed_at=time.time())
+            )
+    except sa.exc.IntegrityError:
+        return False
+    return True

@@ -26,7 +26,7 @@ from sweeper.spec import Study
 from sweeper.store.engines import open_storage
 from sweeper.store.optuna_private import new_trial, study_id, trial_id
 from sweeper.store.schema import SPEC_ATTR
-from sweeper.store.writes import TrialLog, record_heartbeats, set_trial_attrs
+from sweeper.store.writes import TrialLog, claim_promotion, record_heartbeats, set_trial_attrs
 from sweeper.sweep import budget, promotion, pruning, study_io, trials
 from sweeper.sweep.pool import Executor, ExecutorPool
 from sweeper.sweep.progress import Progress
@@ -267,8 +267,10 @@ class Supervisor:
         )
         if found:
             paused, target = found
-            promotion.promote(self.study, paused, target)
             self.promoted.add(paused.number)
+            if not claim_promotion(self.engine, trial_id(paused)):
+                return  # another machine resumes it
+            promotion.promote(self.study, paused, target)
             self.counts["WAITING"] += 1  # the copy takes the paused trial's place in the budget
             self.counts["PRUNED"] -= 1
 

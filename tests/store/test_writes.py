@@ -96,3 +96,22 @@ def test_heartbeats_and_owner_attrs_skip_a_trial_another_machine_failed(any_url)
     frozen, _, beats = rows_of(any_url, trial_id(alive))
     assert (frozen.user_attrs, beats) == ({"supervisor": "here:1:2"}, 1)
     here.engine.dispose()
+
+
+def test_one_paused_trial_is_claimed_for_promotion_by_one_machine_only(any_url):
+    """Two supervisors that both see a paused trial due for promotion: only one may queue the
+    copy, or both copies would resume (and write) the same checkpoints."""
+    from sweeper.store.writes import claim_promotion
+
+    name = f"claim-{uuid.uuid4().hex[:8]}"
+    here, there = open_storage(any_url), open_storage(any_url)
+    study = optuna.create_study(study_name=name, storage=here, direction="maximize")
+    paused, other = study.ask(), study.ask()
+    study.tell(paused, state=TrialState.PRUNED)
+    study.tell(other, state=TrialState.PRUNED)
+    assert claim_promotion(here.engine, trial_id(paused))
+    assert not claim_promotion(there.engine, trial_id(paused))
+    assert not claim_promotion(here.engine, trial_id(paused))
+    assert claim_promotion(there.engine, trial_id(other))
+    here.engine.dispose()
+    there.engine.dispose()
