@@ -81,3 +81,8 @@ class _SystemAttrs(Mapping):
 
     def __len__(self) -> int:
         return len(self._read())
+
+
+def inner_pruner(pruner: optuna.pruners.BasePruner) -> optuna.pruners.BasePruner:
+    """The pruner a PatientPruner wraps (sweeper's `patience`), or the pruner itself."""
+    return getattr(pruner, "_wrapped_pruner", pruner)

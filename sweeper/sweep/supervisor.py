@@ -24,7 +24,7 @@ from sweeper.errors import SetupError, SweeperError
 from sweeper.names import inside, study_folder
 from sweeper.spec import Study
 from sweeper.store.engines import open_storage
-from sweeper.store.optuna_private import new_trial, study_id, trial_id
+from sweeper.store.optuna_private import inner_pruner, new_trial, study_id, trial_id
 from sweeper.store.schema import SPEC_ATTR
 from sweeper.store.writes import TrialLog, claim_promotion, record_heartbeats, set_trial_attrs
 from sweeper.sweep import budget, promotion, pruning, study_io, trials
@@ -261,7 +261,7 @@ class Supervisor:
         if self.stopping or self.counts["WAITING"] > 0:
             return
         finishing = not room and not self.counts["RUNNING"] and not self.pool.busy()
-        pruner = getattr(self.study.pruner, "_wrapped_pruner", self.study.pruner)  # patience
+        pruner = inner_pruner(self.study.pruner)  # under `patience`
         found = promotion.next_promotion(
             self.snapshot, pruner, finishing=finishing, skip=self.promoted
         )

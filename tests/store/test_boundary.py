@@ -32,6 +32,7 @@ PRIVATE_ATTRS = {
     "_thread_local",
     "_cache",
     "_engine",
+    "_wrapped_pruner",
 }
 # schema's names that are Optuna's tables, models or stored forms (ours and constants are fine).
 OPTUNA_HANDLES = {
@@ -84,6 +85,8 @@ def violations(source: str) -> list[str]:
             ):
                 found.append(f"line {node.lineno}: uses schema.{node.attr}")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value in PRIVATE_ATTRS:  # getattr(pruner, "_wrapped_pruner", ...)
+                found.append(f"line {node.lineno}: names Optuna's private {node.value}")
             match = SQL_ON_OPTUNA.search(node.value)
             if match:
                 found.append(f"line {node.lineno}: SQL on Optuna's table {match.group(1)}")
@@ -119,6 +122,7 @@ def test_only_the_store_touches_optunas_tables_and_private_api(path):
         "from sweeper.store.schema import trial_user_attrs",
         "import sqlalchemy as sa\nq = sa.text('SELECT COUNT(*) FROM trials t WHERE t.study_id = 1')",
         "q = 'SELECT a.value_json FROM x JOIN trial_user_attributes a ON 1 = 1'",
+        "p = getattr(study.pruner, '_wrapped_pruner', study.pruner)",
     ],
 )
 def test_the_check_sees_each_kind_of_trespass(source):
