@@ -214,6 +214,12 @@ def verdict(runs: dict[str, list[dict]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5, help="seeds per strategy (default 5)")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds run from here (default 0): confirm a setting on seeds it was not chosen on",
+    )
     parser.add_argument("--trials", type=int, default=16, help="trial budget (default 16)")
     parser.add_argument("--epochs", type=int, default=12, help="epochs per trial (default 12)")
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS))
@@ -239,10 +245,12 @@ def main() -> None:
                 runs[name] = runs[same_as_default]
                 continue
             runs[name] = [
-                search(study, sampler, pruner, seed, args.cache) for seed in range(args.seeds)
+                search(study, sampler, pruner, seed, args.cache)
+                for seed in range(args.first_seed, args.first_seed + args.seeds)
             ]
         cached = ", trained through --cache: wall is not comparable" if args.cache else ""
-        print(f"\n{task}: {args.trials} trials x {args.epochs} epochs, {args.seeds} seeds{cached}")
+        seeds = f"seeds {args.first_seed}..{args.first_seed + args.seeds - 1}"
+        print(f"\n{task}: {args.trials} trials x {args.epochs} epochs, {seeds}{cached}")
         print("\n".join(table(runs)))
         print(verdict(runs))
 
