@@ -63,11 +63,17 @@ print(json.dumps(stamps))
 """
 
 
-def spawn(code: str, args: list[str], env: dict) -> tuple[float, str]:
-    """(the child's spawn time, its last line of output)."""
+def spawn(code: str, args: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, str]:
+    """(the child's spawn time, its last line of output). It runs in `cwd`, which comes first
+    on its sys.path, before PYTHONPATH: the checkout whose sweeper it imports."""
     start = time.time()
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return start, out.strip().splitlines()[-1]
 
@@ -93,7 +99,7 @@ def line(label: str, runs: list[dict], bare_totals: list[float]) -> str:
     median = statistics.median
     cells = "  ".join(f"{name} {median(r[name] for r in runs):5.2f}" for name in PHASES)
     ratio = median(ratios([r["total"] for r in runs], bare_totals))
-    return f"{label:<24}{median(r['total'] for r in runs):6.2f} s   ({cells})   ratio {ratio:.2f}"
+    return f"{label:<28}{median(r['total'] for r in runs):6.2f} s   ({cells})   ratio {ratio:.2f}"
 
 
 def environment(tree: Path, cache: str) -> dict:
@@ -131,13 +137,13 @@ def main() -> None:
             for index, (name, tree) in enumerate(trees.items()):
                 cache = f"{scratch}/cache-{round_}-{index}"  # empty: the first executor ever
                 for kind in ("cold", "warm"):  # warm: the cache the cold one wrote
-                    start, printed = spawn(EXECUTOR, [args.config], environment(tree, cache))
+                    start, printed = spawn(EXECUTOR, [args.config], environment(tree, cache), tree)
                     runs[f"{name}, {kind}"].append(phases(start, json.loads(printed)))
     print(
         f"start-up to the first batch, {args.config}, {args.rounds} rounds in turn"
         " (seconds, medians; ratio: / bare spawn)"
     )
-    print(f"{'bare python -c import torch':<24}{statistics.median(bare_totals):6.2f} s")
+    print(f"{'bare python -c import torch':<28}{statistics.median(bare_totals):6.2f} s")
     for label, measured in runs.items():
         print(line(label, measured, bare_totals))
 

@@ -31,7 +31,7 @@ def test_line_gives_the_median_phases_total_and_ratio():
         dict(python=0.2, torch=1.5, trainer=0.3, data=0.2, batch=0.1, total=2.3),
     ]
     text = bench["line"]("executor, warm", runs, [1.0, 2.0, 1.0])
-    assert text.startswith("executor, warm            2.30 s")
+    assert text.startswith("executor, warm                2.30 s")
     assert "python  0.20  torch  1.50  trainer  0.30  data  0.20  batch  0.10" in text
     assert text.endswith("ratio 1.90")  # median of 1.9, 1.45, 2.3
 
