@@ -17,7 +17,7 @@ first epoch of each is left out (data, allocator, cudnn). Two rows, medians over
 Each ratio is the median [quartiles] over epochs of (fit rate / bare rate) of adjacent epochs:
 1.00 is free, 0.95 a trainer costing 5 % of an epoch.
 
-    .venv/bin/python bench/trial.py                                   # CPU defaults, about a minute
+    .venv/bin/python bench/trial.py                                   # CPU defaults, minutes
     .venv/bin/python bench/trial.py --device cuda --images 10000 --batch-size 256
     .venv/bin/python bench/trial.py --model cnn --dataset digits --threads 1   # the quickstart's
 """
