@@ -1,10 +1,23 @@
-"""The trainer's overhead: one epoch of ResNet-18 on synthetic images through `fit`, against a
-bare forward/backward/step loop on pre-made device tensors of the same shape.
+"""The trainer's overhead: epochs through `fit` against a bare loop, in turn, epoch by epoch.
 
-The ratio (fit images/s / bare images/s) is what the trainer costs: batch gathering,
-augmentation, schedule, metrics. Both use SGD, and on CUDA bf16 autocast and channels-last.
+`fit` runs as a sweep runs it: with a checkpoint folder (last.pt every epoch, best.pt at each
+new best), train metrics, the lr schedule, augmentation and normalisation per batch, a
+validation pass with loss, top-1 and top-5. The bare loop is what a hand-written script does on
+the same model and data: shuffle, slice batches of pre-normalised tensors, forward/backward/
+step (SGD, constant lr), then an accuracy-only pass over the validation images. On CUDA both use
+bf16 autocast and channels-last.
 
-    .venv/bin/python bench/trial.py                                   # CPU defaults, about a minute
+The bare loop's epoch runs inside fit's per-epoch callback (ABAB...: both see the same load on a
+shared machine); fit's epoch is the time between two callbacks less the bare epoch inside. The
+first epoch of each is left out (data, allocator, cudnn). Two rows, medians over the epochs:
+
+- train steps: images/s of the training steps only (fit's `images_per_s`);
+- whole epoch: seconds per epoch, training + validation (+ fit's checkpoint and metrics).
+
+Each ratio is the median [quartiles] over epochs of (fit rate / bare rate) of adjacent epochs:
+1.00 is free, 0.95 a trainer costing 5 % of an epoch.
+
+    .venv/bin/python bench/trial.py                                   # CPU defaults, minutes
     .venv/bin/python bench/trial.py --device cuda --images 10000 --batch-size 256
     .venv/bin/python bench/trial.py --model cnn --dataset digits --threads 1   # the quickstart's
 """
@@ -13,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import statistics
+import tempfile
 import time
 
 import torch
@@ -22,48 +37,121 @@ from sweeper.train import data, fit, models
 from sweeper.train.config import TrainConfig
 
 
-def through_fit(config: TrainConfig, device: str) -> float:
-    """Train images/s of fit's last epoch (the first pays one-off costs: data, allocator, cudnn)."""
-    epochs = []
-    fit(config, epochs.append, device=device)
-    return epochs[-1]["images_per_s"]
+class BareLoop:
+    """A hand-written loop over pre-normalised device tensors of the trial's data set."""
+
+    def __init__(self, config: TrainConfig, device: str, loaded: data.Data):
+        self.dev = torch.device(device)
+        self.cuda = self.dev.type == "cuda"
+        self.batch = config.batch_size
+        torch.manual_seed(0)
+        self.model = models.build(config, loaded.train_x.shape[1], loaded.classes).to(self.dev)
+        self.fmt = torch.channels_last if self.cuda else torch.contiguous_format
+        self.model = self.model.to(memory_format=self.fmt)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=config.lr, momentum=config.momentum)
+        mean = loaded.train_x.float().mean(dim=(0, 2, 3), keepdim=True)
+        std = loaded.train_x.float().std(dim=(0, 2, 3), keepdim=True)
+        self.train_x = self._images(loaded.train_x, mean, std, config.side)
+        self.val_x = self._images(loaded.val_x, mean, std, config.side)
+        self.train_y, self.val_y = loaded.train_y, loaded.val_y
+        self.steps = len(self.train_y) // self.batch
+        self.generator = torch.Generator(device=self.dev).manual_seed(0)  # fit's RNG untouched
+
+    def _images(self, x, mean, std, side):
+        x = (x.float() - mean) / std
+        if x.shape[-1] != side:
+            x = F.interpolate(x, size=(side, side), mode="bilinear", antialias=True)
+        return x.contiguous(memory_format=self.fmt)
+
+    def _autocast(self):
+        if self.cuda:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _sync(self):
+        if self.cuda:
+            torch.cuda.synchronize()
+
+    def epoch(self) -> tuple[float, float]:
+        """(seconds of the training steps, seconds of the whole epoch)."""
+        self._sync()
+        start = time.perf_counter()
+        self.model.train()
+        order = torch.randperm(len(self.train_y), device=self.dev, generator=self.generator)
+        with torch.random.fork_rng(devices=[self.dev] if self.cuda else []):  # dropout's draws
+            for i in range(self.steps):
+                idx = order[i * self.batch : (i + 1) * self.batch]
+                with self._autocast():
+                    loss = F.cross_entropy(self.model(self.train_x[idx]), self.train_y[idx])
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                self.opt.step()
+        self._sync()
+        trained = time.perf_counter()
+        self.model.eval()
+        correct = torch.zeros((), dtype=torch.int64, device=self.dev)
+        with torch.no_grad(), self._autocast():
+            for at in range(0, len(self.val_y), 2 * self.batch):
+                out = self.model(self.val_x[at : at + 2 * self.batch])
+                correct += (out.argmax(1) == self.val_y[at : at + 2 * self.batch]).sum()
+        correct.item()  # the accuracy a loop reports
+        return trained - start, time.perf_counter() - start
 
 
-def bare_loop(config: TrainConfig, device: str, steps: int, shape: data.Data) -> float:
-    """Train images/s of forward/backward/step on one pre-made batch shaped like `shape`'s."""
-    dev = torch.device(device)
-    cuda = dev.type == "cuda"
-    channels, classes = shape.train_x.shape[1], shape.classes
-    torch.manual_seed(0)
-    model = models.build(config, channels, classes).to(dev)
-    fmt = torch.channels_last if cuda else torch.contiguous_format
-    model = model.to(memory_format=fmt)
-    opt = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    x = torch.randn(config.batch_size, channels, config.side, config.side, device=dev).contiguous(
-        memory_format=fmt
-    )
-    y = torch.randint(0, classes, (config.batch_size,), device=dev)
-    autocast = (
-        (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda else contextlib.nullcontext
-    )
+def fit_epoch_seconds(enters: list[float], leaves: list[float]) -> list[float]:
+    """fit's epochs 2.. from its callbacks' entry and exit times: the time from leaving one
+    callback (after the bare epoch in it) to entering the next."""
+    return [enter - leave for enter, leave in zip(enters[1:], leaves[:-1])]
 
-    def step():
-        with autocast():
-            loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
 
-    for _ in range(3):  # warm-up
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-    return steps * config.batch_size / (time.perf_counter() - start)
+def paired_ratios(fit_seconds: list[float], bare_seconds: list[float]) -> list[float]:
+    """Speed of fit over speed of the bare loop, epoch by adjacent epoch (same work per epoch)."""
+    return [bare / ours for ours, bare in zip(fit_seconds, bare_seconds)]
+
+
+def interleaved(config: TrainConfig, device: str, bare: BareLoop, checkpoint: bool) -> dict:
+    """One fit of config.epochs epochs with a bare epoch inside each callback; per-epoch samples
+    of epochs 2.. : fit/bare train images/s and fit/bare whole-epoch seconds."""
+    enters, leaves, bare_runs, rates = [], [], [], []
+
+    def on_epoch(metrics):
+        enters.append(time.perf_counter())
+        rates.append(metrics["images_per_s"])
+        bare_runs.append(bare.epoch())
+        leaves.append(time.perf_counter())
+
+    with tempfile.TemporaryDirectory() as folder:  # a fresh folder: never a resume
+        fit(config, on_epoch, device=device, checkpoint_dir=folder if checkpoint else None)
+    images = bare.steps * bare.batch
+    return {
+        "fit_img_s": rates[1:],
+        "bare_img_s": [images / train for train, _ in bare_runs[1:]],
+        "fit_epoch_s": fit_epoch_seconds(enters, leaves),
+        "bare_epoch_s": [whole for _, whole in bare_runs[1:]],
+    }
+
+
+def merge(runs: list[dict]) -> dict:
+    return {key: [v for run in runs for v in run[key]] for key in runs[0]}
+
+
+def spread(values: list[float]) -> str:
+    """Median [first quartile..third quartile]."""
+    low, mid, high = statistics.quantiles(values, n=4, method="inclusive")
+    return f"{mid:.3f} [{low:.3f}..{high:.3f}]"
+
+
+def rows(samples: dict) -> list[str]:
+    """The two result lines: medians of each side and the adjacent-epoch ratios' spread."""
+    median = statistics.median
+    steps = [ours / bare for ours, bare in zip(samples["fit_img_s"], samples["bare_img_s"])]
+    whole = paired_ratios(samples["fit_epoch_s"], samples["bare_epoch_s"])
+    return [
+        f"train steps  fit {median(samples['fit_img_s']):9.1f} img/s   "
+        f"bare loop {median(samples['bare_img_s']):9.1f} img/s   ratio {spread(steps)}",
+        f"whole epoch  fit {median(samples['fit_epoch_s']):9.4f} s       "
+        f"bare loop {median(samples['bare_epoch_s']):9.4f} s       ratio {spread(whole)}",
+    ]
 
 
 def main():
@@ -92,6 +180,13 @@ def main():
     )
     parser.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
     parser.add_argument(
+        "--epochs", type=int, default=None, help="epochs per fit (default 12 digits, 4 synthetic)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="fits in a row (default 3)")
+    parser.add_argument(
+        "--no-checkpoint", action="store_true", help="fit without a checkpoint folder"
+    )
+    parser.add_argument(
         "--augment", action="store_true", help="fit also does random-resized crop + flip"
     )
     args = parser.parse_args()
@@ -100,12 +195,13 @@ def main():
     extra = dict(crop_scale=0.35, flip=True) if args.augment else {}
     if args.dataset == "synthetic":
         extra.update(synthetic_images=args.images, image_size=args.image_size)
+    epochs = args.epochs or (12 if args.dataset == "digits" else 4)
     config = TrainConfig.from_dict(
         dict(
             dataset=args.dataset,
             model=args.model,
             batch_size=args.batch_size,
-            epochs=2,
+            epochs=epochs,
             optimizer="sgd",
             lr=0.01,
             schedule="cosine",
@@ -113,15 +209,18 @@ def main():
         )
     )
     loaded = data.load(config, args.device)  # make the data set before timing anything
-    ours = through_fit(config, args.device)
-    steps = len(loaded.train_y) // args.batch_size
-    bare = bare_loop(config, args.device, steps, loaded)
+    bare = BareLoop(config, args.device, loaded)
+    runs = [
+        interleaved(config, args.device, bare, not args.no_checkpoint) for _ in range(args.repeats)
+    ]
     print(
         f"{args.model} on {args.dataset} {config.side}px batch {args.batch_size} on {args.device},"
-        f" {steps} steps per epoch"
+        f" {torch.get_num_threads()} threads, {bare.steps} steps per epoch"
         f"{' with augmentation' if args.augment else ''}"
+        f"{'' if args.no_checkpoint else ', fit checkpointing every epoch'};"
+        f" {args.repeats} x {epochs - 1} epochs each, in turn"
     )
-    print(f"fit {ours:8.1f} img/s   bare loop {bare:8.1f} img/s   ratio {ours / bare:.3f}")
+    print("\n".join(rows(merge(runs))))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torchvision.transforms import v2
 
 from sweeper.train.config import TrainConfig
 
@@ -208,6 +207,11 @@ class Augment:
 
 def _policy(c: TrainConfig):
     """AutoAugment and/or RandAugment on uint8 images, filling with PaddleClas's grey (128)."""
+    if not c.auto_augment and c.rand_augment is None:
+        return None
+    # Imported only here: torchvision pulls in torch._dynamo, seconds of an executor's start-up.
+    from torchvision.transforms import v2
+
     ops = []
     if c.auto_augment:
         ops.append(v2.AutoAugment(v2.AutoAugmentPolicy.IMAGENET, fill=128))

@@ -1,4 +1,5 @@
-"""Data sets as uint8 tensors: decoded once (disk cache next to the data), kept per process.
+"""Data sets as uint8 tensors: decoded once (disk cache next to the data, or in the user's cache
+folder for digits), kept per process.
 
 Every builder returns the whole data set as uint8 NCHW tensors; the trial moves them to its
 device once and augments there (augment.py), so no per-image Python work happens per step.
@@ -6,6 +7,7 @@ device once and augments there (augment.py), so no per-image Python work happens
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +44,28 @@ def _split(x, y, classes, fraction) -> Data:
 
 
 def _digits(c: TrainConfig) -> Data:
+    """scikit-learn's digits, decoded once into the user's cache folder: importing scikit-learn
+    costs an executor seconds of start-up. The cache is keyed by the size and modification
+    time of scikit-learn's digits file (another scikit-learn, another key) and the split."""
+    source = _digits_source()
+    if source is None:  # no scikit-learn to find: let the import say so
+        return _decode_digits(c)
+    stat = source.stat()
+    name = f"digits-{stat.st_size}-{stat.st_mtime_ns}-val{c.val_split}.pt"
+    return _disk_cached(_cache_home() / "datasets" / name, lambda: _decode_digits(c))
+
+
+def _digits_source() -> Path | None:
+    """scikit-learn's digits.csv.gz, found without importing scikit-learn."""
+    spec = importlib.util.find_spec("sklearn")
+    for folder in (spec and spec.submodule_search_locations) or []:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.exists():
+            return path
+    return None
+
+
+def _decode_digits(c: TrainConfig) -> Data:
     from sklearn.datasets import load_digits
 
     digits = load_digits()  # 1797 8x8 images, values 0..16
@@ -94,9 +118,12 @@ def _disk_cached(path: Path, build) -> Data:
     return data
 
 
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sweeper"
+
+
 def _fallback_cache(path: Path) -> Path:
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return home / "sweeper" / str(path.resolve()).strip("/").replace("/", "_")
+    return _cache_home() / str(path.resolve()).strip("/").replace("/", "_")
 
 
 def _cifar(name: str, classes: int):

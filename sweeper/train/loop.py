@@ -32,27 +32,37 @@ def fit(
 
     With `checkpoint_dir`, writes last.pt every epoch and best.pt at each new best, and resumes
     from last.pt when it is there. On resume, on_epoch first sees the restored epochs again
-    (marked "resumed": True): last.pt is written before on_epoch, so a caller killed between
-    the two has not recorded the last restored epoch, and gets it now. `threads` sets torch's
-    CPU thread count first (the result's environment records the count used, for a rerun).
+    (marked "resumed": True), so a caller killed before it recorded the last restored epoch
+    gets it now. The files are written on a thread while the next epoch trains (checkpoint.
+    Writer): on_epoch(epoch k) may run while last.pt of epoch k is still being written, and it
+    is on disk before epoch k + 1 is checkpointed and before fit returns or raises (a pruned,
+    interrupted or failed trial included). A crash therefore loses at most one epoch, as
+    before: killed while writing epoch k's last.pt, the trial resumes from epoch k - 1 (the
+    write is atomic) and trains epoch k again, bit for bit, reporting it afresh (the supervisor
+    replaces an epoch reported again). `threads` sets torch's CPU thread count first (the
+    result's environment records the count used, for a rerun).
     """
     c, dev = config, torch.device(device)
     c.validate()  # a config built directly, not through from_dict, is checked too
     if threads is not None:
         torch.set_num_threads(threads)
     peak = memory.Peak(dev)
+    writer = checkpoint.Writer()
     try:
-        history, stop, model, data = _train(c, on_epoch, dev, checkpoint_dir, peak)
+        history, stop, model, data = _train(c, on_epoch, dev, checkpoint_dir, peak, writer)
+        writer.wait()  # the last epoch's checkpoint is on disk before the trial is done
         return {
             **_result(history, stop, model, dev, peak),
             "summary_size_mb": summary_size_mb(model, (data.train_x.shape[1], c.side, c.side)),
             "environment": environment.record(c.seed, dev),
         }
     finally:
+        with contextlib.suppress(Exception):  # on an error already raised: still on disk first
+            writer.wait()
         peak.close()
 
 
-def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
+def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak, writer):
     """(history, stop reason, model, data) of the trial."""
     torch.manual_seed(c.seed)
     if dev.type == "cuda":
@@ -105,7 +115,7 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
             break
         history.append(metrics)
         if folder:
-            _save(folder, model, opt, plateau, dev, history, c)
+            _save(writer, folder, model, opt, plateau, dev, history, c)
         pruned = on_epoch({**metrics, "note": note} if note else dict(metrics))
         note = None
         # A diverged trial says so even when the pruner would have stopped it too.
@@ -252,25 +262,32 @@ def diverged(history: list[dict], classes: int, patience: int) -> str | None:
     )
 
 
-def _save(folder: Path, model, opt, plateau, dev, history: list[dict], c: TrainConfig) -> None:
+def _save(
+    writer: checkpoint.Writer,
+    folder: Path,
+    model,
+    opt,
+    plateau,
+    dev,
+    history: list[dict],
+    c: TrainConfig,
+) -> None:
+    files = []
     accs = [m["val_acc"] for m in history if m["val_acc"] is not None]
     # Strictly better than every earlier evaluation: ties keep the earliest, like best_epoch.
     if history[-1]["val_acc"] is not None and accs[-1] > max(accs[:-1], default=-1.0):
-        checkpoint.save(
-            {"model": model.state_dict(), "epoch": history[-1]["epoch"], "val_acc": accs[-1]},
-            folder / "best.pt",
-        )
-    checkpoint.save(
-        {
-            "model": model.state_dict(),
-            "optimizer": opt.state_dict(),
-            "plateau": plateau.state_dict(),
-            "rng": checkpoint.rng_state(dev),
-            "history": history,
-            "config": c.to_dict(),
-        },
-        folder / "last.pt",
-    )
+        best = {"model": model.state_dict(), "epoch": history[-1]["epoch"], "val_acc": accs[-1]}
+        files.append((best, folder / "best.pt"))
+    last = {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "plateau": plateau.state_dict(),
+        "rng": checkpoint.rng_state(dev),
+        "history": history,
+        "config": c.to_dict(),
+    }
+    files.append((last, folder / "last.pt"))  # after best.pt, as always
+    writer.save(*files)
 
 
 def _result(history: list[dict], stop: str, model, dev, peak: memory.Peak) -> dict:

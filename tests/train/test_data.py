@@ -1,5 +1,9 @@
 """Data sets: shapes, fixed splits, the ImageFolder path, disk and memory caches, clear errors."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -133,3 +137,45 @@ def test_cifar_uses_its_disk_cache_without_torchvision_files(tmp_path):
     torch.save(vars(fake), tmp_path / ".sweeper-cache" / "cifar10.pt")
     loaded = data.load(TrainConfig(dataset="cifar10", data_dir=str(tmp_path)))
     assert torch.equal(loaded.train_y, fake.train_y) and loaded.classes == 10
+
+
+def test_digits_are_decoded_once_into_the_cache_and_again_when_the_source_changes(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = tmp_path / "digits.csv.gz"  # stands in for scikit-learn's file
+    source.write_bytes(b"one")
+    monkeypatch.setattr(data, "_digits_source", lambda: source)
+    decoded = []
+    decode = data._decode_digits
+    monkeypatch.setattr(data, "_decode_digits", lambda c: decoded.append(1) or decode(c))
+    config = TrainConfig(dataset="digits")
+    first = data._digits(config)
+    again = data._digits(config)  # a later executor, or a later run
+    assert len(decoded) == 1 and len(list((tmp_path / "cache").rglob("digits-*.pt"))) == 1
+    for a, b in zip(vars(first).values(), vars(again).values()):
+        assert torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b
+    source.write_bytes(b"changed")  # another scikit-learn: another key
+    data._digits(config)
+    assert len(decoded) == 2
+    data._digits(TrainConfig(dataset="digits", val_split=0.3))  # another split: another file
+    assert len(decoded) == 3 and len(list((tmp_path / "cache").rglob("digits-*.pt"))) == 3
+
+
+def test_digits_train_without_importing_scikit_learn_or_torchvision_once_cached(tmp_path):
+    code = (
+        "import sys; from sweeper.train import fit; from sweeper.train.config import TrainConfig;"
+        "fit(TrainConfig(dataset='digits', epochs=1), lambda m: None);"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'torchvision'}))"
+    )
+    env = {
+        "PYTHONPATH": str(Path(__file__).parents[2]),
+        "XDG_CACHE_HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    run = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)]
+    run.append(
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    )
+    assert run[0].stdout.strip() == "['sklearn']", run[0].stderr  # the first decodes
+    assert run[1].stdout.strip() == "[]", run[1].stderr

@@ -2,7 +2,6 @@
 
 import json
 import math
-import time
 
 import pytest
 import torch
@@ -52,10 +51,9 @@ def run(checkpoint_dir=None, on_epoch=None, **values):
     return epochs, result
 
 
-def test_reaches_95_percent_on_digits_well_under_a_minute():
-    start = time.perf_counter()
+def test_reaches_95_percent_on_digits():
+    # Its time is bench/trial.py's to measure: a timed target in a test fails on a busy machine.
     epochs, result = run(dataset="digits", model="cnn", optimizer="sgd", lr=0.05, epochs=15)
-    assert time.perf_counter() - start < 45
     assert result["best_val_acc"] >= 95 and result["stop_reason"] == "completed"
     assert [m["epoch"] for m in epochs] == list(range(1, 16))
     assert set(epochs[0]) == METRIC_KEYS and set(result) == RESULT_KEYS
