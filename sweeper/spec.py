@@ -21,7 +21,13 @@ from sweeper import references
 from sweeper.errors import ConfigError, StudyFileError, SweeperError
 from sweeper.names import check_study_name, names_a_file
 from sweeper.sweep.registry import PRUNERS, SAMPLERS, check_name
-from sweeper.train.config import APPLIES, TrainConfig, field_names, parse_override, setting_applies
+from sweeper.train.config import (
+    TrainConfig,
+    field_names,
+    is_conditional,
+    parse_override,
+    setting_applies,
+)
 
 # Metrics a study can optimize (per-epoch values the trainer reports) and their natural direction.
 METRICS = {
@@ -42,7 +48,7 @@ class Dimension:
     when: dict = field(default_factory=dict, kw_only=True)
 
     def conditional(self, name: str) -> bool:
-        return bool(self.when) or name in APPLIES
+        return bool(self.when) or is_conditional(name)
 
     def active(self, name: str, values: dict) -> bool:
         for other, wanted in self.when.items():

@@ -135,8 +135,7 @@ REGISTRY = {
 
 
 def build(c: TrainConfig, in_channels: int, classes: int) -> nn.Module:
-    if c.model not in REGISTRY:
-        raise ConfigError(f"unknown model {c.model!r}", f"valid models are: {', '.join(REGISTRY)}")
+    """The config's model (its name is checked by TrainConfig, against config.MODELS)."""
     return REGISTRY[c.model](c, in_channels, classes)
 
 
