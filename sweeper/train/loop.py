@@ -26,20 +26,18 @@ def fit(
     *,
     device: str = "cpu",
     checkpoint_dir: str | os.PathLike | None = None,
-    threads: int | None = None,
 ) -> dict:
     """Trains `config`, calling `on_epoch(metrics)` after each epoch; True from it stops (pruned).
 
     With `checkpoint_dir`, writes last.pt every epoch and best.pt at each new best, and resumes
     from last.pt when it is there. On resume, on_epoch first sees the restored epochs again
     (marked "resumed": True): last.pt is written before on_epoch, so a caller killed between
-    the two has not recorded the last restored epoch, and gets it now. `threads` sets torch's
-    CPU thread count first (the result's environment records the count used, for a rerun).
+    the two has not recorded the last restored epoch, and gets it now. The result's
+    environment records torch's CPU thread count, which the caller sets (the executor, through
+    `device.set_threads`), so that a rerun can train with it again.
     """
     c, dev = config, torch.device(device)
     c.validate()  # a config built directly, not through from_dict, is checked too
-    if threads is not None:
-        torch.set_num_threads(threads)
     peak = memory.Peak(dev)
     try:
         history, stop, model, data = _train(c, on_epoch, dev, checkpoint_dir, peak)
@@ -94,14 +92,14 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
             if on_epoch({**metrics, "resumed": True}):
                 return history, "pruned", model, data
 
-    trainer = _Epochs(
+    runner = _EpochRunner(
         c, dev, data, torch.compile(model) if c.compile else model, opt, plateau, peak
     )
     stop = "completed"
     for epoch in range(len(history) + 1, c.epochs + 1):
-        metrics = trainer.run(epoch)
+        metrics = runner.run(epoch)
         if metrics is None:
-            stop = f"diverged: train loss is {trainer.bad_loss} at epoch {epoch}"
+            stop = f"diverged: train loss is {runner.bad_loss} at epoch {epoch}"
             break
         history.append(metrics)
         if folder:
@@ -115,7 +113,7 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak):
     return history, stop, model, data
 
 
-class _Epochs:
+class _EpochRunner:
     """One epoch of training plus (every eval_every epochs) one evaluation."""
 
     def __init__(self, c: TrainConfig, dev, data, model, opt, plateau, peak: memory.Peak):
