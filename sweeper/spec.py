@@ -379,7 +379,7 @@ class Study:
             changes["n_trials"] = None  # the grid shrank: recompute its size
         return dataclasses.replace(self, **changes)
 
-    def to_spec(self) -> dict:
+    def to_dict(self) -> dict:
         """Plain JSON-able data, stored with the study so it can be rebuilt without the file."""
         data = dataclasses.asdict(self)
         data["space"] = {name: dim.to_dict() for name, dim in self.space.items()}
@@ -394,7 +394,8 @@ class Study:
         return data
 
     @classmethod
-    def from_spec(cls, data: dict) -> Study:
+    def from_dict(cls, data: dict) -> Study:
+        """The Study `to_dict` described (as stored with a study in the storage)."""
         data = dict(data)
         data["space"] = {name: _dimension_from_dict(d) for name, d in data.get("space", {}).items()}
         known = {f.name for f in dataclasses.fields(cls)}
@@ -402,10 +403,9 @@ class Study:
 
 
 def _check_storable(study: Study) -> None:
-    """The spec is stored as JSON with the study: a value JSON cannot hold fails here, by name,
-    before anything touches the storage."""
-    spec = study.to_spec()
-    for key, value in spec.items():
+    """The study's definition is stored as JSON with it: a value JSON cannot hold fails here, by
+    name, before anything touches the storage."""
+    for key, value in study.to_dict().items():
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:

@@ -73,7 +73,7 @@ def resolve_study(reference: str, storage_url: str) -> Study:
             f"study {reference!r} was not made by sweeper (it has no stored spec)",
             "run it with its study file instead",
         )
-    return Study.from_spec(json.loads(spec_json))
+    return Study.from_dict(json.loads(spec_json))
 
 
 def _lookup(engine: sa.Engine, name: str) -> tuple[list[str], str | None]:
@@ -133,7 +133,7 @@ def check_compatible(stored: StoredStudy, study: Study, replace_spec: bool) -> N
 
 def as_stored(study: Study) -> dict:
     """The spec as it reads back from the storage (JSON: tuples become lists, keys strings)."""
-    return json.loads(json.dumps(study.to_spec()))
+    return json.loads(json.dumps(study.to_dict()))
 
 
 def spec_changes(stored: dict, new: dict) -> list[str]:
