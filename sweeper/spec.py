@@ -21,7 +21,13 @@ from sweeper import references
 from sweeper.errors import ConfigError, StudyFileError, SweeperError
 from sweeper.names import check_study_name, names_a_file
 from sweeper.sweep.registry import PRUNERS, SAMPLERS, check_name
-from sweeper.train.config import APPLIES, TrainConfig, field_names, parse_override, setting_applies
+from sweeper.train.config import (
+    TrainConfig,
+    field_names,
+    is_conditional,
+    parse_override,
+    setting_applies,
+)
 
 # Metrics a study can optimize (per-epoch values the trainer reports) and their natural direction.
 METRICS = {
@@ -42,7 +48,7 @@ class Dimension:
     when: dict = field(default_factory=dict, kw_only=True)
 
     def conditional(self, name: str) -> bool:
-        return bool(self.when) or name in APPLIES
+        return bool(self.when) or is_conditional(name)
 
     def active(self, name: str, values: dict) -> bool:
         for other, wanted in self.when.items():
@@ -373,7 +379,7 @@ class Study:
             changes["n_trials"] = None  # the grid shrank: recompute its size
         return dataclasses.replace(self, **changes)
 
-    def to_spec(self) -> dict:
+    def to_dict(self) -> dict:
         """Plain JSON-able data, stored with the study so it can be rebuilt without the file."""
         data = dataclasses.asdict(self)
         data["space"] = {name: dim.to_dict() for name, dim in self.space.items()}
@@ -388,7 +394,8 @@ class Study:
         return data
 
     @classmethod
-    def from_spec(cls, data: dict) -> Study:
+    def from_dict(cls, data: dict) -> Study:
+        """The Study `to_dict` described (as stored with a study in the storage)."""
         data = dict(data)
         data["space"] = {name: _dimension_from_dict(d) for name, d in data.get("space", {}).items()}
         known = {f.name for f in dataclasses.fields(cls)}
@@ -396,10 +403,9 @@ class Study:
 
 
 def _check_storable(study: Study) -> None:
-    """The spec is stored as JSON with the study: a value JSON cannot hold fails here, by name,
-    before anything touches the storage."""
-    spec = study.to_spec()
-    for key, value in spec.items():
+    """The study's definition is stored as JSON with it: a value JSON cannot hold fails here, by
+    name, before anything touches the storage."""
+    for key, value in study.to_dict().items():
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:

@@ -1,11 +1,11 @@
 """The executor: a long-lived process that trains one trial after another for the supervisor.
 
 It never imports Optuna; the supervisor never imports torch (the trainer is imported here,
-inside the child process only). Messages on the pipe are plain tuples:
-supervisor -> executor: ("check", task) | ("trial", task) | ("continue",) | ("prune",)
-                        | ("interrupt",) | ("stop",)
-executor -> supervisor: ("ready", info) | ("checked", {}) | ("epoch", metrics) | ("done", result)
-                        | ("failed", error) | ("interrupted", info)
+inside the child process only). The messages on the pipe, and which answers which, are the
+dataclasses of sweeper/sweep/messages.py: the executor answers Ready (or Failed) once started,
+then Check with Checked | Failed, Train with Epoch* then Done | Failed | Interrupted, and
+exits on Stop. Anything else it receives is a ProtocolError: the executor exits with its
+traceback (the supervisor retries its trial elsewhere), it never guesses.
 """
 
 from __future__ import annotations
@@ -16,9 +16,26 @@ import signal
 import traceback
 
 from sweeper.errors import ConfigError, SetupError, SweeperError
+from sweeper.sweep.messages import (
+    Cause,
+    Check,
+    Checked,
+    Continue,
+    Done,
+    Epoch,
+    Failed,
+    Interrupt,
+    Interrupted,
+    ProtocolError,
+    Prune,
+    Ready,
+    Stop,
+    Train,
+    unexpected,
+)
 
 
-class Interrupted(Exception):
+class _Interrupted(Exception):
     """The supervisor asked this trial to stop after its checkpoint, to be resumed later."""
 
 
@@ -44,75 +61,73 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
     try:
         device = devices.setup(index, workers, device_request)
     except SweeperError as error:
-        conn.send(("failed", {"error": str(error), "user_error": True}))
+        conn.send(Failed(str(error), Cause.USER))
         return
-    conn.send(("ready", {"device": device, "pid": os.getpid()}))
+    conn.send(Ready(device, os.getpid()))
     while True:
         try:
             message = conn.recv()
         except EOFError:  # the supervisor is gone: nobody to train for
             return
-        if message[0] == "stop":
+        if isinstance(message, Stop):
             return
-        task = message[1]
-        if message[0] == "check":
-            conn.send(_check(task))
+        if isinstance(message, Check):
+            conn.send(_check(message))
             continue
+        if not isinstance(message, Train):
+            raise unexpected(message, "an executor waiting for work")
         try:
-            fit = load_trainer(task.get("trainer"))
-            config = TrainConfig.from_dict(task["config"])
-            if task.get("threads"):  # a rerun trains with the thread count the trial had
-                devices.set_threads(task["threads"])
+            fit = load_trainer(message.trainer)
+            config = TrainConfig.from_dict(message.config)
+            if message.threads:  # a rerun trains with the thread count the trial had
+                devices.set_threads(message.threads)
             result = fit(
-                config,
-                _epoch_reporter(conn),
-                device=device,
-                checkpoint_dir=task.get("checkpoint_dir"),
+                config, _epoch_reporter(conn), device=device, checkpoint_dir=message.checkpoint_dir
             )
-            conn.send(("done", result))
-        except Interrupted as stop:
-            conn.send(("interrupted", {"epoch": stop.args[0] if stop.args else None}))
+            conn.send(Done(result))
+        except _Interrupted as stop:
+            conn.send(Interrupted(stop.args[0] if stop.args else None))
+        except ProtocolError:  # a bug, not the trial's fault: no trial result can be trusted
+            raise
         except SetupError as error:
-            conn.send(("failed", {"error": str(error), "setup": True}))
+            conn.send(Failed(str(error), Cause.MACHINE))
         except SweeperError as error:
-            conn.send(("failed", {"error": str(error), "user_error": True}))
+            conn.send(Failed(str(error), Cause.USER))
         except (BrokenPipeError, EOFError):  # the supervisor is gone
             return
         except OSError as error:
             # A file that cannot be read or written (an unwritable runs/, a data folder gone,
             # a broken image): the machine's fault, not the trial's.
-            conn.send(("failed", {"error": _describe_os_error(error), "setup": True}))
+            conn.send(Failed(_describe_os_error(error), Cause.MACHINE))
         except Exception as error:  # a failing trial must not take the executor down
-            conn.send(
-                ("failed", {"error": _describe(error, task), "traceback": traceback.format_exc()})
-            )
+            conn.send(Failed(_describe(error, message.config), Cause.TRIAL, traceback.format_exc()))
         finally:
             devices.release(device)
 
 
-def _check(task: dict) -> tuple:
+def _check(task: Check) -> Checked | Failed:
     """The trainer imports and, for the built-in one, the data set is where the config says."""
     from sweeper.train.config import TrainConfig
 
     try:
-        load_trainer(task.get("trainer"))
-        if not task.get("trainer"):
+        load_trainer(task.trainer)
+        if not task.trainer:
             from sweeper.train import data, models
 
-            config = TrainConfig.from_dict(task["config"])
+            config = TrainConfig.from_dict(task.config)
             models.check_weights(config)
             data.load(config)
     except SweeperError as error:
-        return ("failed", {"error": str(error), "user_error": True})
+        return Failed(str(error), Cause.USER)
     except OSError as error:
-        return ("failed", {"error": _describe_os_error(error), "user_error": True})
+        return Failed(_describe_os_error(error), Cause.USER)
     except (ImportError, AttributeError) as error:
         problem = ConfigError(
-            f"cannot load trainer {task.get('trainer')!r}: {error}",
+            f"cannot load trainer {task.trainer!r}: {error}",
             "check the module:function name and that its module is importable (PYTHONPATH)",
         )
-        return ("failed", {"error": str(problem), "user_error": True})
-    return ("checked", {})
+        return Failed(str(problem), Cause.USER)
+    return Checked()
 
 
 def _describe_os_error(error: OSError) -> str:
@@ -121,11 +136,10 @@ def _describe_os_error(error: OSError) -> str:
     return f"{type(error).__name__} on{where}: {what} — fix the file or folder, then run again"
 
 
-def _describe(error: Exception, task: dict) -> str:
+def _describe(error: Exception, config: dict) -> str:
     if (
         type(error).__name__ == "OutOfMemoryError"
     ):  # torch.cuda.OutOfMemoryError, by name: no torch import here
-        config = task["config"]
         return (
             f"out of GPU memory with model={config.get('model')} batch_size={config.get('batch_size')}"
             f" image_size={config.get('image_size')}: lower batch_size or image_size, or run fewer --workers per GPU"
@@ -135,10 +149,12 @@ def _describe(error: Exception, task: dict) -> str:
 
 def _epoch_reporter(conn):
     def on_epoch(metrics: dict) -> bool:
-        conn.send(("epoch", metrics))
-        answer = conn.recv()[0]
-        if answer == "interrupt":
-            raise Interrupted(metrics.get("epoch"))
-        return answer == "prune"
+        conn.send(Epoch.of(metrics))
+        answer = conn.recv()
+        if isinstance(answer, Interrupt):
+            raise _Interrupted(metrics.get("epoch"))
+        if not isinstance(answer, (Continue, Prune)):
+            raise unexpected(answer, "an executor waiting for the answer to an epoch")
+        return isinstance(answer, Prune)
 
     return on_epoch

@@ -2,29 +2,82 @@
 
 from __future__ import annotations
 
+import enum
 import multiprocessing as mp
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sweeper.errors import ConfigError
 from sweeper.sweep.executor import executor_main
+from sweeper.sweep.messages import (
+    Cause,
+    Check,
+    Checked,
+    Continue,
+    Done,
+    Epoch,
+    Failed,
+    Prune,
+    Ready,
+    Stop,
+    Train,
+    unexpected,
+)
 
 # A forked child would inherit CUDA state and open database connections; both break.
 _CONTEXT = mp.get_context("spawn")
 
 
+class ExecutorState(enum.Enum):
+    STARTING = "starting"  # spawned; its first message (Ready, or why not) not read yet
+    IDLE = "idle"  # ready for a trial
+    BUSY = "busy"  # training `running`
+    DEAD = "dead"  # its process is gone (found dead, or killed)
+
+
 @dataclass
 class Executor:
+    """One executor process as the supervisor sees it. The state changes only through the
+    methods below; whether the process still lives is `alive`, asked of the process itself."""
+
     index: int
     process: mp.Process
-    conn: object
-    device: str | None = None  # known once the process reports ready
+    conn: Any  # multiprocessing.connection.Connection
+    state: ExecutorState = ExecutorState.STARTING
+    device: str | None = None  # from its Ready message
     pid: int | None = None
-    running: object = None  # the supervisor's RunningTrial
+    running: Any = None  # the supervisor's RunningTrial while BUSY, else None
 
     @property
     def alive(self) -> bool:
         return self.process.is_alive()
+
+    def ready(self, message: Ready) -> None:
+        self._expect(ExecutorState.STARTING)
+        self.device, self.pid, self.state = message.device, message.pid, ExecutorState.IDLE
+
+    def take(self, running: Any, task: Train) -> None:
+        """Sends it a trial to train."""
+        self._expect(ExecutorState.IDLE)
+        self.conn.send(task)
+        self.running, self.state = running, ExecutorState.BUSY
+
+    def release(self) -> Any:
+        """Its trial ended (done, failed or interrupted): it is idle again; returns the trial."""
+        self._expect(ExecutorState.BUSY)
+        running, self.running, self.state = self.running, None, ExecutorState.IDLE
+        return running
+
+    def dead(self) -> Any:
+        """Its process is gone: returns the trial it was training, if any."""
+        running, self.running, self.state = self.running, None, ExecutorState.DEAD
+        return running
+
+    def _expect(self, state: ExecutorState) -> None:
+        if self.state is not state:
+            raise RuntimeError(f"executor {self.index} is {self.state.value}, not {state.value}")
 
 
 class ExecutorPool:
@@ -43,23 +96,26 @@ class ExecutorPool:
     def preflight(self, config: dict, trainer: str | None) -> None:
         """Checks in an executor that the trainer loads and the data is there, before any write."""
         executor = self.executors[0]
-        executor.conn.send(("check", {"config": config, "trainer": trainer}))
-        kind, info = self._receive(executor)
-        if kind == "failed":
-            raise _failure(info)
+        executor.conn.send(Check(config, trainer))
+        message = self._receive(executor)
+        if isinstance(message, Failed):
+            raise _failure(message)
+        if not isinstance(message, Checked):
+            raise unexpected(message, "the supervisor, waiting for Checked")
 
-    def train(self, task: dict, stop_after) -> tuple[str, dict]:
+    def train(self, task: Train, stop_after: Callable[[dict], bool]) -> Done | Failed:
         """Trains one task on the first executor, outside any study (a rerun).
 
-        `stop_after(metrics)` is asked after each epoch. Returns ("done", result) or
-        ("failed", what the executor said)."""
+        `stop_after(metrics)` is asked after each epoch. Returns what the executor said last."""
         executor = self.executors[0]
-        executor.conn.send(("trial", task))
+        executor.conn.send(task)
         while True:
-            kind, info = self._receive(executor)
-            if kind != "epoch":
-                return kind, info
-            executor.conn.send(("prune",) if stop_after(info) else ("continue",))
+            message = self._receive(executor)
+            if isinstance(message, (Done, Failed)):
+                return message
+            if not isinstance(message, Epoch):
+                raise unexpected(message, "the supervisor, waiting for an epoch")
+            executor.conn.send(Prune() if stop_after(message.metrics) else Continue())
 
     def replace(self, dead: Executor) -> Executor:
         """A new executor in a dead one's place, without waiting for it to start (seconds with torch
@@ -69,11 +125,13 @@ class ExecutorPool:
         return fresh
 
     @staticmethod
-    def started(executor: Executor, kind: str, info: dict) -> None:
+    def started(executor: Executor, message: Ready | Failed) -> None:
         """An executor's first message: ready (with its device), or why it could not start."""
-        if kind == "failed":
-            raise _failure(info)
-        executor.device, executor.pid = info["device"], info["pid"]
+        if isinstance(message, Failed):
+            raise _failure(message)
+        if not isinstance(message, Ready):
+            raise unexpected(message, f"the supervisor, waiting for executor {executor.index}")
+        executor.ready(message)
 
     @staticmethod
     def died_starting(executor: Executor) -> RuntimeError:
@@ -88,10 +146,10 @@ class ExecutorPool:
         return next(e for e in self.executors if waitable in (e.conn, e.process.sentinel))
 
     def idle(self) -> list[Executor]:
-        return [e for e in self.executors if e.device and not e.running and e.alive]
+        return [e for e in self.executors if e.state is ExecutorState.IDLE and e.alive]
 
     def busy(self) -> list[Executor]:
-        return [e for e in self.executors if e.running]
+        return [e for e in self.executors if e.state is ExecutorState.BUSY]
 
     def kill(self) -> None:
         for executor in self.executors:
@@ -104,7 +162,7 @@ class ExecutorPool:
         for executor in self.executors:
             if executor.alive:
                 try:
-                    executor.conn.send(("stop",))
+                    executor.conn.send(Stop())
                 except OSError:
                     pass
         for executor in self.executors:
@@ -138,7 +196,7 @@ class ExecutorPool:
                 raise KeyboardInterrupt
             if not executor.alive:
                 raise self.died_starting(executor)
-        self.started(executor, *self._receive(executor))
+        self.started(executor, self._receive(executor))
 
     @staticmethod
     def _receive(executor: Executor):
@@ -150,6 +208,6 @@ class ExecutorPool:
             ) from None
 
 
-def _failure(info: dict) -> Exception:
+def _failure(failed: Failed) -> Exception:
     """The error an executor reported: a user's mistake (exit code 2) or a crash."""
-    return ConfigError(info["error"]) if info.get("user_error") else RuntimeError(info["error"])
+    return ConfigError(failed.error) if failed.cause is Cause.USER else RuntimeError(failed.error)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -26,6 +28,31 @@ def _fmt(value) -> str:
 
 def _params(params: dict) -> str:
     return " ".join(f"{k}={_fmt(v)}" for k, v in params.items())
+
+
+class Best(NamedTuple):
+    number: int
+    value: float
+    params: dict
+
+
+@dataclass
+class BestSoFar:
+    """The best trial seen, by the study's direction. `trial` is None until one is offered: the
+    supervisor first offers the study's best trial, read once, then each trial it finishes."""
+
+    direction: str  # "maximize" or "minimize"
+    trial: Best | None = None
+
+    def offer(self, number: int, value: float | None, params: dict) -> None:
+        """Takes this trial when it is better than the best so far (a None value never is)."""
+        if value is None:
+            return
+        if self.trial is None or self._better(value, self.trial.value):
+            self.trial = Best(number, value, params)
+
+    def _better(self, value: float, than: float) -> bool:
+        return value > than if self.direction == "maximize" else value < than
 
 
 def make_console() -> Console:

@@ -47,12 +47,10 @@ def check_name(kind: str, name: str, registry: dict) -> None:
 
 
 def make_sampler(name: str, space: dict, seed: int | None = None) -> optuna.samplers.BaseSampler:
-    check_name("sampler", name, SAMPLERS)
     return SAMPLERS[name](space, seed)
 
 
 def make_pruner(name: str, epochs: int, patience: int | None = None) -> optuna.pruners.BasePruner:
-    check_name("pruner", name, PRUNERS)
     pruner = PRUNERS[name](epochs)
     if patience:
         # Prune only after `patience` epochs without improvement as well as by the rule above.

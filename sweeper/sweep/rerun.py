@@ -23,6 +23,7 @@ from rich.table import Table
 from sweeper.errors import ConfigError
 from sweeper.store import reads
 from sweeper.store.engines import open_reader
+from sweeper.sweep.messages import Cause, Failed, Train
 from sweeper.sweep.pool import ExecutorPool
 from sweeper.sweep.progress import make_console
 from sweeper.urls import resolve_url
@@ -109,21 +110,18 @@ def _train(stored: StoredTrial, device: str, folder: Path) -> tuple[list[dict], 
         # A pruned trial stopped early: so does its rerun, at the same epoch.
         return last is not None and metrics["epoch"] >= last
 
-    task = {
-        "config": stored.config,
-        "trainer": stored.trainer,
-        "checkpoint_dir": str(folder),
-        "threads": stored.threads,
-    }
+    task = Train(stored.config, stored.trainer, str(folder), stored.threads)
     pool = ExecutorPool(1, device)
     try:
         pool.start()
-        kind, info = pool.train(task, stop_after)
+        outcome = pool.train(task, stop_after)
     finally:
         pool.stop()
-    if kind == "failed" and (info.get("setup") or info.get("user_error")):
-        raise ConfigError(info["error"])
-    return epochs, info["error"] if kind == "failed" else None
+    if not isinstance(outcome, Failed):
+        return epochs, None
+    if outcome.cause is not Cause.TRIAL:  # the user's or this machine's to fix
+        raise ConfigError(outcome.error)
+    return epochs, outcome.error
 
 
 def _compare(stored: StoredTrial, epochs: list[dict], console: Console) -> bool:

@@ -66,7 +66,7 @@ def resolve_study(reference: str, storage_url: str) -> Study:
             f"study {reference!r} was not made by sweeper (it has no stored spec)",
             "run it with its study file instead",
         )
-    return Study.from_spec(stored.spec)
+    return Study.from_dict(stored.spec)
 
 
 def stored_study(storage: optuna.storages.RDBStorage, name: str) -> StoredStudy | None:
@@ -112,7 +112,7 @@ def check_compatible(stored: StoredStudy, study: Study, replace_spec: bool) -> N
 
 def as_stored(study: Study) -> dict:
     """The spec as it reads back from the storage (JSON: tuples become lists, keys strings)."""
-    return json.loads(json.dumps(study.to_spec()))
+    return json.loads(json.dumps(study.to_dict()))
 
 
 def spec_changes(stored: dict, new: dict) -> list[str]:

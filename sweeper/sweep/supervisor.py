@@ -19,6 +19,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 import optuna
+import sqlalchemy as sa
 
 from sweeper.errors import SetupError, SweeperError
 from sweeper.names import inside, study_folder
@@ -28,8 +29,21 @@ from sweeper.store.optuna_private import inner_pruner, new_trial, study_id, tria
 from sweeper.store.schema import SPEC_ATTR
 from sweeper.store.writes import TrialLog, claim_promotion, record_heartbeats, set_trial_attrs
 from sweeper.sweep import budget, promotion, pruning, study_io, trials
-from sweeper.sweep.pool import Executor, ExecutorPool
-from sweeper.sweep.progress import Progress
+from sweeper.sweep.budget import Tally
+from sweeper.sweep.messages import (
+    Cause,
+    Continue,
+    Done,
+    Epoch,
+    Failed,
+    Interrupt,
+    Interrupted,
+    Prune,
+    Train,
+    unexpected,
+)
+from sweeper.sweep.pool import Executor, ExecutorPool, ExecutorState
+from sweeper.sweep.progress import Best, BestSoFar, Progress
 from sweeper.sweep.registry import make_pruner, make_sampler
 from sweeper.sweep.resilience import patiently
 
@@ -99,7 +113,7 @@ class Supervisor:
         grace_period: int = DEFAULT_GRACE_PERIOD_S,
         replace_spec: bool = False,
     ):
-        self.spec = study
+        self.definition = study  # what to search and how; self.study is Optuna's study of it
         self.replace_spec = replace_spec
         self.storage_url = storage_url
         self.pool = ExecutorPool(workers, device)
@@ -112,12 +126,19 @@ class Supervisor:
         self.failures_in_a_row = 0
         self.last_heartbeat = 0.0
         self.last_stale_check = float("-inf")
-        self.counts = None
-        self.counted_at = float("-inf")
-        self.best = None
+        self.budget = Tally(study.n_trials, max_age_s=SYNC_INTERVAL_S)
+        self.best = BestSoFar(study.direction)
         self.owner = trials.owner_token()
         self.setup_problem: str | None = None  # a fault of this machine that stopped the run
         self.waiting_for = 0  # other machines' running trials, last counted
+        # Set by run() once its check has passed: building a Supervisor touches no file or storage.
+        self.study_artifacts: Path | None = None
+        self.storage: optuna.storages.RDBStorage | None = None
+        self.engine: sa.Engine | None = None
+        self.log: TrialLog | None = None
+        self.study: optuna.Study | None = None
+        self.study_id: int | None = None
+        self.snapshot: pruning.StudySnapshot | None = None
         self.promoted: set[int] = set()  # paused trials this supervisor has queued again
 
     def _db(self, operation):
@@ -132,8 +153,8 @@ class Supervisor:
         }
         try:
             self.pool.start(interrupted=lambda: self.stopping)
-            self.pool.preflight(self.spec.base_config().to_dict(), self.spec.trainer)
-            self.study_artifacts = check_artifacts(self.artifacts, self.spec.name)
+            self.pool.preflight(self.definition.base_config().to_dict(), self.definition.trainer)
+            self.study_artifacts = check_artifacts(self.artifacts, self.definition.name)
             self.storage = open_storage(
                 self.storage_url,
                 heartbeat_interval=self.heartbeat_interval,
@@ -154,7 +175,7 @@ class Supervisor:
         return self.study
 
     def _open_study(self) -> optuna.Study:
-        spec = self.spec
+        spec = self.definition
         stored = study_io.stored_study(self.storage, spec.name)
         if stored is not None:
             study_io.check_compatible(stored, spec, self.replace_spec)
@@ -168,7 +189,7 @@ class Supervisor:
         )
         if stored is None or stored.spec != study_io.as_stored(spec):
             # A new study, a new budget or description, or a change the user asked for.
-            study.set_user_attr(SPEC_ATTR, spec.to_spec())
+            study.set_user_attr(SPEC_ATTR, spec.to_dict())
         if stored is None:
             study.set_metric_names([spec.metric])
         if spec.sampler == "grid":
@@ -178,8 +199,8 @@ class Supervisor:
     def _enqueue_grid(self, study: optuna.Study) -> None:
         """Queues the grid points no trial has taken yet, as far as the budget allows."""
         taken = [t.params for t in study.get_trials(deepcopy=False)]
-        room = self.spec.n_trials - budget.used(self.engine, study_id(study))
-        missing = [point for point in self.spec.grid_points() if point not in taken]
+        room = self.definition.n_trials - budget.used(self.engine, study_id(study))
+        missing = [point for point in self.definition.grid_points() if point not in taken]
         for point in missing[: max(0, room)]:
             study.enqueue_trial(point, skip_if_exists=True)
 
@@ -206,16 +227,15 @@ class Supervisor:
         """
         if self.stopping:
             return False
-        stale = time.monotonic() - self.counted_at >= SYNC_INTERVAL_S
-        if self.counts is None or (recount and (stale or not self._room())):
-            self.counts = self._db(lambda: budget.tally(self.engine, self.study_id))
-            self.counted_at = time.monotonic()
-        return self._room()
+        if self.budget.due(time.monotonic(), recount=recount):
+            counts = self._db(lambda: budget.tally(self.engine, self.study_id))
+            self.budget.counted(counts, time.monotonic())
+        return self.budget.has_room()
 
     def _waiting_for_others(self) -> bool:
         """The budget is taken but other machines' trials still run: the run ends when they
         finish, or takes them over (stale check) when their machine goes silent."""
-        running = 0 if self.stopping else self.counts["RUNNING"]
+        running = 0 if self.stopping else self.budget.running()
         if running and running != self.waiting_for:
             self.progress.note(
                 f"waiting for {running} trials running on other machines (taken over here if "
@@ -223,9 +243,6 @@ class Supervisor:
             )
         self.waiting_for = running
         return bool(running)
-
-    def _room(self) -> bool:
-        return self.counts["WAITING"] > 0 or sum(self.counts.values()) < self.spec.n_trials
 
     def _dispatch(self) -> None:
         idle = self.pool.idle()
@@ -237,8 +254,8 @@ class Supervisor:
             self.last_stale_check = time.monotonic()
             self._db(lambda: optuna.storages.fail_stale_trials(self.study))
             self._db(self._reclaim_abandoned)
-            self.counts = None  # their retries wait: count again
-        if self.spec.pruner == "promoting":
+            self.budget.forget()  # their retries wait: count again
+        if self.definition.pruner == "promoting":
             self._db(self._promote)
         if not self._can_ask():
             return
@@ -248,9 +265,7 @@ class Supervisor:
             running = self._db(functools.partial(self._ask, executor))
             # Count our own ask (ask takes a WAITING retry first) instead of tallying again;
             # other machines' asks are caught by the rank check inside _ask.
-            if self.counts["WAITING"] > 0:
-                self.counts["WAITING"] -= 1
-            self.counts["RUNNING"] += 1
+            self.budget.asked()
             if running:
                 self._send_trial(executor, running)
 
@@ -258,9 +273,9 @@ class Supervisor:
         """The promoting pruner: a paused trial due for promotion waits (a copy that resumes
         from its checkpoints) for the next idle executor, ahead of any new trial."""
         room = self._can_ask()  # counts again when the budget looks taken
-        if self.stopping or self.counts["WAITING"] > 0:
+        if self.stopping or self.budget.waiting() > 0:
             return
-        finishing = not room and not self.counts["RUNNING"] and not self.pool.busy()
+        finishing = not room and not self.budget.running() and not self.pool.busy()
         pruner = inner_pruner(self.study.pruner)  # under `patience`
         found = promotion.next_promotion(
             self.snapshot, pruner, finishing=finishing, skip=self.promoted
@@ -271,8 +286,7 @@ class Supervisor:
             if not claim_promotion(self.engine, trial_id(paused)):
                 return  # another machine resumes it
             promotion.promote(self.study, paused, target)
-            self.counts["WAITING"] += 1  # the copy takes the paused trial's place in the budget
-            self.counts["PRUNED"] -= 1
+            self.budget.promoted()
 
     def _reclaim_abandoned(self) -> None:
         mine = {e.running.trial.number for e in self.pool.busy()}
@@ -290,14 +304,15 @@ class Supervisor:
             set_trial_attrs(connection, trial_id(trial), {trials.OWNER_ATTR: self.owner})
             # A race between machines can ask one trial too many: the later-numbered one yields.
             over_budget = (
-                budget.used_below(connection, self.study_id, trial.number) >= self.spec.n_trials
+                budget.used_below(connection, self.study_id, trial.number)
+                >= self.definition.n_trials
             )
         if over_budget:
             trials.fail(self.log, self.study, trial, "over budget", retry=False)
             return None
         try:
-            params = self.spec.sample(trial)
-            config = self.spec.config_for(params)
+            params = self.definition.sample(trial)
+            config = self.definition.config_for(params)
         except SweeperError as error:
             trials.fail(self.log, self.study, trial, f"failed: {error}", retry=False)
             return None
@@ -326,7 +341,7 @@ class Supervisor:
         our own retries, already says whether there is one. A trial left waiting by another
         machine since is taken by a later ask, and the rank check keeps the budget exact.
         """
-        if self.counts["WAITING"] > 0:
+        if self.budget.waiting() > 0:
             return self.study.ask()
         return new_trial(self.study)
 
@@ -337,55 +352,58 @@ class Supervisor:
             # over from an earlier study of the same name (a deleted database), not its own.
             # `inside` keeps this within artifacts/<study>/, whatever the storage holds.
             shutil.rmtree(checkpoints, ignore_errors=True)
-        task = {
-            "number": running.trial.number,
-            "config": running.config,
-            "trainer": self.spec.trainer,
-            "checkpoint_dir": str(checkpoints),
-        }
-        executor.running = running
-        executor.conn.send(("trial", task))
+        executor.take(running, Train(running.config, self.definition.trainer, str(checkpoints)))
 
     def _service(self, executor: Executor) -> None:
         try:
             while executor.conn.poll():
                 message = executor.conn.recv()
-                if executor.device is None:  # a replacement, starting
-                    self.pool.started(executor, *message)
+                if executor.state is ExecutorState.STARTING:  # a replacement
+                    self.pool.started(executor, message)
                 else:
-                    self._handle(executor, *message)
+                    self._handle(executor, message)
         except (EOFError, ConnectionResetError, BrokenPipeError):
             pass
         if not executor.alive:
-            if executor.device is None:  # replacing it again would only fail again
+            if executor.state is ExecutorState.STARTING:  # replacing it would only fail again
                 raise self.pool.died_starting(executor)
             self._replace_dead(executor)
 
-    def _handle(self, executor: Executor, kind: str, payload: dict) -> None:
+    def _handle(self, executor: Executor, message: Epoch | Done | Failed | Interrupted) -> None:
+        """A message from a busy executor: its trial's epoch, or how the trial ended."""
+        if executor.state is not ExecutorState.BUSY or not isinstance(
+            message, (Epoch, Done, Failed, Interrupted)
+        ):
+            raise unexpected(message, f"the supervisor, from {executor.state.value} executor")
         running = executor.running
-        if kind == "epoch":
+        if isinstance(message, Epoch):
             # A restored epoch reported again after a resume replaces its copy; a fresh epoch at
             # or below the last known one means the trial restarted (its checkpoint was set
             # aside): the later epochs of the earlier attempt are gone with it.
-            resumed = payload.pop("resumed", False)
-            note = payload.pop("note", None)
-            if note:
-                self.progress.note(f"trial {running.trial.number}: {note}")
-            if not resumed and payload["epoch"] <= running.last_epoch:
+            payload = dict(message.metrics)
+            if message.note:
+                self.progress.note(f"trial {running.trial.number}: {message.note}")
+            if not message.resumed and payload["epoch"] <= running.last_epoch:
                 running.epochs = [e for e in running.epochs if e["epoch"] < payload["epoch"]]
                 self._db(lambda: self.log.forget_epochs(trial_id(running.trial), payload["epoch"]))
             running.epochs = [e for e in running.epochs if e["epoch"] != payload["epoch"]] + [
                 payload
             ]
             answer = self._db(lambda: self._record_epoch(running, payload))
-            executor.conn.send((answer,))
+            executor.conn.send(answer)
             return
-        executor.running = None
-        if kind == "done":
+        executor.release()
+        if isinstance(message, Done):
+            payload = dict(message.result)
             payload.setdefault("seconds", time.time() - running.started)
             frozen = self._db(
                 lambda: trials.finish(
-                    self.log, self.study, running.trial, running.epochs, payload, self.spec.metric
+                    self.log,
+                    self.study,
+                    running.trial,
+                    running.epochs,
+                    payload,
+                    self.definition.metric,
                 )
             )
             self.snapshot.record(frozen)
@@ -399,17 +417,17 @@ class Supervisor:
                 running.params,
                 self._best(),
             )
-        elif kind == "interrupted":
+        elif isinstance(message, Interrupted):
             self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
-        elif payload.get("setup"):
+        elif message.cause is Cause.MACHINE:
             # This machine's fault, not the trial's: the trial waits for a fixed machine.
-            self._fail(running, f"interrupted: {payload['error']}", retry=True)
-            self.setup_problem = payload["error"]
+            self._fail(running, f"interrupted: {message.error}", retry=True)
+            self.setup_problem = message.error
             self.stopping = True
-            self.progress.note(f"stopping: trial {running.trial.number} hit {payload['error']}")
+            self.progress.note(f"stopping: trial {running.trial.number} hit {message.error}")
         else:
-            reason = f"failed: {payload['error']}"
-            self._fail(running, reason, retry=False, traceback=payload.get("traceback"))
+            reason = f"failed: {message.error}"
+            self._fail(running, reason, retry=False, traceback=message.traceback)
             self.failures_in_a_row += 1
             self.progress.finished(
                 running.trial.number, "FAIL", reason, running.params, self._best()
@@ -417,18 +435,18 @@ class Supervisor:
             if self.failures_in_a_row >= max(3, self.pool.workers):
                 self.stopping = True
                 self.progress.note(
-                    f"stopping: {self.failures_in_a_row} trials in a row failed, the last with: {payload['error']}"
+                    f"stopping: {self.failures_in_a_row} trials in a row failed, the last with: {message.error}"
                 )
 
-    def _record_epoch(self, running: RunningTrial, metrics: dict) -> str:
+    def _record_epoch(self, running: RunningTrial, metrics: dict) -> Continue | Prune | Interrupt:
         self.log.epoch(trial_id(running.trial), metrics["epoch"], metrics)
         self._report(running, metrics)
         if self.stopping:
-            return "interrupt"
+            return Interrupt()
         values = {
             e["epoch"]: v for e in running.epochs if (v := self._pruning_value(e)) is not None
         }
-        return "prune" if pruning.should_prune(self.snapshot, running.trial, values) else "continue"
+        return Prune() if pruning.should_prune(self.snapshot, running.trial, values) else Continue()
 
     def _report(self, running: RunningTrial, epoch: dict) -> None:
         value = self._pruning_value(epoch)
@@ -436,7 +454,7 @@ class Supervisor:
             self.log.pruning_value(trial_id(running.trial), epoch["epoch"], value)
 
     def _pruning_value(self, epoch: dict) -> float | None:
-        value = epoch.get(self.spec.metric)
+        value = epoch.get(self.definition.metric)
         return (
             value if value is not None and value == value else None
         )  # NaN is not a value to prune on
@@ -452,13 +470,13 @@ class Supervisor:
                 )
             )
         )
-        if retry and self.counts is not None:
-            self.counts["WAITING"] += 1  # its retry, for _new_trial to take first
+        if retry:
+            self.budget.retried()  # its retry, for _new_trial to take first
 
     def _replace_dead(self, executor: Executor) -> None:
         """A dead executor's trial fails with the reason and is retried; a new executor takes its place."""
-        if executor.running:
-            running, executor.running = executor.running, None
+        running = executor.dead()
+        if running:
             reason = f"executor died (exit code {executor.process.exitcode}) after epoch {running.last_epoch}"
             self._fail(running, reason, retry=True)
             self.progress.note(
@@ -494,12 +512,12 @@ class Supervisor:
     def _abort_running(self) -> None:
         self.pool.kill()
         for executor in self.pool.busy():
-            running, executor.running = executor.running, None
+            running = executor.dead()
             self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
 
     # ---- what the terminal shows --------------------------------------------------------
     def _snapshot(self) -> dict:
-        counts = self.counts or self._db(lambda: budget.tally(self.engine, self.study_id))
+        counts = self.budget.counts or self._db(lambda: budget.tally(self.engine, self.study_id))
         running = [
             {
                 "number": e.running.trial.number,
@@ -507,35 +525,30 @@ class Supervisor:
                 "device": e.device,
                 "epochs": e.running.config["epochs"],
                 "params": e.running.params,
-                "value": e.running.epochs[-1].get(self.spec.metric) if e.running.epochs else None,
+                "value": e.running.epochs[-1].get(self.definition.metric)
+                if e.running.epochs
+                else None,
             }
             for e in self.pool.busy()
         ]
         return {
-            "finished": counts["COMPLETE"] + counts["PRUNED"] + counts["FAIL"],
+            "finished": budget.finished(counts),
             "running": running,
         }
 
-    def _best(self):
-        """(number, value, params) of the best trial seen: read once, then kept up to date locally."""
-        if self.best is None:
+    def _best(self) -> Best | None:
+        """The best trial seen: the study's, read until it has one, then kept up to date locally."""
+        if self.best.trial is None:
             try:
                 trial = self._db(lambda: self.study.best_trial)
-                self.best = (trial.number, trial.value, trial.params)
-            except ValueError:
+            except ValueError:  # no complete trial yet
                 return None
-        return self.best
+            self.best.offer(trial.number, trial.value, trial.params)
+        return self.best.trial
 
     def _note_best(self, running: RunningTrial) -> None:
         value = trials.best_value(
-            [e.get(self.spec.metric) for e in running.epochs], self.spec.direction
+            [e.get(self.definition.metric) for e in running.epochs], self.definition.direction
         )
-        best = self._best()
-        if value is None or best is None:
-            self.best = self.best or (
-                (running.trial.number, value, running.params) if value is not None else None
-            )
-            return
-        improved = value > best[1] if self.spec.direction == "maximize" else value < best[1]
-        if improved:
-            self.best = (running.trial.number, value, running.params)
+        self._best()  # the study's best first: one from another machine may beat this one
+        self.best.offer(running.trial.number, value, running.params)

@@ -1,7 +1,7 @@
 """The trainer: knows torch, never imports Optuna. `fit(config, on_epoch) -> result`.
 
-`fit(config, on_epoch, *, device="cpu", checkpoint_dir=None, threads=None)`; `threads` sets
-torch's CPU thread count before training (a rerun passes the recorded one).
+`fit(config, on_epoch, *, device="cpu", checkpoint_dir=None)`. The caller sets torch's CPU
+thread count (the executor does, with `device.set_threads`; a rerun sets the recorded one).
 
 `on_epoch(metrics)` gets, after each epoch: epoch (1-based), train_loss, train_acc, val_loss,
 val_acc, val_top5 (None under 10 classes; the val values are None on epochs that eval_every

@@ -85,11 +85,27 @@ MODELS: tuple[str, ...] = (
     "resnet",
     *TORCHVISION_MODELS,
 )
+# The least image side (px) of the models that need one: each max-pool of cnn_n halves the side,
+# swin_b has five halvings; cifar_alexnet needs 32.
+MIN_SIDE = {"cnn_2": 2**2, "cnn_3": 2**3, "cnn_5": 2**5, "swin_b": 2**5, "cifar_alexnet": 32}
 SCHEDULES = ("constant", "step", "multistep", "cosine", "onecycle", "plateau")
+
+
+# Predicates over a config's values for `setting(applies=...)`.
+def _dataset_is(*names) -> Callable[[dict], bool]:
+    return lambda c: c["dataset"] in names
+
+
+def _dataset_has(what: str) -> Callable[[dict], bool]:
+    return lambda c: getattr(DATASETS[c["dataset"]], what)
 
 
 def _model_is(*names) -> Callable[[dict], bool]:
     return lambda c: c["model"] in names
+
+
+def _optimizer_has(what: str) -> Callable[[dict], bool]:
+    return lambda c: getattr(OPTIMIZERS[c["optimizer"]], what)
 
 
 def _schedule_is(*names) -> Callable[[dict], bool]:
@@ -100,46 +116,11 @@ def _pretrainable(c: dict) -> bool:
     return c["model"] in TORCHVISION_MODELS or c["model"] == "resnet"
 
 
-# A setting that only matters under some condition is not sampled when it does not apply
-# (momentum for adam): name -> predicate over the config's values.
-APPLIES: dict[str, Callable[[dict], bool]] = {
-    "data_dir": lambda c: DATASETS[c["dataset"]].files,
-    "download": lambda c: DATASETS[c["dataset"]].files,
-    "val_split": lambda c: DATASETS[c["dataset"]].split,
-    "synthetic_images": lambda c: c["dataset"] == "synthetic",
-    "synthetic_classes": lambda c: c["dataset"] == "synthetic",
-    "depth": _model_is("resnet"),
-    "pretrained": _pretrainable,
-    "pretrained_weights": lambda c: c["pretrained"] and _pretrainable(c),
-    "dropout1": _model_is("cifar_alexnet"),
-    "dropout2": _model_is("cifar_alexnet"),
-    "dropout3": _model_is("cifar_alexnet"),
-    "dropout_position": _model_is("cifar_alexnet"),
-    "fc_dropout": _model_is("cifar_alexnet"),
-    "batchnorm": _model_is("cifar_alexnet"),
-    "momentum": lambda c: OPTIMIZERS[c["optimizer"]].has_momentum,
-    "nesterov": lambda c: OPTIMIZERS[c["optimizer"]].has_nesterov,
-    "eps": lambda c: OPTIMIZERS[c["optimizer"]].has_eps,
-    "lookahead_steps": lambda c: OPTIMIZERS[c["optimizer"]].has_lookahead,
-    "lookahead_alpha": lambda c: OPTIMIZERS[c["optimizer"]].has_lookahead,
-    "decay_bn_bias": lambda c: c["weight_decay"] > 0,
-    "step_size": _schedule_is("step"),
-    "gamma": _schedule_is("step", "multistep"),
-    "milestones": _schedule_is("multistep"),
-    "cosine_end_offset": _schedule_is("cosine"),
-    "onecycle_pct": _schedule_is("onecycle"),
-    "plateau_mode": _schedule_is("plateau"),
-    "plateau_factor": _schedule_is("plateau"),
-    "plateau_patience": _schedule_is("plateau"),
-    "plateau_threshold": _schedule_is("plateau"),
-    "plateau_threshold_mode": _schedule_is("plateau"),
-    "crop_ratio": lambda c: c["crop_scale"] is not None,
-}
-
-
-def setting(default, check=None, help=""):
-    """A config field with its validity check and a one-line help that gives its unit."""
-    return field(default=default, metadata={"check": check, "help": help})
+def setting(default, check=None, help="", applies=None):
+    """A config field with its rules: its validity check, a one-line help that gives its unit,
+    and, for a setting that only matters under some condition, `applies(values) -> bool` over
+    the config's values (momentum for adam does not apply: it is not sampled)."""
+    return field(default=default, metadata={"check": check, "help": help, "applies": applies})
 
 
 @dataclass(frozen=True)
@@ -152,8 +133,13 @@ class TrainConfig:
         None,
         help="folder holding the data set, or an ImageFolder tree with train/ and val/ "
         "for imagenette (default ./data)",
+        applies=_dataset_has("files"),
     )
-    download: bool = setting(False, help="download the data set into data_dir when it is missing")
+    download: bool = setting(
+        False,
+        help="download the data set into data_dir when it is missing",
+        applies=_dataset_has("files"),
+    )
     image_size: int | None = setting(
         None,
         at_least(8),
@@ -163,11 +149,17 @@ class TrainConfig:
         0.2,
         between(0, 1, low_open=True, high_open=True),
         "fraction of the images held out for validation (data sets without a validation set)",
+        applies=_dataset_has("split"),
     )
     synthetic_images: int = setting(
-        1024, at_least(16), "number of random images synthetic makes (train + val)"
+        1024,
+        at_least(16),
+        "number of random images synthetic makes (train + val)",
+        applies=_dataset_is("synthetic"),
     )
-    synthetic_classes: int = setting(10, at_least(2), "number of classes synthetic makes")
+    synthetic_classes: int = setting(
+        10, at_least(2), "number of classes synthetic makes", applies=_dataset_is("synthetic")
+    )
     # Augmentation, done on the device per batch
     crop_scale: float | None = setting(
         None,
@@ -179,6 +171,7 @@ class TrainConfig:
         (3 / 4, 4 / 3),
         pair(POSITIVE),
         "aspect-ratio range (width/height) of the random-resized crop",
+        applies=lambda c: c["crop_scale"] is not None,
     )
     crop_padding: int = setting(
         0,
@@ -241,33 +234,54 @@ class TrainConfig:
     )
     # Model
     model: str = setting("cnn", one_of(MODELS), "network architecture")
-    depth: int = setting(18, one_of(RESNET_DEPTHS), "ResNet depth, for model=resnet")
+    depth: int = setting(
+        18, one_of(RESNET_DEPTHS), "ResNet depth, for model=resnet", applies=_model_is("resnet")
+    )
     pretrained: bool = setting(
         False,
         help="start from torchvision's ImageNet weights (must be in the local torch hub cache)",
+        applies=_pretrainable,
     )
     pretrained_weights: str = setting(
         "IMAGENET1K_V1",
         weights_name,
         "which torchvision weights pretrained loads, by enum name (IMAGENET1K_V1, DEFAULT, ...)",
+        applies=lambda c: c["pretrained"] and _pretrainable(c),
     )
     dropout: float = setting(0.0, FRACTION, "dropout probability before the classifier")
-    dropout1: float = setting(0.0, FRACTION, "cifar_alexnet: dropout probability at the first pool")
+    dropout1: float = setting(
+        0.0,
+        FRACTION,
+        "cifar_alexnet: dropout probability at the first pool",
+        applies=_model_is("cifar_alexnet"),
+    )
     dropout2: float = setting(
-        0.0, FRACTION, "cifar_alexnet: dropout probability at the second pool"
+        0.0,
+        FRACTION,
+        "cifar_alexnet: dropout probability at the second pool",
+        applies=_model_is("cifar_alexnet"),
     )
     dropout3: float = setting(
-        0.0, FRACTION, "cifar_alexnet: dropout probability after the 1x1 conv"
+        0.0,
+        FRACTION,
+        "cifar_alexnet: dropout probability after the 1x1 conv",
+        applies=_model_is("cifar_alexnet"),
     )
     dropout_position: str = setting(
         "after_pool",
         one_of(("after_pool", "before_pool")),
         "cifar_alexnet: dropout1/dropout2 sit after or before their max-pool",
+        applies=_model_is("cifar_alexnet"),
     )
     fc_dropout: float = setting(
-        0.0, FRACTION, "cifar_alexnet: dropout probability after fc1 and after fc2"
+        0.0,
+        FRACTION,
+        "cifar_alexnet: dropout probability after fc1 and after fc2",
+        applies=_model_is("cifar_alexnet"),
     )
-    batchnorm: bool = setting(True, help="cifar_alexnet: BatchNorm after each conv")
+    batchnorm: bool = setting(
+        True, help="cifar_alexnet: BatchNorm after each conv", applies=_model_is("cifar_alexnet")
+    )
     softmax_before_loss: bool = setting(
         False,
         help="softmax on the logits before the cross-entropy (write-up 002's mistake; "
@@ -279,20 +293,37 @@ class TrainConfig:
     linear_scaling: bool = setting(
         False, help="linear scaling rule: the lr used is lr * batch_size / 256"
     )
-    momentum: float = setting(0.9, between(0, 1), "momentum (1.0 is allowed and diverges)")
-    nesterov: bool = setting(False, help="Nesterov momentum")
-    eps: float = setting(1e-8, POSITIVE, "Adam-family / RMSprop epsilon")
-    lookahead_steps: int = setting(6, at_least(1), "ranger: fast steps between LookAhead syncs")
+    momentum: float = setting(
+        0.9,
+        between(0, 1),
+        "momentum (1.0 is allowed and diverges)",
+        applies=_optimizer_has("has_momentum"),
+    )
+    nesterov: bool = setting(
+        False, help="Nesterov momentum", applies=_optimizer_has("has_nesterov")
+    )
+    eps: float = setting(
+        1e-8, POSITIVE, "Adam-family / RMSprop epsilon", applies=_optimizer_has("has_eps")
+    )
+    lookahead_steps: int = setting(
+        6,
+        at_least(1),
+        "ranger: fast steps between LookAhead syncs",
+        applies=_optimizer_has("has_lookahead"),
+    )
     lookahead_alpha: float = setting(
         0.5,
         between(0, 1, low_open=True),
         "ranger: LookAhead step towards the fast weights (fraction)",
+        applies=_optimizer_has("has_lookahead"),
     )
     weight_decay: float = setting(
         0.0, NON_NEGATIVE, "L2 weight decay per step (decoupled for adamw)"
     )
     decay_bn_bias: bool = setting(
-        True, help="apply weight decay to BatchNorm weights and biases too"
+        True,
+        help="apply weight decay to BatchNorm weights and biases too",
+        applies=lambda c: c["weight_decay"] > 0,
     )
     batch_size: int = setting(64, at_least(1), "examples per step")
     epochs: int = setting(10, at_least(1), "passes over the training set")
@@ -306,39 +337,62 @@ class TrainConfig:
         NON_NEGATIVE,
         "epochs of linear warmup from 0 to lr; the schedule runs over the epochs after it",
     )
-    step_size: int = setting(30, at_least(1), "step: epochs between decays (after warmup)")
-    gamma: float = setting(0.1, POSITIVE, "step/multistep: lr factor at each decay")
+    step_size: int = setting(
+        30, at_least(1), "step: epochs between decays (after warmup)", applies=_schedule_is("step")
+    )
+    gamma: float = setting(
+        0.1,
+        POSITIVE,
+        "step/multistep: lr factor at each decay",
+        applies=_schedule_is("step", "multistep"),
+    )
     milestones: tuple[int, ...] = setting(
         (30, 60, 90),
         ascending,
         "multistep: epochs (after warmup) at which the lr is multiplied by gamma",
+        applies=_schedule_is("multistep"),
     )
     cosine_end_offset: float = setting(
         0.0,
         NON_NEGATIVE,
         "cosine: the lr reaches 0 at epochs + this many epochs (write-up 000 used 20)",
+        applies=_schedule_is("cosine"),
     )
     onecycle_pct: float = setting(
         0.3,
         between(0, 1, low_open=True, high_open=True),
         "onecycle: fraction of training spent rising to lr",
+        applies=_schedule_is("onecycle"),
     )
     plateau_mode: str = setting(
-        "max", one_of(("max", "min")), "plateau: max watches val accuracy, min watches val loss"
+        "max",
+        one_of(("max", "min")),
+        "plateau: max watches val accuracy, min watches val loss",
+        applies=_schedule_is("plateau"),
     )
     plateau_factor: float = setting(
-        0.1, between(0, 1, low_open=True, high_open=True), "plateau: lr factor at each reduction"
+        0.1,
+        between(0, 1, low_open=True, high_open=True),
+        "plateau: lr factor at each reduction",
+        applies=_schedule_is("plateau"),
     )
     plateau_patience: int = setting(
-        10, NON_NEGATIVE, "plateau: evaluations without improvement before reducing"
+        10,
+        NON_NEGATIVE,
+        "plateau: evaluations without improvement before reducing",
+        applies=_schedule_is("plateau"),
     )
     plateau_threshold: float = setting(
         1e-4,
         NON_NEGATIVE,
         "plateau: least change that counts as improvement (accuracy in %, for abs)",
+        applies=_schedule_is("plateau"),
     )
     plateau_threshold_mode: str = setting(
-        "rel", one_of(("rel", "abs")), "plateau: threshold relative to the best, or absolute"
+        "rel",
+        one_of(("rel", "abs")),
+        "plateau: threshold relative to the best, or absolute",
+        applies=_schedule_is("plateau"),
     )
     # Speed and bookkeeping
     bf16: bool = setting(True, help="bf16 autocast (CUDA only; ignored on CPU)")
@@ -384,10 +438,6 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def applies(self, name: str) -> bool:
-        """Whether setting `name` has any effect in this config (momentum does not for adam)."""
-        return setting_applies(name, self.to_dict())
-
     @property
     def side(self) -> int:
         """Side of the network input in pixels."""
@@ -401,14 +451,13 @@ class TrainConfig:
 
 def _cross_checks(c: TrainConfig):
     """(problem or None/False, fix) for rules that involve more than one setting."""
-    pools = {"cnn_2": 2, "cnn_3": 3, "cnn_5": 5, "cifar_alexnet": 4, "swin_b": 5}
     yield (
         c.arch == "vit_b_32"
         and c.side % 32
         and f"vit_b_32 needs an image side divisible by 32, got {c.side}",
         "set image_size to 32, 224, ...",
     )
-    need = 2 ** pools.get(c.arch, 0) if c.arch != "cifar_alexnet" else 32
+    need = MIN_SIDE.get(c.arch, 1)
     yield (
         c.side < need and f"{c.arch} needs images of at least {need} pixels, got {c.side}",
         f"set image_size to {need} or more",
@@ -421,8 +470,14 @@ def _cross_checks(c: TrainConfig):
 
 
 def setting_applies(name: str, values: dict) -> bool:
-    predicate = APPLIES.get(name)
+    """Whether setting `name` has any effect given these values (the rest at their defaults)."""
+    predicate = _APPLIES.get(name)
     return predicate is None or predicate({**_DEFAULTS, **values})
+
+
+def is_conditional(name: str) -> bool:
+    """Whether setting `name` applies only under some condition (its field's `applies`)."""
+    return name in _APPLIES
 
 
 def field_names() -> list[str]:
@@ -442,8 +497,13 @@ def parse_override(key: str, text: str) -> Any:
     return _coerce(key, text)
 
 
-_TYPES = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
+_TYPES = typing.get_type_hints(TrainConfig)
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+_APPLIES = {
+    f.name: f.metadata["applies"]
+    for f in dataclasses.fields(TrainConfig)
+    if f.metadata["applies"] is not None
+}
 
 
 def _fix_for(name: str) -> str:
@@ -500,8 +560,7 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
-def _allowed_types(annotation) -> tuple:
-    hint = eval(annotation, {"tuple": tuple}) if isinstance(annotation, str) else annotation
+def _allowed_types(hint) -> tuple:
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         return tuple(typing.get_origin(arg) or arg for arg in typing.get_args(hint))
     return (typing.get_origin(hint) or hint,)

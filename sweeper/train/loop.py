@@ -26,7 +26,6 @@ def fit(
     *,
     device: str = "cpu",
     checkpoint_dir: str | os.PathLike | None = None,
-    threads: int | None = None,
 ) -> dict:
     """Trains `config`, calling `on_epoch(metrics)` after each epoch; True from it stops (pruned).
 
@@ -39,13 +38,12 @@ def fit(
     interrupted or failed trial included). A crash therefore loses at most one epoch, as
     before: killed while writing epoch k's last.pt, the trial resumes from epoch k - 1 (the
     write is atomic) and trains epoch k again, bit for bit, reporting it afresh (the supervisor
-    replaces an epoch reported again). `threads` sets torch's CPU thread count first (the
-    result's environment records the count used, for a rerun).
+    replaces an epoch reported again). The result's
+    environment records torch's CPU thread count, which the caller sets (the executor, through
+    `device.set_threads`), so that a rerun can train with it again.
     """
     c, dev = config, torch.device(device)
     c.validate()  # a config built directly, not through from_dict, is checked too
-    if threads is not None:
-        torch.set_num_threads(threads)
     peak = memory.Peak(dev)
     writer = checkpoint.Writer()
     try:
@@ -104,14 +102,14 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak, wri
             if on_epoch({**metrics, "resumed": True}):
                 return history, "pruned", model, data
 
-    trainer = _Epochs(
+    runner = _EpochRunner(
         c, dev, data, torch.compile(model) if c.compile else model, opt, plateau, peak
     )
     stop = "completed"
     for epoch in range(len(history) + 1, c.epochs + 1):
-        metrics = trainer.run(epoch)
+        metrics = runner.run(epoch)
         if metrics is None:
-            stop = f"diverged: train loss is {trainer.bad_loss} at epoch {epoch}"
+            stop = f"diverged: train loss is {runner.bad_loss} at epoch {epoch}"
             break
         history.append(metrics)
         if folder:
@@ -125,7 +123,7 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak, wri
     return history, stop, model, data
 
 
-class _Epochs:
+class _EpochRunner:
     """One epoch of training plus (every eval_every epochs) one evaluation."""
 
     def __init__(self, c: TrainConfig, dev, data, model, opt, plateau, peak: memory.Peak):

@@ -1,4 +1,8 @@
-"""Model registry: name -> builder(config, in_channels, classes) -> nn.Module."""
+"""The model registry: name -> builder(config, in_channels, classes) -> nn.Module.
+
+torchvision's networks are adapted here (stem, head, pretrained weights from the local cache);
+the networks sweeper defines itself are in architectures.py.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import torch
 from torch import nn
 
 from sweeper.errors import ConfigError, SetupError
-from sweeper.train import nets
+from sweeper.train import architectures
 from sweeper.train.config import RESNET_DEPTHS, TrainConfig
 
 SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no max-pool
@@ -111,11 +115,11 @@ def _swin(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
 
 
 REGISTRY = {
-    "cnn": lambda c, i, k: nets.cnn(i, k, c.dropout),
-    "cnn_2": lambda c, i, k: nets.cnn_n(2)(i, k, c.dropout, c.side),
-    "cnn_3": lambda c, i, k: nets.cnn_n(3)(i, k, c.dropout, c.side),
-    "cnn_5": lambda c, i, k: nets.cnn_n(5)(i, k, c.dropout, c.side),
-    "cifar_alexnet": lambda c, i, k: nets.CifarAlexNet(
+    "cnn": lambda c, i, k: architectures.cnn(i, k, c.dropout),
+    "cnn_2": lambda c, i, k: architectures.cnn_n(2)(i, k, c.dropout, c.side),
+    "cnn_3": lambda c, i, k: architectures.cnn_n(3)(i, k, c.dropout, c.side),
+    "cnn_5": lambda c, i, k: architectures.cnn_n(5)(i, k, c.dropout, c.side),
+    "cifar_alexnet": lambda c, i, k: architectures.CifarAlexNet(
         i,
         k,
         c.dropout,
@@ -135,8 +139,7 @@ REGISTRY = {
 
 
 def build(c: TrainConfig, in_channels: int, classes: int) -> nn.Module:
-    if c.model not in REGISTRY:
-        raise ConfigError(f"unknown model {c.model!r}", f"valid models are: {', '.join(REGISTRY)}")
+    """The config's model (its name is checked by TrainConfig, against config.MODELS)."""
     return REGISTRY[c.model](c, in_channels, classes)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sweeper.errors import ConfigError
 from sweeper.train.config import TrainConfig
 
 
@@ -83,10 +82,6 @@ def peak_lr(c: TrainConfig) -> float:
 
 
 def build(c: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
-    if c.optimizer not in REGISTRY:
-        raise ConfigError(
-            f"unknown optimizer {c.optimizer!r}", f"valid optimizers are: {', '.join(REGISTRY)}"
-        )
     params = [p for p in model.parameters() if p.requires_grad]
     if c.decay_bn_bias or not c.weight_decay:
         groups = [{"params": params}]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-from sweeper.errors import ConfigError
 from sweeper.train.config import TrainConfig
 
 
@@ -37,10 +36,6 @@ REGISTRY = {
 
 def factor(c: TrainConfig, t: float) -> float:
     """lr / peak lr after `t` epochs, warmup included."""
-    if c.schedule not in REGISTRY:
-        raise ConfigError(
-            f"unknown schedule {c.schedule!r}", f"valid schedules are: {', '.join(REGISTRY)}"
-        )
     if c.warmup_epochs and t <= c.warmup_epochs:
         return t / c.warmup_epochs  # a trial of warmup_epochs >= epochs only warms up
     return REGISTRY[c.schedule](t - c.warmup_epochs, c.epochs - c.warmup_epochs, c)

@@ -34,7 +34,7 @@ REFERENCE = [
 
 def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_path):
     url = f"sqlite:///{tmp_path / 'known.db'}"
-    spec = Study(name="batch", train={"model": "cnn_2"}, reference=REFERENCE).to_spec()
+    spec = Study(name="batch", train={"model": "cnn_2"}, reference=REFERENCE).to_dict()
     write_known_study(url, reference=spec["reference"])
     report = build_report(open_reader(url), "batch")
     columns = ["run", "source", "measure", "published", "measured", "trial", "outcome", "runs"]

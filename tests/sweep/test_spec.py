@@ -171,8 +171,8 @@ def test_spec_round_trips_through_json():
         space=dict(lr=loguniform(1e-3, 1), batch_size=choice([32, 64], when={"optimizer": "sgd"})),
         reference={"batch_size": {32: 93.5}},
     )
-    spec = json.loads(json.dumps(study.to_spec()))
-    again = Study.from_spec(spec)
+    spec = json.loads(json.dumps(study.to_dict()))
+    again = Study.from_dict(spec)
     assert again.space == study.space and again.name == "s"
     assert again.reference == {"batch_size": {"32": 93.5}}
 
@@ -282,7 +282,7 @@ def test_points_and_references_round_trip_through_json():
             published(219_044, STEP, metric="params"),
         ],
     )
-    again = Study.from_spec(json.loads(json.dumps(study.to_spec())))
+    again = Study.from_dict(json.loads(json.dumps(study.to_dict())))
     assert again == study
     assert again.reference[0].run["milestones"] == [5, 80, 100]
     assert (again.reference[1].metric, again.reference[1].at) == (None, "best")

@@ -90,7 +90,7 @@ def test_a_sweeper_study_is_a_plain_optuna_study(storage_url, tmp_path):
     for trial in loaded.trials:
         assert set(trial.params) == {"lr", "optimizer"} and 1e-3 <= trial.params["lr"] <= 1.0
         assert trial.value > 0
-    assert Study.from_spec(loaded.user_attrs[SPEC_ATTR]).space["optimizer"] == choice(
+    assert Study.from_dict(loaded.user_attrs[SPEC_ATTR]).space["optimizer"] == choice(
         ["sgd", "adam"]
     )
 

@@ -104,4 +104,4 @@ def test_settings_apply_only_where_they_matter():
     assert not setting_applies("decay_bn_bias", {"weight_decay": 0.0})
     assert not setting_applies("val_split", {"dataset": "cifar10"})
     assert TrainConfig(model="resnet", depth=50).arch == "resnet50"
-    assert set(cfg.APPLIES) <= set(cfg.field_names())
+    assert cfg.is_conditional("momentum") and not cfg.is_conditional("lr")

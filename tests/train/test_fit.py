@@ -8,6 +8,7 @@ import torch
 
 from sweeper.train import fit
 from sweeper.train.config import TrainConfig
+from sweeper.train.device import set_threads
 from sweeper.train.loop import diverged
 
 METRIC_KEYS = {
@@ -76,7 +77,8 @@ def test_a_rerun_with_the_recorded_thread_count_gives_the_same_curve(restore_thr
     curves, results = [], []
     for _ in range(2):
         epochs = []
-        results.append(fit(config, epochs.append, threads=1))
+        set_threads(1)  # what the executor does for a rerun, before it calls the trainer
+        results.append(fit(config, epochs.append))
         curves.append(without_timing(epochs))
     assert curves[0] == curves[1] and torch.get_num_threads() == 1
     assert results[0]["environment"]["threads"] == 1 and results[0]["environment"]["seed"] == 5

@@ -1,4 +1,7 @@
-"""The small networks of the write-ups, written out (torchvision has the big ones)."""
+"""The network classes sweeper defines itself: the write-ups' small networks, written out.
+
+torchvision has the big ones; models.py maps every model name to its builder.
+"""
 
 from __future__ import annotations
 
