@@ -20,7 +20,7 @@ import optuna.distributions as od
 from sweeper import references
 from sweeper.errors import ConfigError, StudyFileError, SweeperError
 from sweeper.names import check_study_name, names_a_file
-from sweeper.sweep.registry import PRUNERS, SAMPLERS, check_name
+from sweeper.strategies import PRUNER_NAMES, SAMPLER_NAMES, check_name
 from sweeper.train.config import (
     TrainConfig,
     field_names,
@@ -216,8 +216,8 @@ class Study:
             )
         object.__setattr__(self, "train", dict(self.train))
         object.__setattr__(self, "space", dict(self.space))
-        check_name("sampler", self.sampler, SAMPLERS)
-        check_name("pruner", self.pruner, PRUNERS)
+        check_name("sampler", self.sampler, SAMPLER_NAMES)
+        check_name("pruner", self.pruner, PRUNER_NAMES)
         if self.metric not in METRICS:
             raise ConfigError(
                 f"unknown metric {self.metric!r}", f"use one of: {', '.join(METRICS)}"

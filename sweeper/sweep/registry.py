@@ -1,10 +1,12 @@
-"""Samplers and pruners by name: Optuna's own classes in a dict, not wrapped."""
+"""Samplers and pruners by name: Optuna's own classes in a dict, not wrapped.
+
+The names alone are in sweeper/strategies.py, for checking a study without importing Optuna.
+"""
 
 from __future__ import annotations
 
 import optuna
 
-from sweeper.errors import ConfigError
 from sweeper.sweep.promotion import Ladder, PromotingPruner
 
 SAMPLERS = {
@@ -39,11 +41,6 @@ PRUNERS = {
     # (sweep/promotion.py); bench/search.py measures it against the others.
     "promoting": lambda epochs: PromotingPruner(promotion_ladder(epochs)),
 }
-
-
-def check_name(kind: str, name: str, registry: dict) -> None:
-    if name not in registry:
-        raise ConfigError(f"unknown {kind} {name!r}", f"use one of: {', '.join(registry)}")
 
 
 def make_sampler(name: str, space: dict, seed: int | None = None) -> optuna.samplers.BaseSampler:

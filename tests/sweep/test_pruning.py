@@ -80,3 +80,10 @@ def test_a_snapshot_is_reread_when_old_and_counts_trials_finished_here_at_once(t
 
     snapshot = pruning.StudySnapshot(study, max_age_s=0)  # re-read at every call
     assert sorted(t.value for t in snapshot.get_trials()) == [1.0, 2.0]
+
+
+def test_the_registry_builds_exactly_the_names_a_study_may_choose():
+    from sweeper.strategies import PRUNER_NAMES, SAMPLER_NAMES
+    from sweeper.sweep.registry import SAMPLERS
+
+    assert tuple(PRUNERS) == PRUNER_NAMES and tuple(SAMPLERS) == SAMPLER_NAMES
