@@ -168,7 +168,7 @@ class Supervisor:
         )
         if stored is None or stored.spec != study_io.as_stored(spec):
             # A new study, a new budget or description, or a change the user asked for.
-            study.set_user_attr(SPEC_ATTR, spec.to_spec())
+            self.storage.set_study_system_attr(study_id(study), SPEC_ATTR, spec.to_spec())
         if stored is None:
             study.set_metric_names([spec.metric])
         if spec.sampler == "grid":
