@@ -30,6 +30,18 @@ def write_study(tmp_path):
     return write
 
 
+def study_system_attrs(url: str, name: str) -> dict:
+    """A stored study's system attributes, where sweeper keeps its spec (Optuna 5 has no
+    Study.system_attrs)."""
+    import optuna
+
+    storage = optuna.storages.RDBStorage(url)
+    try:
+        return storage.get_study_system_attrs(storage.get_study_id_from_name(name))
+    finally:
+        storage.engine.dispose()
+
+
 def cli_env(**extra) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

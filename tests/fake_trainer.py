@@ -88,4 +88,6 @@ def _result(best, best_epoch, final, epochs_run, reason, device):
         "images_per_s": 1000.0,
         "peak_mem_mb": None,
         "device": device,
+        # As the real trainer's: what decides the numbers, which `sweeper rerun` reads back.
+        "environment": {"seed": 0, "threads": 1, "device": device, "torch": None},
     }

@@ -35,7 +35,7 @@ from sweeper.store.reads import find_study
 from sweeper.urls import redact
 
 CACHED_REPORTS = 8  # full reports kept in memory, one per recently viewed study
-TRACEBACK_ATTR = "traceback"  # the supervisor's user attribute on a trial whose trainer crashed
+TRACEBACK_ATTR = "traceback"  # the supervisor's attribute on a trial whose trainer crashed
 MAX_CURVES = 50  # trials overlaid at once: more lines than that say nothing
 GZIP_MIN_BYTES = 2048  # smaller responses gain nothing from gzip
 COMPRESSED = ("text/html", "application/json", "application/javascript", "text/csv")

@@ -89,7 +89,7 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
             return None
         trial_id = row.trial_id
         params = reads.trial_params(conn, trial_id)
-        attrs = reads.trial_user_attrs(conn, trial_id)
+        attrs = reads.trial_attrs(conn, trial_id)
         values = reads.trial_values(conn, trial_id)
         epochs = read_epochs(
             conn, study.study_id, study.spec.get("metric", "value"), trial_ids=[trial_id]

@@ -22,11 +22,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sweeper.errors import UnknownStudyError
-from sweeper.store.schema import RESULT_COST_ATTRS, SPEC_ATTR
+from sweeper.store.schema import LONG_TRIAL_ATTRS, RESULT_COST_ATTRS, SPEC_ATTR
 from sweeper.urls import redact
 
-# Trial user attributes the supervisor writes that reports show. `config` is left out on
-# purpose: it is the largest attribute and only the trial page needs it.
+# Trial user attributes the supervisor writes that reports show. The long ones (`config`, ...:
+# schema.LONG_TRIAL_ATTRS) are left out on purpose: only the trial page and rerun need them.
 TRIAL_ATTRS = (
     "stop_reason",
     "best_epoch",
@@ -44,6 +44,7 @@ _OPTUNA_TABLES = {
     "studies",
     "study_directions",
     "study_user_attributes",
+    "study_system_attributes",
     "trials",
     "trial_params",
     "trial_values",
@@ -110,11 +111,19 @@ def study_rows(conn: sa.Connection) -> dict[str, pd.DataFrame] | None:
         ),
         conn,
     )
+    # The spec's system attribute first; earlier versions wrote it as a user attribute.
     specs = pd.read_sql(
-        sa.text("SELECT a.study_id, a.value_json FROM study_user_attributes a WHERE a.key = :key"),
+        sa.text(
+            "SELECT a.study_id, a.value_json, 0 AS from_user FROM study_system_attributes a "
+            "WHERE a.key = :key UNION ALL "
+            "SELECT a.study_id, a.value_json, 1 AS from_user FROM study_user_attributes a "
+            "WHERE a.key = :key"
+        ),
         conn,
         params={"key": SPEC_ATTR},
     )
+    specs = specs.sort_values(["study_id", "from_user"], kind="stable").drop_duplicates("study_id")
+    specs = specs.drop(columns="from_user").reset_index(drop=True)
     specs["spec"] = specs.pop("value_json").map(json.loads)
     objectives = pd.read_sql(
         sa.text("SELECT study_id, COUNT(*) AS n FROM study_directions GROUP BY study_id"), conn
@@ -166,7 +175,12 @@ def find_study(engine: sa.Engine, name: str, url: str = "") -> StudyInfo:
         ).scalar()
         spec_json = conn.execute(
             sa.text(
-                "SELECT a.value_json FROM study_user_attributes a WHERE a.study_id = :id AND a.key = :key"
+                "SELECT COALESCE("
+                "(SELECT a.value_json FROM study_system_attributes a "
+                "WHERE a.study_id = :id AND a.key = :key), "
+                # Earlier versions wrote the spec as a user attribute.
+                "(SELECT a.value_json FROM study_user_attributes a "
+                "WHERE a.study_id = :id AND a.key = :key))"
             ),
             {"id": study_id, "key": SPEC_ATTR},
         ).scalar()
@@ -286,20 +300,26 @@ def trial_ids_by_number(conn: sa.Connection, study_id: int) -> dict[int, int]:
     )
 
 
-def trial_user_attrs(
-    conn: sa.Connection, trial_id: int, keys: tuple[str, ...] | None = None
-) -> dict:
-    """A trial's user attributes (all, or only `keys`), key → decoded value, sorted by key."""
-    query = "SELECT a.key, a.value_json FROM trial_user_attributes a WHERE a.trial_id = :t"
-    params: dict = {"t": trial_id}
+def trial_attrs(conn: sa.Connection, trial_id: int, keys: tuple[str, ...] | None = None) -> dict:
+    """The attributes sweeper gives a trial (all, or only `keys`), key → decoded value, sorted by
+    key: its user attributes and the long ones kept as system attributes (LONG_TRIAL_ATTRS),
+    which win over a user attribute of the same name (where earlier versions kept them)."""
+    only = " AND a.key IN :keys" if keys is not None else ""
+    query = (
+        "SELECT a.key, a.value_json, 1 AS from_user FROM trial_user_attributes a "
+        f"WHERE a.trial_id = :t{only} UNION ALL "
+        "SELECT a.key, a.value_json, 0 AS from_user FROM trial_system_attributes a "
+        f"WHERE a.trial_id = :t AND a.key IN :long{only}"
+    )
+    params: dict = {"t": trial_id, "long": list(LONG_TRIAL_ATTRS)}
+    statement = sa.text(query).bindparams(sa.bindparam("long", expanding=True))
     if keys is not None:
-        query += " AND a.key IN :keys"
         params["keys"] = list(keys)
-    statement = sa.text(query + " ORDER BY a.key")
-    if keys is not None:
         statement = statement.bindparams(sa.bindparam("keys", expanding=True))
-    attrs = conn.execute(statement, params).all()
-    return {key: json.loads(text) for key, text in attrs}
+    attrs: dict = {}
+    for key, text, _ in sorted(conn.execute(statement, params).all(), key=lambda r: r[2]):
+        attrs.setdefault(key, json.loads(text))
+    return dict(sorted(attrs.items()))
 
 
 def trial_params(conn: sa.Connection, trial_id: int) -> pd.DataFrame:

@@ -25,8 +25,15 @@ from optuna.storages._rdb import models
 
 from sweeper.errors import StorageError
 
-# Study user attribute holding the study spec, so workers and reports need no study file.
+# The study attribute holding the study spec, so workers and reports need no study file.
 SPEC_ATTR = "sweeper_spec"
+# Attributes too long to read on one line: the spec (a study's), a trial's resolved training
+# config, its environment and a crashed trial's traceback. `optuna studies`, `optuna trials` and
+# optuna-dashboard print every USER attribute, so these are Optuna SYSTEM attributes (which none
+# of them shows), and the short ones a user looks for there (stop_reason, seconds, params, ...)
+# stay user attributes. Studies written by earlier versions hold them as user attributes, so
+# readers take the system attribute first and fall back to the user attribute of that name.
+LONG_TRIAL_ATTRS = ("config", "environment", "traceback")
 
 # What the trainer's result says about a trial's cost, copied into its user attributes as it
 # finishes and read back by reports: one list, so a new key reaches both sides.

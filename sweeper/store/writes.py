@@ -27,6 +27,7 @@ _epochs = schema.epochs
 _trials = schema.trials
 _intermediate_values = schema.trial_intermediate_values
 _user_attrs = schema.trial_user_attrs
+_system_attrs = schema.trial_system_attrs
 _heartbeats = schema.trial_heartbeats
 _BEAT_NOW = {"heartbeat": sa.func.now()}  # one object, so the heartbeat upsert is built once
 
@@ -72,7 +73,8 @@ class TrialLog:
         self.flush_if_due()
 
     def set_attrs(self, trial_id: int, attrs: dict) -> None:
-        """User attributes of a running trial, as Optuna stores them (JSON per key)."""
+        """Attributes of a running trial, as Optuna stores them (JSON per key): user attributes,
+        but system attributes for the long ones (`schema.LONG_TRIAL_ATTRS`)."""
         self.attrs.setdefault(trial_id, {}).update(attrs)
         self.flush_if_due()
 
@@ -96,15 +98,12 @@ class TrialLog:
                         *(k[0] for k in self.pruning_values),
                     },
                 )
-                attrs = [
-                    _attr_row(trial_id, key, value)
-                    for trial_id, trial_attrs in self.attrs.items()
-                    if trial_id in live
-                    for key, value in trial_attrs.items()
-                ]
+                _upsert_attrs(
+                    connection,
+                    {trial_id: attrs for trial_id, attrs in self.attrs.items() if trial_id in live},
+                )
                 epochs = [row for key, row in self.epochs.items() if key[0] in live]
                 values = [row for key, row in self.pruning_values.items() if key[0] in live]
-                upsert(connection, _user_attrs, ["trial_id", "key"], attrs)
                 upsert(connection, _epochs, ["trial_id", "epoch"], epochs)
                 upsert(connection, _intermediate_values, ["trial_id", "step"], values)
             self.epochs, self.pruning_values, self.attrs = {}, {}, {}
@@ -157,11 +156,10 @@ def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
 
 
 def set_trial_attrs(connection: sa.Connection, trial_id: int, attrs: dict) -> None:
-    """User attributes of a running trial, as Optuna stores them (JSON per key), in the caller's
+    """Attributes of a running trial, as `TrialLog.set_attrs` stores them, in the caller's
     transaction; nothing when the trial has finished."""
     if running(connection, {trial_id}):
-        rows = [_attr_row(trial_id, k, v) for k, v in attrs.items()]
-        upsert(connection, _user_attrs, ["trial_id", "key"], rows)
+        _upsert_attrs(connection, {trial_id: attrs})
 
 
 def upsert(
@@ -197,6 +195,17 @@ def _upsert_statement(dialect: str, table: sa.Table, key: tuple, columns: tuple,
     return statement.on_conflict_do_update(
         index_elements=list(key), set_={name: statement.excluded[name] for name in changed}
     )
+
+
+def _upsert_attrs(connection: sa.Connection, attrs: dict[int, dict]) -> None:
+    """Trial id → attributes: the long ones (schema.LONG_TRIAL_ATTRS) as system attributes, where
+    Optuna's CLI and optuna-dashboard do not print them, the others as user attributes."""
+    rows: dict[bool, list[dict]] = {True: [], False: []}
+    for trial_id, trial_attrs in attrs.items():
+        for key, value in trial_attrs.items():
+            rows[key in schema.LONG_TRIAL_ATTRS].append(_attr_row(trial_id, key, value))
+    upsert(connection, _system_attrs, ["trial_id", "key"], rows[True])
+    upsert(connection, _user_attrs, ["trial_id", "key"], rows[False])
 
 
 def _attr_row(trial_id: int, key: str, value) -> dict:

@@ -80,7 +80,7 @@ def read_trial(url: str, study_name: str, number: int) -> StoredTrial:
                     f"study {study_name!r} has no trial {number}",
                     "see the trial numbers with `sweeper report` or `sweeper status`",
                 )
-            attrs = reads.trial_user_attrs(connection, trial_id, ("config", "environment"))
+            attrs = reads.trial_attrs(connection, trial_id, ("config", "environment"))
             epochs = reads.read_epochs(connection, study.study_id, trial_ids=[trial_id])
     finally:
         engine.dispose()

@@ -76,11 +76,11 @@ def stored_study(storage: optuna.storages.RDBStorage, name: str) -> StoredStudy 
     except KeyError:
         return None
     directions = storage.get_study_directions(study_id)
-    return StoredStudy(
-        name,
-        storage.get_study_user_attrs(study_id).get(SPEC_ATTR),
-        directions[0].name.lower(),
-    )
+    # A system attribute; a user attribute in studies written by earlier versions.
+    spec = storage.get_study_system_attrs(study_id).get(SPEC_ATTR)
+    if spec is None:
+        spec = storage.get_study_user_attrs(study_id).get(SPEC_ATTR)
+    return StoredStudy(name, spec, directions[0].name.lower())
 
 
 def check_compatible(stored: StoredStudy, study: Study, replace_spec: bool) -> None:

@@ -189,7 +189,7 @@ class Supervisor:
         )
         if stored is None or stored.spec != study_io.as_stored(spec):
             # A new study, a new budget or description, or a change the user asked for.
-            study.set_user_attr(SPEC_ATTR, spec.to_dict())
+            self.storage.set_study_system_attr(study_id(study), SPEC_ATTR, spec.to_dict())
         if stored is None:
             study.set_metric_names([spec.metric])
         if spec.sampler == "grid":

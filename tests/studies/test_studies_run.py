@@ -71,7 +71,7 @@ def test_an_imagenette_study_runs_on_an_imagefolder_tree(tmp_path):
     assert trial.params["point"].startswith(
         "weight_decay=0.0001, label_smoothing=0.0, crop_scale=0.08"
     )
-    assert trial.user_attrs["config"]["crop_scale"] == 0.08
+    assert trial.system_attrs["config"]["crop_scale"] == 0.08
 
 
 def test_every_study_says_which_write_up_it_re_runs():

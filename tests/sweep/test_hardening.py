@@ -16,7 +16,7 @@ from optuna.trial import TrialState
 
 from sweeper.cli import main
 from sweeper.store import schema
-from tests.conftest import cli_env, run_cli
+from tests.conftest import cli_env, run_cli, study_system_attrs
 from tests.sweep.recovery_helpers import running, start, wait_for
 
 FAKE = """
@@ -96,7 +96,7 @@ def test_a_worker_refuses_a_path_like_name_planted_in_a_shared_database(
     capsys.readouterr()
     engine = sa.create_engine(storage_url)
     with engine.begin() as connection:
-        attrs = schema.study_user_attrs
+        attrs = schema.study_system_attrs
         spec = json.loads(
             connection.execute(
                 sa.select(attrs.c.value_json).where(attrs.c.key == "sweeper_spec")
@@ -277,18 +277,19 @@ def test_a_changed_study_file_is_refused_until_asked_for(
     first = fake_study(write_study, epochs=1, n_trials=1)
     argv = ["run", str(first), "--storage", storage_url, "--artifacts", str(tmp_path / "runs")]
     assert main(argv) == 0
-    stored = optuna.load_study(study_name="hard", storage=storage_url).user_attrs["sweeper_spec"]
+    stored = study_system_attrs(storage_url, "hard")["sweeper_spec"]
     capsys.readouterr()
     assert main([*argv, "--set", "epochs=2"]) == 2
     line = one_line_error(capsys.readouterr().err)
     assert "train.epochs 1 -> 2" in line and "--replace-spec" in line
     study = optuna.load_study(study_name="hard", storage=storage_url)
-    assert study.user_attrs["sweeper_spec"] == stored and len(study.trials) == 1
+    assert study_system_attrs(storage_url, "hard")["sweeper_spec"] == stored
+    assert len(study.trials) == 1
     # A larger budget is not another experiment.
     assert main([*argv, "--n-trials", "2"]) == 0
     capsys.readouterr()
     assert main([*argv, "--set", "epochs=2", "--n-trials", "3", "--replace-spec"]) == 0
-    spec = optuna.load_study(study_name="hard", storage=storage_url).user_attrs["sweeper_spec"]
+    spec = study_system_attrs(storage_url, "hard")["sweeper_spec"]
     assert spec["train"]["epochs"] == 2 and spec["n_trials"] == 3
 
 

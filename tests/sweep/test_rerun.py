@@ -52,7 +52,7 @@ def test_a_digits_trial_reruns_bit_for_bit(write_study, tmp_path):
     environment = (
         optuna.load_study(study_name="digits-again", storage=url)
         .trials[0]
-        .user_attrs["environment"]
+        .system_attrs["environment"]
     )
     assert environment["threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
     again = run_cli("rerun", "digits-again", "0", "--storage", url, cwd=tmp_path)

@@ -44,14 +44,15 @@ def test_a_trial_log_writes_nothing_before_its_flush_then_everything_as_optuna_r
     seen = optuna.load_study(study_name=name, storage=any_url).trials[0]
     assert (
         seen.intermediate_values == {}
-        and seen.user_attrs == {}
+        and seen.user_attrs == seen.system_attrs == {}
         and epoch_rows(any_url, trial._trial_id) == []
     )
 
     log.flush()
     seen = optuna.load_study(study_name=name, storage=any_url).trials[0]
     assert seen.intermediate_values == {1: 40.0, 2: 56.0}
-    assert seen.user_attrs == {"config": {"lr": 0.1}, "host": "other"}
+    # The long attributes go where Optuna's CLI and optuna-dashboard do not print them.
+    assert seen.user_attrs == {"host": "other"} and seen.system_attrs == {"config": {"lr": 0.1}}
     rows = epoch_rows(any_url, trial._trial_id)
     assert [r[0] for r in rows] == [1, 2, 3] and rows[1][1] == 56.0
     assert rows[2][1] is None or math.isnan(rows[2][1])  # SQLite keeps a NaN as NULL

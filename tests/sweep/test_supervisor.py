@@ -11,6 +11,7 @@ from sweeper.store.engines import read_engine
 from sweeper.store.schema import SPEC_ATTR
 from sweeper.sweep.progress import Progress
 from sweeper.sweep.supervisor import Supervisor
+from tests.conftest import study_system_attrs
 
 
 def fake_study(**kw) -> Study:
@@ -66,8 +67,11 @@ def test_epochs_values_and_attributes_are_stored(storage_url, tmp_path):
     assert trial.user_attrs["stop_reason"] == "completed"
     assert (
         trial.user_attrs["best_epoch"] == 4
-        and trial.user_attrs["config"]["lr"] == trial.params["lr"]
+        and trial.system_attrs["config"]["lr"] == trial.params["lr"]
     )
+    # The long attributes are system attributes, which Optuna's CLI and optuna-dashboard hide.
+    assert not {"config", "environment"} & set(trial.user_attrs)
+    assert "environment" in trial.system_attrs
     with read_engine(storage_url).connect() as connection:
         rows = connection.exec_driver_sql(
             "SELECT epoch, val_acc FROM sweeper_epochs WHERE trial_id = ? ORDER BY epoch",
@@ -90,9 +94,8 @@ def test_a_sweeper_study_is_a_plain_optuna_study(storage_url, tmp_path):
     for trial in loaded.trials:
         assert set(trial.params) == {"lr", "optimizer"} and 1e-3 <= trial.params["lr"] <= 1.0
         assert trial.value > 0
-    assert Study.from_dict(loaded.user_attrs[SPEC_ATTR]).space["optimizer"] == choice(
-        ["sgd", "adam"]
-    )
+    spec = study_system_attrs(storage_url, "fake")[SPEC_ATTR]
+    assert Study.from_dict(spec).space["optimizer"] == choice(["sgd", "adam"])
 
 
 def test_hopeless_trials_are_pruned(storage_url, tmp_path):
