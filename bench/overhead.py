@@ -27,7 +27,7 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 from sweeper.spec import Study, loguniform  # noqa: E402
 from sweeper.store.engines import open_storage  # noqa: E402
 from sweeper.store.optuna_private import trial_id  # noqa: E402
-from sweeper.store.writes import TrialLog  # noqa: E402
+from sweeper.store.writes import TrialWriteBuffer  # noqa: E402
 from sweeper.sweep import pruning  # noqa: E402
 from sweeper.sweep.progress import Progress  # noqa: E402
 from sweeper.sweep.supervisor import SYNC_INTERVAL_S, Supervisor  # noqa: E402
@@ -79,7 +79,7 @@ def per_trial(run, url: str, label: str, small: int, large: int, *extra) -> floa
 
 def epoch_cost(url: str, existing: int, repeats: int = 200) -> tuple[float, float]:
     """Seconds per epoch at `existing` trials: raw report + should_prune, and sweeper's supervisor
-    path (epoch row and intermediate value into its TrialLog, pruning on a StudySnapshot)."""
+    path (epoch row and intermediate value into its TrialWriteBuffer, pruning on a StudySnapshot)."""
     storage = open_storage(url)
     study = optuna.create_study(
         study_name=f"full-{existing}",
@@ -97,7 +97,7 @@ def epoch_cost(url: str, existing: int, repeats: int = 200) -> tuple[float, floa
                 intermediate_values={s: 5.0 * s for s in range(1, EPOCHS + 1)},
             )
         )
-    log = TrialLog(storage.engine, flush_every_s=SYNC_INTERVAL_S)
+    log = TrialWriteBuffer(storage.engine, flush_every_s=SYNC_INTERVAL_S)
     snapshot = pruning.StudySnapshot(study, SYNC_INTERVAL_S)
     timings = []
     for sweepers_path in (False, True):

@@ -132,7 +132,7 @@ def create_app(storage_url: str) -> Flask:
         detail = trial_detail(engine, info, number) if number < 2**31 else None
         if detail is None:
             abort(404, f"study {name!r} has no trial {number}")
-        metric = info.spec.get("metric", "value")
+        metric = info.definition.get("metric", "value")
         curves = (
             figures.curves_figure(detail["epochs"], metric, f"Trial {number}")
             if len(detail["epochs"])

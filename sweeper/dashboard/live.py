@@ -26,7 +26,7 @@ def version(conn, study_id: int) -> tuple:
 
 def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
     """Counts by state, best value, running trials with their epochs so far, recent finishes."""
-    metric = study.spec.get("metric", "value")
+    metric = study.definition.get("metric", "value")
     with engine.connect() as conn:
         key = version(conn, study.study_id)
         counts = reads.state_counts(conn, study.study_id)
@@ -72,7 +72,7 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
                 state: int(counts.get(state, 0))
                 for state in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
             },
-            "n_trials": study.spec.get("n_trials"),
+            "n_trials": study.definition.get("n_trials"),
             "best": best,
             "running": trials,
             "recent": recent,
@@ -92,10 +92,10 @@ def trial_detail(engine: sa.Engine, study: StudyInfo, number: int) -> dict | Non
         attrs = reads.trial_attrs(conn, trial_id)
         values = reads.trial_values(conn, trial_id)
         epochs = read_epochs(
-            conn, study.study_id, study.spec.get("metric", "value"), trial_ids=[trial_id]
+            conn, study.study_id, study.definition.get("metric", "value"), trial_ids=[trial_id]
         )
     decoded = frames.decode_params(params)
-    names = study.objectives or [study.spec.get("metric", "value")]
+    names = study.objectives or [study.definition.get("metric", "value")]
     return {
         "trial": number,
         "state": row.state,
@@ -118,7 +118,7 @@ def curves(engine: sa.Engine, study: StudyInfo, numbers: list[int]) -> dict:
     with engine.connect() as conn:
         ids = reads.trial_ids_by_number(conn, study.study_id)
         wanted = [ids[n] for n in numbers if n in ids]
-        epochs = read_epochs(conn, study.study_id, study.spec.get("metric", "value"), wanted)
+        epochs = read_epochs(conn, study.study_id, study.definition.get("metric", "value"), wanted)
     epochs = frames.epochs_frame(epochs).drop(columns=["trial_id"])
     return clean(
         {

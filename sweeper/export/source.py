@@ -56,8 +56,8 @@ def read_study(url: str, name: str) -> ExportedStudy:
     engine = open_reader(url)
     try:
         study = reads.find_study(engine, name, url)
-        metric = study.spec.get("metric", "value")
-        direction = study.spec.get("direction", study.direction)
+        metric = study.definition.get("metric", "value")
+        direction = study.definition.get("direction", study.direction)
         raw = sql.read_trials(engine, study.study_id, metric)
     except sa.exc.DBAPIError as error:
         raise StorageError(
@@ -66,7 +66,7 @@ def read_study(url: str, name: str) -> ExportedStudy:
         ) from None
     finally:
         engine.dispose()
-    space = dict(study.spec.get("space", {}))
+    space = dict(study.definition.get("space", {}))
     for param, dist in frames.distributions(raw.params).items():
         space.setdefault(param, tables.dimension_of(dist))
     trials = frames.trials_frame(raw, metric, direction, list(space))

@@ -47,7 +47,7 @@ class Report:
 
     @property
     def n_trials(self) -> int | None:
-        return self.study.spec.get("n_trials")
+        return self.study.definition.get("n_trials")
 
 
 def build_report(
@@ -66,7 +66,7 @@ def build_report(
         trials: trial numbers whose learning curves are wanted besides the top ones.
     """
     study = reads.find_study(engine, name, url)
-    spec = study.spec
+    spec = study.definition
     metric = spec.get("metric", "value")
     direction = spec.get("direction", study.direction)
     raw = sql.read_trials(engine, study.study_id, metric)

@@ -95,7 +95,7 @@ def report_body(report: Report, trial_link: Callable[[int], str] | None = None) 
 
 def report_header(report: Report, trial_link: Callable[[int], str] | None = None) -> str:
     """The study's name, description, counts and best trial (or Pareto front)."""
-    spec, s = report.study.spec, report.summary
+    spec, s = report.study.definition, report.summary
     parts = [f"<h1>{html.escape(report.study.name)}</h1>"]
     if spec.get("description"):
         parts.append(f"<p class='description'>{html.escape(spec['description'])}</p>")

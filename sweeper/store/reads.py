@@ -63,12 +63,12 @@ INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf}
 
 @dataclass
 class StudyInfo:
-    """One study's identity and spec (an empty spec for studies made by plain Optuna)."""
+    """One study's identity and stored definition (empty for studies made by plain Optuna)."""
 
     study_id: int
     name: str
     direction: str  # "maximize" or "minimize", of the first objective
-    spec: dict = field(default_factory=dict)
+    definition: dict = field(default_factory=dict)  # Study.to_dict() as stored
     # Every objective's direction and name, in objective order; plain Optuna studies may have
     # several (named by Study.set_metric_names, else "value 0", "value 1", ...).
     directions: list[str] = field(default_factory=list)

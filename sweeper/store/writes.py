@@ -2,7 +2,7 @@
 supervisor's own reads of them (the budget's count, the trials nobody will finish).
 
 Optuna writes each intermediate value and each user attribute in a transaction of its own,
-through its ORM (a few ms of CPU each). `TrialLog` writes the same rows in batches; the
+through its ORM (a few ms of CPU each). `TrialWriteBuffer` writes the same rows in batches; the
 heartbeat and owner rows are written in the caller's transaction. Every write here lands only
 on trials that are still RUNNING, as Optuna's own writes refuse a finished trial: another
 machine may have failed the trial as silent meanwhile, and its retry now owns its story.
@@ -32,7 +32,7 @@ _heartbeats = schema.trial_heartbeats
 _BEAT_NOW = {"heartbeat": sa.func.now()}  # one object, so the heartbeat upsert is built once
 
 
-class TrialLog:
+class TrialWriteBuffer:
     """What running trials report, written in batches: epoch rows, pruning values, attributes.
 
     With `flush_every_s`, everything arriving faster than that is written in one transaction;
@@ -156,7 +156,7 @@ def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
 
 
 def set_trial_attrs(connection: sa.Connection, trial_id: int, attrs: dict) -> None:
-    """Attributes of a running trial, as `TrialLog.set_attrs` stores them, in the caller's
+    """Attributes of a running trial, as `TrialWriteBuffer.set_attrs` stores them, in the caller's
     transaction; nothing when the trial has finished."""
     if running(connection, {trial_id}):
         _upsert_attrs(connection, {trial_id: attrs})

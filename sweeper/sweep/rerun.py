@@ -93,7 +93,7 @@ def read_trial(url: str, study_name: str, number: int) -> StoredTrial:
     return StoredTrial(
         number,
         attrs["config"],
-        study.spec.get("trainer"),
+        study.definition.get("trainer"),
         environment.get("threads"),
         epochs,
     )

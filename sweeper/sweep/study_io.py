@@ -38,7 +38,7 @@ REPLACE_FLAG = "--replace-spec"
 @dataclass(frozen=True)
 class StoredStudy:
     name: str
-    spec: dict | None  # None for a study made by plain Optuna
+    definition: dict | None  # Study.to_dict() as stored; None for a study made by plain Optuna
     direction: str
 
 
@@ -61,12 +61,12 @@ def resolve_study(reference: str, storage_url: str) -> Study:
         ) from None
     finally:
         engine.dispose()
-    if not stored.spec:
+    if not stored.definition:
         raise StudyFileError(
             f"study {reference!r} was not made by sweeper (it has no stored spec)",
             "run it with its study file instead",
         )
-    return Study.from_dict(stored.spec)
+    return Study.from_dict(stored.definition)
 
 
 def stored_study(storage: optuna.storages.RDBStorage, name: str) -> StoredStudy | None:
@@ -93,12 +93,12 @@ def check_compatible(stored: StoredStudy, study: Study, replace_spec: bool) -> N
         )
     if replace_spec:
         return
-    if stored.spec is None:
+    if stored.definition is None:
         raise ConfigError(
             f"a study named {study.name!r} already exists and was not made by sweeper",
             f"give this study another name, or pass {REPLACE_FLAG} to run it in that study",
         )
-    changes = spec_changes(stored.spec, as_stored(study))
+    changes = spec_changes(stored.definition, as_stored(study))
     if changes:
         shown = "; ".join(changes[:4]) + (
             f"; and {len(changes) - 4} more" if len(changes) > 4 else ""

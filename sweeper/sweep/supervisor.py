@@ -27,7 +27,12 @@ from sweeper.spec import Study
 from sweeper.store.engines import open_storage
 from sweeper.store.optuna_private import inner_pruner, new_trial, study_id, trial_id
 from sweeper.store.schema import SPEC_ATTR
-from sweeper.store.writes import TrialLog, claim_promotion, record_heartbeats, set_trial_attrs
+from sweeper.store.writes import (
+    TrialWriteBuffer,
+    claim_promotion,
+    record_heartbeats,
+    set_trial_attrs,
+)
 from sweeper.sweep import budget, promotion, pruning, study_io, trials
 from sweeper.sweep.budget import Tally
 from sweeper.sweep.messages import (
@@ -135,7 +140,7 @@ class Supervisor:
         self.study_artifacts: Path | None = None
         self.storage: optuna.storages.RDBStorage | None = None
         self.engine: sa.Engine | None = None
-        self.log: TrialLog | None = None
+        self.writes: TrialWriteBuffer | None = None
         self.study: optuna.Study | None = None
         self.study_id: int | None = None
         self.snapshot: pruning.StudySnapshot | None = None
@@ -162,7 +167,7 @@ class Supervisor:
                 heartbeat_stale_trial_callback=trials.retry_trial,
             )
             self.engine = self.storage.engine
-            self.log = TrialLog(self.engine, flush_every_s=SYNC_INTERVAL_S)
+            self.writes = TrialWriteBuffer(self.engine, flush_every_s=SYNC_INTERVAL_S)
             self.study = self._db(self._open_study)
             self.study_id = study_id(self.study)
             self.snapshot = pruning.StudySnapshot(self.study, SYNC_INTERVAL_S)
@@ -187,7 +192,7 @@ class Supervisor:
             sampler=make_sampler(spec.sampler, spec.space, spec.seed),
             pruner=make_pruner(spec.pruner, spec.base_config().epochs, spec.patience),
         )
-        if stored is None or stored.spec != study_io.as_stored(spec):
+        if stored is None or stored.definition != study_io.as_stored(spec):
             # A new study, a new budget or description, or a change the user asked for.
             self.storage.set_study_system_attr(study_id(study), SPEC_ATTR, spec.to_dict())
         if stored is None:
@@ -208,7 +213,7 @@ class Supervisor:
     def _loop(self) -> None:
         while not self.aborting:
             self._heartbeat()
-            self._db(self.log.flush_if_due)
+            self._db(self.writes.flush_if_due)
             self._dispatch()
             if not self.pool.busy() and not self._can_ask() and not self._waiting_for_others():
                 return
@@ -292,7 +297,7 @@ class Supervisor:
         mine = {e.running.trial.number for e in self.pool.busy()}
         for number, reason in trials.abandoned(self.engine, self.study_id, self.grace_period):
             if number not in mine:
-                trials.reclaim(self.log, self.study, number, reason)
+                trials.reclaim(self.writes, self.study, number, reason)
                 self.progress.note(f"trial {number}: {reason}; retrying it from its checkpoint")
 
     def _ask(self, executor: Executor) -> RunningTrial | None:
@@ -308,17 +313,17 @@ class Supervisor:
                 >= self.definition.n_trials
             )
         if over_budget:
-            trials.fail(self.log, self.study, trial, "over budget", retry=False)
+            trials.fail(self.writes, self.study, trial, "over budget", retry=False)
             return None
         try:
             params = self.definition.sample(trial)
             config = self.definition.config_for(params)
         except SweeperError as error:
-            trials.fail(self.log, self.study, trial, f"failed: {error}", retry=False)
+            trials.fail(self.writes, self.study, trial, f"failed: {error}", retry=False)
             return None
         root = trial.user_attrs.get("retry_of", trial.number)
         running = RunningTrial(trial, params, config.to_dict(), root)
-        self.log.set_attrs(
+        self.writes.set_attrs(
             trial_id(trial),
             {
                 "config": running.config,
@@ -385,7 +390,9 @@ class Supervisor:
                 self.progress.note(f"trial {running.trial.number}: {message.note}")
             if not message.resumed and payload["epoch"] <= running.last_epoch:
                 running.epochs = [e for e in running.epochs if e["epoch"] < payload["epoch"]]
-                self._db(lambda: self.log.forget_epochs(trial_id(running.trial), payload["epoch"]))
+                self._db(
+                    lambda: self.writes.forget_epochs(trial_id(running.trial), payload["epoch"])
+                )
             running.epochs = [e for e in running.epochs if e["epoch"] != payload["epoch"]] + [
                 payload
             ]
@@ -398,7 +405,7 @@ class Supervisor:
             payload.setdefault("seconds", time.time() - running.started)
             frozen = self._db(
                 lambda: trials.finish(
-                    self.log,
+                    self.writes,
                     self.study,
                     running.trial,
                     running.epochs,
@@ -439,7 +446,7 @@ class Supervisor:
                 )
 
     def _record_epoch(self, running: RunningTrial, metrics: dict) -> Continue | Prune | Interrupt:
-        self.log.epoch(trial_id(running.trial), metrics["epoch"], metrics)
+        self.writes.epoch(trial_id(running.trial), metrics["epoch"], metrics)
         self._report(running, metrics)
         if self.stopping:
             return Interrupt()
@@ -451,7 +458,7 @@ class Supervisor:
     def _report(self, running: RunningTrial, epoch: dict) -> None:
         value = self._pruning_value(epoch)
         if value is not None:
-            self.log.pruning_value(trial_id(running.trial), epoch["epoch"], value)
+            self.writes.pruning_value(trial_id(running.trial), epoch["epoch"], value)
 
     def _pruning_value(self, epoch: dict) -> float | None:
         value = epoch.get(self.definition.metric)
@@ -466,7 +473,7 @@ class Supervisor:
         self.snapshot.record(
             self._db(
                 lambda: trials.fail(
-                    self.log, self.study, running.trial, reason, retry=retry, extra=extra
+                    self.writes, self.study, running.trial, reason, retry=retry, extra=extra
                 )
             )
         )

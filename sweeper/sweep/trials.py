@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from optuna.trial import TrialState
 
 from sweeper.store import optuna_private, schema, writes
-from sweeper.store.writes import TrialLog
+from sweeper.store.writes import TrialWriteBuffer
 
 MAX_RETRIES = 3
 HOST = socket.gethostname()
@@ -70,13 +70,13 @@ def abandoned(engine: sa.Engine, study_id: int, silent_s: float) -> list[tuple[i
     return found
 
 
-def reclaim(log: TrialLog, study: optuna.Study, number: int, reason: str) -> None:
+def reclaim(writes: TrialWriteBuffer, study: optuna.Study, number: int, reason: str) -> None:
     """Fails an abandoned trial and queues its retry, which resumes from its checkpoints."""
     frozen = optuna_private.trial_by_number(study, number)
     if frozen.state != TrialState.RUNNING:
         return  # finished meanwhile by whoever had it
-    log.set_attrs(optuna_private.trial_id(frozen), {"stop_reason": f"taken back: {reason}"})
-    log.flush()
+    writes.set_attrs(optuna_private.trial_id(frozen), {"stop_reason": f"taken back: {reason}"})
+    writes.flush()
     fail_frozen = study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
     retry_trial(study, fail_frozen)
 
@@ -89,7 +89,7 @@ def best_value(values, direction: str) -> float | None:
 
 
 def finish(
-    log: TrialLog,
+    writes: TrialWriteBuffer,
     study: optuna.Study,
     trial: optuna.trial.Trial,
     epochs: list[dict],
@@ -123,14 +123,14 @@ def finish(
     if stop == "completed" and best is None:
         attrs["stop_reason"] = f"failed: no finite {metric} in any epoch"
         state = TrialState.FAIL
-    _write_outcome(log, trial, attrs)
+    _write_outcome(writes, trial, attrs)
     return study.tell(
         trial, best if state == TrialState.COMPLETE else None, state=state, skip_if_finished=True
     )
 
 
 def fail(
-    log: TrialLog,
+    writes: TrialWriteBuffer,
     study: optuna.Study,
     trial: optuna.trial.Trial,
     reason: str,
@@ -140,7 +140,7 @@ def fail(
 ) -> optuna.trial.FrozenTrial:
     """Fails a trial; with `retry`, a WAITING copy takes its place in the budget and resumes it.
     `extra` attributes go with the reason (a crashed trial's traceback)."""
-    _write_outcome(log, trial, {"stop_reason": reason, **(extra or {})})
+    _write_outcome(writes, trial, {"stop_reason": reason, **(extra or {})})
     frozen = study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
     if retry:
         retry_trial(study, frozen)
@@ -170,10 +170,10 @@ def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
     )
 
 
-def _write_outcome(log: TrialLog, trial: optuna.trial.Trial, attrs: dict) -> None:
+def _write_outcome(writes: TrialWriteBuffer, trial: optuna.trial.Trial, attrs: dict) -> None:
     """The outcome attributes and everything still buffered, in one transaction, before Optuna's tell."""
-    log.set_attrs(optuna_private.trial_id(trial), attrs)
-    log.flush()
+    writes.set_attrs(optuna_private.trial_id(trial), attrs)
+    writes.flush()
 
 
 def inherit_epochs(

@@ -76,7 +76,7 @@ def write_known_study(url: str, name: str = SPEC["name"], **spec) -> None:
             )
         )
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)
-        # Written as a finished history: TrialLog, the live path, refuses rows of finished trials.
+        # Written as a finished history: TrialWriteBuffer, the live path, refuses rows of finished trials.
         with storage.engine.begin() as connection:
             upsert(
                 connection,

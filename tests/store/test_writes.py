@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 
 from sweeper.store.engines import open_storage
 from sweeper.store.optuna_private import trial_id
-from sweeper.store.writes import TrialLog, record_heartbeats, set_trial_attrs
+from sweeper.store.writes import TrialWriteBuffer, record_heartbeats, set_trial_attrs
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -46,7 +46,7 @@ def test_a_batch_flushed_after_another_machine_ended_the_trial_drops_its_rows(an
     here = open_storage(any_url)
     study = optuna.create_study(study_name=name, storage=here, direction="maximize")
     ended, alive = study.ask(), study.ask()
-    log = TrialLog(here.engine, flush_every_s=3600)
+    log = TrialWriteBuffer(here.engine, flush_every_s=3600)
     for trial in (ended, alive):
         log.epoch(trial_id(trial), 1, {"val_acc": 50.0})
         log.pruning_value(trial_id(trial), 1, 50.0)

@@ -93,9 +93,9 @@ def test_every_reader_finds_the_spec_config_and_environment(swept, layout):
     engine = open_reader(swept)
     try:
         study = reads.find_study(engine, "fake", swept)
-        assert study.spec["description"] == "dropout on the fake trainer"
+        assert study.definition["description"] == "dropout on the fake trainer"
         listed = list_studies(engine).set_index("name").loc["fake"]
-        assert listed["n_trials"] == 2 and listed["description"] == study.spec["description"]
+        assert listed["n_trials"] == 2 and listed["description"] == study.definition["description"]
         assert build_report(engine, "fake").n_trials == 2
         with engine.connect() as connection:
             ids = reads.trial_ids_by_number(connection, study.study_id)
@@ -110,10 +110,10 @@ def test_every_reader_finds_the_spec_config_and_environment(swept, layout):
     assert list(completed) == sorted(completed)
 
     # A worker finds the stored spec by the study's name; a later run compares its file with it.
-    assert study_io.resolve_study("fake", swept).description == study.spec["description"]
+    assert study_io.resolve_study("fake", swept).description == study.definition["description"]
     storage = optuna.storages.RDBStorage(swept)
     try:
-        assert study_io.stored_study(storage, "fake").spec == study.spec
+        assert study_io.stored_study(storage, "fake").definition == study.definition
     finally:
         storage.engine.dispose()
     number = next(n for n, a in attrs.items() if a is completed)
@@ -144,9 +144,13 @@ def test_the_system_attribute_wins_over_a_stale_user_attribute(swept):
     engine = open_reader(swept)
     try:
         study = reads.find_study(engine, "fake", swept)
-        assert "stale" not in study.spec
+        assert "stale" not in study.definition
         listed = list_studies(engine).set_index("name").loc["fake"]
-        assert listed["description"] == study.spec["description"] == "dropout on the fake trainer"
+        assert (
+            listed["description"]
+            == study.definition["description"]
+            == "dropout on the fake trainer"
+        )
         with engine.connect() as connection:
             trial_id = reads.trial_id_of(connection, study.study_id, 0)
             assert "stale" not in reads.trial_attrs(connection, trial_id)["config"]

@@ -1,4 +1,4 @@
-"""TrialLog's batched writes and sweeper's heartbeat rows, as Optuna reads them, on SQLite and PostgreSQL."""
+"""TrialWriteBuffer's batched writes and sweeper's heartbeat rows, as Optuna reads them, on SQLite and PostgreSQL."""
 
 import math
 import time
@@ -9,7 +9,7 @@ import pytest
 from optuna.trial import TrialState
 
 from sweeper.store.engines import open_storage, read_engine
-from sweeper.store.writes import TrialLog, record_heartbeats
+from sweeper.store.writes import TrialWriteBuffer, record_heartbeats
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -31,7 +31,7 @@ def test_a_trial_log_writes_nothing_before_its_flush_then_everything_as_optuna_r
     storage = open_storage(any_url)
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
     trial = study.ask()
-    log = TrialLog(storage.engine, flush_every_s=3600)
+    log = TrialWriteBuffer(storage.engine, flush_every_s=3600)
     for epoch, acc in enumerate([40.0, 55.0, math.nan], 1):
         log.epoch(trial._trial_id, epoch, {"val_acc": acc, "train_loss": 1 / epoch})
         if acc == acc:
