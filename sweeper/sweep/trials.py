@@ -88,6 +88,14 @@ def best_value(values, direction: str) -> float | None:
     return max(finite) if direction == "maximize" else min(finite)
 
 
+def _significant(value, digits: int = 4):
+    """A cost figure to the digits anyone reads (12.34 s, not 12.3371829...): Optuna's CLI and
+    optuna-dashboard print user attributes as stored, and 17 digits make their rows wide."""
+    if isinstance(value, float) and math.isfinite(value) and value != 0:
+        return float(f"{value:.{digits}g}")
+    return value
+
+
 def finish(
     writes: TrialWriteBuffer,
     study: optuna.Study,
@@ -113,7 +121,7 @@ def finish(
         "final_value": values[-1] if values else None,
         "best_value": best,
         "best_epoch": next((e["epoch"] for e in epochs if e.get(metric) == best), None),
-        **{k: result.get(k) for k in schema.RESULT_COST_ATTRS},
+        **{k: _significant(result.get(k)) for k in schema.RESULT_COST_ATTRS},
         # What decides its numbers (seed, versions, device, threads): `sweeper rerun` reads it.
         "environment": result.get("environment"),
     }
