@@ -238,7 +238,14 @@ class Study:
                 f"trainer {self.trainer!r} is not of the form module:function",
                 'write e.g. trainer="mypackage.train:fit"',
             )
-        self.base_config()  # validates `train` alone
+        base = self.base_config()  # validates `train` alone
+        if self.pruner == "promoting" and (base.eval_every > 1 or "eval_every" in self.space):
+            # Its rungs (epochs 1, 3, 9, ...) compare the metric at those very epochs.
+            raise ConfigError(
+                "pruner 'promoting' compares trials at every rung epoch, "
+                f"but eval_every={base.eval_every} skips some of them",
+                "set eval_every=1, or choose another pruner",
+            )
         for name, dim in self.space.items():
             _check_dimension(name, dim, self.train, self.space)
         self._check_points()

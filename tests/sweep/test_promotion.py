@@ -119,3 +119,21 @@ def test_the_budget_counts_a_paused_trial_once_its_copy_waits(storage_url, tmp_p
     optuna_study = run(study, storage_url, artifacts=tmp_path)
     engine = read_engine(storage_url)
     assert budget.used(engine, optuna_study._study_id) == 3
+
+
+def test_patience_holds_back_a_pause_as_it_does_any_prune(storage_url, tmp_path):
+    """`patience` wraps the pruner (Optuna's PatientPruner): a trial still improving is never
+    paused, so the fake trainer's ever-rising curves all train in full, each trial once."""
+    study = fake_study(n_trials=6, train=dict(epochs=12), pruner="promoting", patience=2)
+    optuna_study = run(study, storage_url, artifacts=tmp_path)
+    trials = optuna_study.get_trials()
+    assert len(trials) == 6 and not any(PROMOTED_FROM in t.user_attrs for t in trials)
+    assert all(t.state == TrialState.COMPLETE and len(t.intermediate_values) == 12 for t in trials)
+    assert budget.used(read_engine(storage_url), optuna_study._study_id) == 6
+    # Without patience the same sweep pauses most of them.
+    paused = run(
+        fake_study(name="eager", n_trials=6, train=dict(epochs=12), pruner="promoting"),
+        storage_url,
+        artifacts=tmp_path / "eager",
+    ).get_trials()
+    assert sum(t.state == TrialState.PRUNED for t in paused) >= 3

@@ -78,6 +78,14 @@ def test_loads_a_study_file(write_study):
             "from sweeper import Study\nstudy = Study(name='s', metric='accuracy')\n",
             "unknown metric",
         ),
+        (
+            "from sweeper import Study\nstudy = Study(name='s', pruner='promoting', train=dict(eval_every=2))\n",
+            "pruner 'promoting' compares trials at every rung epoch",
+        ),
+        (
+            "from sweeper import Study, choice\nstudy = Study(name='s', pruner='promoting', space=dict(eval_every=choice([1, 2])))\n",
+            "pruner 'promoting' compares trials at every rung epoch",
+        ),
     ],
 )
 def test_each_bad_study_file_is_one_clear_error(write_study, text, message):
