@@ -33,9 +33,9 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
         running, params = reads.running_with_params(conn, study.study_id)
         epochs = read_epochs(conn, study.study_id, metric, trial_ids=running["trial_id"].tolist())
         recent = reads.recent_finished(conn, study.study_id, RECENT)
-        best = reads.best_finite(conn, study.study_id, study.direction)
-    if len(study.objectives) > 1:
-        best = None  # no single best: the page shows the Pareto front
+        best = reads.best_complete(conn, study.study_id, study.direction)
+    # Status's rule (infinities shown as such); several objectives: the page shows the front.
+    best = best[1] if best and len(study.objectives) <= 1 else None
     decoded = frames.decode_params(params)
     trials = []
     for row in running.itertuples():

@@ -481,18 +481,6 @@ def recent_finished(conn: sa.Connection, study_id: int, n: int) -> list[dict]:
     ]
 
 
-def best_finite(conn: sa.Connection, study_id: int, direction: str) -> float | None:
-    """The best finite value of a complete trial on the first objective."""
-    return conn.execute(
-        sa.text(
-            f"SELECT {'MAX' if direction == 'maximize' else 'MIN'}(v.value) FROM trial_values v "
-            "JOIN trials t ON t.trial_id = v.trial_id WHERE t.study_id = :id AND t.state = 'COMPLETE' "
-            "AND v.objective = 0 AND v.value_type = 'FINITE'"
-        ),
-        {"id": study_id},
-    ).scalar()
-
-
 # ---- helpers -------------------------------------------------------------------------------
 
 

@@ -96,3 +96,21 @@ def test_importance_of_a_conditional_parameter_is_optunas(tmp_path):
     ours = dict(zip(importance["param"], importance["importance"]))
     assert ours == pytest.approx(optuna.importance.get_param_importances(study))
     assert set(ours) == {"optimizer", "momentum", "x"}
+
+
+def test_status_and_the_dashboards_live_view_name_the_same_best(tmp_path, capsys):
+    """One rule for "best" on the read side: an infinite value of a maximized study is its best
+    in the report, in `sweeper status` and in the dashboard's live header alike."""
+    from sweeper.dashboard.app import create_app
+    from sweeper.sweep.status import show_status
+
+    url = f"sqlite:///{tmp_path / 'inf.db'}"
+    study = optuna.create_study(study_name="upward", storage=url, direction="maximize")
+    for value in (0.5, math.inf, 0.7):
+        study.add_trial(optuna.create_trial(value=value))
+    report = build_report(open_reader(url), "upward")
+    assert report.trials.set_index("trial")["best"].max() == math.inf
+    live = create_app(url).test_client().get("/api/study/upward/live").get_json()
+    assert live["best"] == "inf"
+    assert show_status("upward", url) == 0
+    assert "inf (#1)" in capsys.readouterr().out
