@@ -150,12 +150,15 @@ class PromotingPruner(optuna.pruners.BasePruner):
         self.ladder = ladder
 
     def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
+        curve = _curve(trial)
+        if len(curve) not in self.ladder.rungs:
+            return False  # only a rung pauses: no need to read the study's curves every epoch
         ladder = self._ladder(study)
         curves, _ = study_curves(
             [t for t in study.get_trials(deepcopy=False) if t.number != trial.number]
         )
         root = _root(trial)
-        curves[root] = _curve(trial)
+        curves[root] = curve
         return not ladder.goes_on(root, curves, trial.system_attrs.get(PROMOTED_TO))
 
     def _ladder(self, study: optuna.Study) -> Ladder:

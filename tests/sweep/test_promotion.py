@@ -3,11 +3,13 @@
 import json
 import math
 
+import optuna
+import pytest
 from optuna.trial import TrialState
 
 from sweeper.store.engines import read_engine
 from sweeper.sweep import budget
-from sweeper.sweep.promotion import PROMOTED_FROM, Ladder
+from sweeper.sweep.promotion import PROMOTED_FROM, Ladder, PromotingPruner
 from tests.sweep.test_supervisor import fake_study, run
 
 LADDER = Ladder(max_epochs=12, min_epochs=1, eta=3)
@@ -137,3 +139,25 @@ def test_patience_holds_back_a_pause_as_it_does_any_prune(storage_url, tmp_path)
         artifacts=tmp_path / "eager",
     ).get_trials()
     assert sum(t.state == TrialState.PRUNED for t in paused) >= 3
+
+
+def test_the_pruner_reads_the_study_only_at_a_rung():
+    """prune() runs after every epoch of every trial: between rungs it decides from the trial
+    alone (no pass over the study's curves), at a rung it ranks against the study."""
+
+    class Unread:
+        direction = optuna.study.StudyDirection.MAXIMIZE
+
+        def get_trials(self, deepcopy=False):
+            raise AssertionError("the study was read between rungs")
+
+    pruner = PromotingPruner(LADDER)
+    between = optuna.trial.create_trial(
+        state=TrialState.RUNNING, intermediate_values={1: 50.0, 2: 60.0}
+    )
+    assert pruner.prune(Unread(), between) is False
+    at_rung = optuna.trial.create_trial(
+        state=TrialState.RUNNING, intermediate_values={1: 50.0, 2: 60.0, 3: 70.0}
+    )
+    with pytest.raises(AssertionError, match="between rungs"):
+        pruner.prune(Unread(), at_rung)
