@@ -14,6 +14,7 @@ from optuna.trial import TrialState
 
 from sweeper.store import optuna_private, schema, writes
 from sweeper.store.writes import TrialWriteBuffer
+from sweeper.sweep.promotion import PROMOTED_TO
 
 MAX_RETRIES = 3
 HOST = socket.gethostname()
@@ -165,15 +166,15 @@ def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
     history = list(frozen.system_attrs.get("retry_history", [])) + [frozen.number]
     if len(history) > MAX_RETRIES:
         return
+    # A promoted trial's retry still trains to the epochs it was promoted to.
+    promoted = {k: frozen.system_attrs[k] for k in (PROMOTED_TO,) if k in frozen.system_attrs}
     study.add_trial(
         optuna.create_trial(
             state=TrialState.WAITING,
             params=frozen.params,
             distributions=frozen.distributions,
             user_attrs={"retry_of": root},
-            # A promoted trial's retry still trains to the epochs it was promoted to.
-            system_attrs={"failed_trial": root, "retry_history": history}
-            | {k: v for k, v in frozen.system_attrs.items() if k == "promoted_to"},
+            system_attrs={"failed_trial": root, "retry_history": history, **promoted},
         )
     )
 
