@@ -78,8 +78,7 @@ def create_app(storage_url: str) -> Flask:
             return export.report_header(report, trial_link=link), study_sections(report, link)
 
         # The tables' HTML is rendered once per version, like the data.
-        key, (header, sections) = reports.derived(study, "html", html)
-        _, report = reports.get(study)
+        key, report, (header, sections) = reports.derived(study, "html", html)
         files = list(export.csv_frames(report)) + ["report.html"]
         return page(
             pages.STUDY,
@@ -99,11 +98,15 @@ def create_app(storage_url: str) -> Flask:
         """The trial table and figure data as of the study's version: one compact JSON, built
         once per version; a reload revalidates it (ETag) instead of fetching it again."""
         study = study_or_404(name)
-        key, body = reports.derived(study, "data", lambda r: to_json(study_data(r)))
+
+        def data(report: Report) -> tuple[bytes, bytes]:
+            body = to_json(study_data(report))
+            return body, gzip.compress(body, 6)  # compressed once per version too
+
+        key, _, (body, compressed) = reports.derived(study, "data", data)
         response = Response(body, mimetype="application/json")
         tag = "-".join(map(str, key))
-        if _accepts_gzip():  # compressed once per version too
-            _, compressed = reports.derived(study, "data.gz", lambda _: gzip.compress(body, 6))
+        if _accepts_gzip():
             response.set_data(compressed)
             response.headers["Content-Encoding"] = "gzip"
             tag += "-gz"
@@ -237,13 +240,14 @@ class _ReportCache:
         current, (report, _) = self._entry(study)
         return current, report
 
-    def derived(self, study, what: str, build) -> tuple[tuple, object]:
-        """The study's version and `build(report)` for it, built once per version."""
+    def derived(self, study, what: str, build) -> tuple[tuple, Report, object]:
+        """The study's version, its report and `build(report)`, built once per version: one
+        version read, so the three always agree."""
         current, (report, derived) = self._entry(study)
         with self.lock:
             if what not in derived:
                 derived[what] = build(report)
-            return current, derived[what]
+            return current, report, derived[what]
 
     def _entry(self, study) -> tuple[tuple, tuple[Report, dict]]:
         with self.engine.connect() as conn:
