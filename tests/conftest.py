@@ -18,6 +18,14 @@ def storage_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'sweeper.db'}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request, tmp_path):
+    """The test once on SQLite and once on the real PostgreSQL of tests/pg.py."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sweeper.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
 def write_study(tmp_path):
     """Writes a study file into the temp dir and returns its path."""

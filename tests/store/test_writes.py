@@ -16,13 +16,6 @@ from sweeper.store.optuna_private import trial_id
 from sweeper.store.writes import TrialWriteBuffer, record_heartbeats, set_trial_attrs
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'sweeper.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 def rows_of(url, tid):
     """What the storage holds for a trial, read by a third connection."""
     storage = optuna.storages.RDBStorage(url)

@@ -5,18 +5,10 @@ import time
 import uuid
 
 import optuna
-import pytest
 from optuna.trial import TrialState
 
 from sweeper.store.engines import open_storage, read_engine
 from sweeper.store.writes import TrialWriteBuffer, record_heartbeats
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'sweeper.db'}"
-    return request.getfixturevalue("postgres_url")
 
 
 def epoch_rows(url, trial_id):
