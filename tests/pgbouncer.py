@@ -28,7 +28,14 @@ def available() -> bool:
 
 
 class PgBouncer:
-    def __init__(self, server: PostgresServer, *, pool_size: int = 2, max_clients: int = 2000):
+    def __init__(
+        self,
+        server: PostgresServer,
+        *,
+        pool_size: int = 2,
+        max_clients: int = 2000,
+        query_wait_timeout: int = 120,
+    ):
         self.port = free_port()
         self.folder = server.root
         self.config = self.folder / "pgbouncer.ini"
@@ -44,6 +51,8 @@ class PgBouncer:
             f"admin_users = {USER}\n"
             "pool_mode = transaction\n"
             f"default_pool_size = {pool_size}\nmax_client_conn = {max_clients}\n"
+            # How long a client waits for a server connection before PgBouncer fails its query.
+            f"query_wait_timeout = {query_wait_timeout}\n"
             f"logfile = {self.folder / 'pgbouncer.log'}\n"
             "stats_period = 1\n"  # SHOW STATS totals are refreshed this often (default 60 s)
         )
@@ -94,5 +103,6 @@ def pgbouncer(postgres_server):
     """A PgBouncer pooling transactions onto 2 server connections of a fresh PostgreSQL."""
     if not available():
         pytest.skip(SKIP_REASON)
-    with PgBouncer(postgres_server, pool_size=2) as bouncer:
+    # A client stuck waiting for a server connection fails in 30 s rather than PgBouncer's 120.
+    with PgBouncer(postgres_server, pool_size=2, query_wait_timeout=30) as bouncer:
         yield bouncer

@@ -15,23 +15,31 @@ from pathlib import Path
 import optuna
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from sweeper.errors import StorageError
-from sweeper.store.schema import check_schema, metadata
+from sweeper.store.schema import check_schema, create_schema
 from sweeper.urls import check_url, check_writable, redact
 
 # Seconds a SQLite writer waits for a lock before failing: longer than any write we make.
 SQLITE_BUSY_TIMEOUT_S = 60
 CREATE_ATTEMPTS = 5
+# The PostgreSQL advisory lock first runs take to create the schema one at a time: any fixed
+# 64-bit number no other application on the database uses (these are the bytes of "sweeper").
+SCHEMA_LOCK_KEY = int.from_bytes(b"sweeper", "big")
 
 
-def engine_kwargs(url: str) -> dict:
+def engine_kwargs(url: str, *, pooled: bool = True) -> dict:
+    """create_engine's arguments for a storage; `pooled=False`: the connection's alone, for an
+    engine with its own pool class."""
     if make_url(url).get_backend_name() == "sqlite":
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
-    # Connections dropped by the server after idle hours are replaced, not failed (optuna#5600).
-    # Up to 8 connections a supervisor (pool_size + max_overflow): README's sizing relies on it.
-    kwargs = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "pool_recycle": 3600}
+    kwargs = {}
+    if pooled:
+        # Connections dropped by the server after idle hours are replaced, not failed
+        # (optuna#5600). Up to 8 connections a supervisor (pool_size + max_overflow): README's
+        # sizing relies on it.
+        kwargs = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "pool_recycle": 3600}
     if make_url(url).get_driver_name() == "psycopg":
         # No server-side prepared statements (psycopg prepares a query after 5 runs): behind
         # PgBouncer in transaction mode each transaction may run on another server session.
@@ -59,26 +67,44 @@ def open_storage(url: str, **rdb_kwargs) -> optuna.storages.RDBStorage:
 
 
 def _create_schema(url: str, rdb_kwargs: dict) -> optuna.storages.RDBStorage:
-    """Optuna's and our tables. Two first runs on a fresh database race to create them: the
-    loser sees a unique-key error from Alembic's version row or "table already exists", and a
-    second try finds them made."""
+    """Optuna's and our tables (`schema.create_schema`), then Optuna's RDBStorage on them.
+
+    On PostgreSQL the creation runs in one transaction under an advisory lock, so first runs that
+    start together make the schema one after the other, each on a single connection: behind
+    PgBouncer they neither deadlock on its pool nor see half-made tables. A storage another Optuna
+    made is refused (`check_schema`) before anything is written to it.
+    SQLite has no such lock and commits DDL as it goes: two first runs can race to create a
+    table, and the loser's second try finds it made.
+    """
     for attempt in range(CREATE_ATTEMPTS):
+        engine = sa.create_engine(
+            url, poolclass=sa.pool.NullPool, **engine_kwargs(url, pooled=False)
+        )
         try:
-            storage = optuna.storages.RDBStorage(
-                url, engine_kwargs=engine_kwargs(url), **rdb_kwargs
-            )
-            metadata.create_all(storage.engine)
-            if storage.engine.dialect.name == "sqlite":
-                tune_sqlite(storage.engine)
-            return storage
-        except (IntegrityError, OperationalError, optuna.exceptions.StorageInternalError) as error:
-            # Optuna wraps what its own sessions meet (a pooler's query_wait_timeout while
-            # another first run holds the schema's locks) in StorageInternalError.
-            racing = not isinstance(error, OperationalError) or "already exists" in str(error)
-            if not racing or attempt == CREATE_ATTEMPTS - 1:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+                check_schema(connection, redact(url))
+                create_schema(connection)
+            break
+        except (IntegrityError, OperationalError, ProgrammingError) as error:
+            if "already exists" not in str(error) and not isinstance(error, IntegrityError):
+                raise
+            if attempt == CREATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
-    raise AssertionError("unreachable")
+        finally:
+            engine.dispose()
+    storage = optuna.storages.RDBStorage(
+        url,
+        engine_kwargs=engine_kwargs(url),
+        skip_table_creation=True,
+        skip_compatibility_check=True,  # check_schema above, in the creating transaction
+        **rdb_kwargs,
+    )
+    if storage.engine.dialect.name == "sqlite":
+        tune_sqlite(storage.engine)
+    return storage
 
 
 def tune_sqlite(engine: sa.Engine) -> None:

@@ -102,12 +102,44 @@ SCHEMA_VERSION = models.SCHEMA_VERSION
 
 
 @functools.cache
-def head_revision() -> str:
-    """The Alembic revision of the installed Optuna's schema (what RDBStorage checks)."""
+def _alembic_script():
     from alembic.script import ScriptDirectory
 
-    folder = Path(models.__file__).parent / "alembic"
-    return ScriptDirectory(str(folder)).get_current_head()
+    return ScriptDirectory(str(Path(models.__file__).parent / "alembic"))
+
+
+def head_revision() -> str:
+    """The Alembic revision of the installed Optuna's schema (what RDBStorage checks)."""
+    return _alembic_script().get_current_head()
+
+
+def create_schema(connection: sa.Connection) -> None:
+    """Optuna's tables, its version row and Alembic stamp, as RDBStorage's first open makes them,
+    and ours, all on the caller's one connection and transaction.
+
+    RDBStorage's own first open holds one pooled connection while it asks for a second (its
+    Alembic check inside an open transaction, its compatibility check inside a session). Behind a
+    pooler with fewer server connections than first runs, those runs each hold one and wait for
+    another until the pooler gives up: the supervisor makes the schema here instead, and opens
+    RDBStorage on tables that exist. Tables already there are left as they are.
+    """
+    from alembic.runtime.migration import MigrationContext
+
+    models.BaseModel.metadata.create_all(connection)
+    metadata.create_all(connection)
+    stored = connection.execute(sa.select(version_info.c.schema_version)).first()
+    if stored is None:
+        connection.execute(
+            version_info.insert().values(
+                version_info_id=1, schema_version=SCHEMA_VERSION, library_version=optuna.__version__
+            )
+        )
+    context = MigrationContext.configure(connection)
+    if context.get_current_revision() is None:
+        # As RDBStorage: a storage from before Optuna used Alembic starts at Alembic's base.
+        script = _alembic_script()
+        current = stored is None or stored.schema_version == SCHEMA_VERSION
+        context.stamp(script, script.get_current_head() if current else script.get_base())
 
 
 def stored_revision(connection: sa.Connection) -> tuple[str | None, str | None]:

@@ -105,3 +105,77 @@ def test_the_check_itself_catches_a_wrong_name():
     assert ("v", "valu") in qualified and "valu" not in TABLES[aliases["v"]]
     _, bare, _ = names_in("SELECT trial_idd FROM trials WHERE study_id = :id")
     assert "trial_idd" in bare
+
+
+def structure(url: str) -> dict:
+    """What a schema is made of, as the database reports it: every table's columns, keys,
+    indexes and constraints, Alembic's revision and Optuna's version row."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            tables = {}
+            for name in sorted(inspector.get_table_names()):
+                tables[name] = {
+                    "columns": [
+                        (c["name"], str(c["type"]), c["nullable"])
+                        for c in inspector.get_columns(name)
+                    ],
+                    "primary key": inspector.get_pk_constraint(name)["constrained_columns"],
+                    "foreign keys": sorted(
+                        (tuple(k["constrained_columns"]), k["referred_table"])
+                        for k in inspector.get_foreign_keys(name)
+                    ),
+                    "indexes": sorted(
+                        (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                        for i in inspector.get_indexes(name)
+                    ),
+                    "unique": sorted(
+                        tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)
+                    ),
+                    "checks": sorted(c["sqltext"] for c in inspector.get_check_constraints(name)),
+                }
+            revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+            version = connection.execute(sa.select(schema.version_info)).all()
+    finally:
+        engine.dispose()
+    return {"tables": tables, "alembic": revision, "version_info": [tuple(r) for r in version]}
+
+
+@pytest.fixture
+def two_fresh_databases(any_url, tmp_path):
+    """(a, b): two empty storages of one kind, SQLite files or databases of the test server."""
+    if any_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    server = sa.create_engine(any_url, isolation_level="AUTOCOMMIT")
+    urls = []
+    with server.connect() as connection:
+        for name in ("made_by_optuna", "made_by_sweeper"):
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            connection.exec_driver_sql(f"CREATE DATABASE {name}")
+            urls.append(str(sa.engine.make_url(any_url).set(database=name)))
+    server.dispose()
+    return tuple(urls)
+
+
+def test_sweeper_makes_the_schema_optuna_makes(two_fresh_databases):
+    """sweeper creates Optuna's schema itself (one connection, one transaction): what it makes
+    is what RDBStorage's first open makes, plus sweeper's own tables, so plain Optuna, its
+    CLI and optuna-dashboard read a sweeper storage as their own."""
+    import optuna
+
+    from sweeper.store.engines import open_storage
+
+    by_optuna, by_sweeper = two_fresh_databases
+    optuna.storages.RDBStorage(by_optuna).engine.dispose()
+    open_storage(by_sweeper).engine.dispose()
+
+    made_by_optuna, made_by_sweeper = structure(by_optuna), structure(by_sweeper)
+    ours = {table.name for table in schema.metadata.tables.values()}
+    assert ours <= set(made_by_sweeper["tables"])
+    for name in ours:
+        del made_by_sweeper["tables"][name]
+    assert made_by_sweeper == made_by_optuna
+    assert made_by_sweeper["alembic"] == [(schema.head_revision(),)]
+    # And Optuna opens it with its own checks on.
+    optuna.storages.RDBStorage(by_sweeper).engine.dispose()

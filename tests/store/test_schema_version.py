@@ -78,3 +78,22 @@ def test_the_current_schema_reads_as_before(old_file, capsys):
     connection.close()
     assert main(["status", "--storage", f"sqlite:///{old_file}"]) == 0
     assert "old" in capsys.readouterr().out
+
+
+def test_a_sweep_refuses_another_schema_before_writing(old_file, tmp_path, capsys):
+    """The writer's side: a supervisor makes the schema itself, and checks it first, in the
+    same transaction, so an older schema is refused with the readers' line, untouched."""
+    study = tmp_path / "study.py"
+    study.write_text(
+        "from sweeper import Study, loguniform\n"
+        "study = Study(name='old', train=dict(epochs=1), space=dict(lr=loguniform(1e-3, 1.0)),\n"
+        "              n_trials=1, trainer='tests.fake_trainer:fit')\n"
+    )
+    before = digest(old_file)
+
+    assert main(["run", str(study), "--storage", f"sqlite:///{old_file}"]) == 2
+
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and f"Optuna's schema {OLD_REVISION}" in err, err
+    assert "optuna storage upgrade" in err and "Traceback" not in out + err
+    assert digest(old_file) == before

@@ -1,11 +1,15 @@
 """Many supervisors on one PostgreSQL through a real PgBouncer pooling transactions
-(Debian's pgbouncer on loopback, in front of tests/pg.py's server)."""
+(Debian's pgbouncer on loopback, in front of tests/pg.py's server, 2 server connections)."""
 
+import subprocess
+import sys
 from collections import Counter
 
 import optuna
+import sqlalchemy as sa
 from optuna.trial import TrialState
 
+from sweeper.store import schema
 from tests.pgbouncer import pgbouncer  # noqa: F401 (fixture)
 from tests.sweep.recovery_helpers import start, trial_log, wait_for
 
@@ -38,3 +42,43 @@ def test_supervisors_share_two_server_connections_through_pgbouncer(
     assert len({entry["dir"] for entry in trial_log(tmp_path)}) == 12
     # It all went through the pooler (its totals are refreshed each second).
     wait_for(lambda: bouncer.stats()["total_xact_count"] > 300, timeout=5, what="PgBouncer's stats")
+
+
+OPEN = """
+import sys
+from sweeper.store.engines import open_storage
+open_storage(sys.argv[1]).engine.dispose()
+"""
+
+
+def test_a_fleet_starting_at_once_opens_a_fresh_database_through_pgbouncer(pgbouncer, tmp_path):
+    """Ten machines' first runs at once, through 2 server connections. Optuna's own first open
+    holds one connection while it asks for another, so such runs each held one of the two and
+    waited for the pooler's query_wait_timeout (most of them failed). Each now makes the schema
+    on one connection, one after the other, and a second wave opens what the first made."""
+    for wave in ("fresh database", "schema made"):
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN, pgbouncer.url],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(10)
+        ]
+        failed = []
+        for run in runs:
+            _, err = run.communicate(timeout=120)
+            if run.returncode:
+                failed.append(err.strip().splitlines()[-1:])
+        assert not failed, f"{wave}: {len(failed)} of 10 failed: {failed}"
+    engine = sa.create_engine(pgbouncer.url, connect_args={"prepare_threshold": None})
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [
+            (schema.head_revision(),)
+        ]
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(schema.version_info)).scalar()
+            == 1
+        )
+    engine.dispose()
