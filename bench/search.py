@@ -50,14 +50,14 @@ QUICKSTART = Path(__file__).resolve().parent.parent / "studies" / "digits.py"
 TASKS = {"digits": 0.25, "digits-small": 0.8}  # task: val_split (the share held out)
 _KEYS = ("best", "epochs", "to_best", "wall")  # what each search measures
 TOLERANCE = 0.3  # points of accuracy: "as good as the best" for epochs-to-best
-_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Study)}
+_DEFAULT = Study(name="default").settled()  # a new study that names no sampler or pruner
 STRATEGIES = {  # name: (sampler, pruner); the first is the reference of the ratios
     "random, no pruning": ("random", "none"),
     "tpe + median": ("tpe", "median"),
     "tpe + successive halving": ("tpe", "successive_halving"),
     "tpe + hyperband": ("tpe", "hyperband"),
     "tpe + promotion": ("tpe", "promoting"),
-    "sweeper default": (_DEFAULTS["sampler"], _DEFAULTS["pruner"]),
+    "sweeper default": (_DEFAULT.sampler, _DEFAULT.pruner),
 }
 
 

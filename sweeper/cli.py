@@ -79,7 +79,10 @@ def _add_run(commands) -> None:
         help="run a study file's trials on this machine",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the trials of a study file until the study's trial budget is used. "
-        "Running it again continues the same study up to its budget.",
+        "Running it again continues the same study up to its budget. With the default pruner "
+        "(promoting), trials behind the others are paused at epochs 1, 3, 9, ... and resumed "
+        "from their checkpoints when later trials show they were among the best; a resumed "
+        "trial trains on in the checkpoint folder of the trial it resumes.",
         epilog=textwrap.dedent("""\
             examples:
               sweeper run studies/digits.py --workers 2

@@ -20,7 +20,13 @@ import optuna.distributions as od
 from sweeper import references
 from sweeper.errors import ConfigError, StudyFileError, SweeperError
 from sweeper.names import check_study_name, names_a_file
-from sweeper.strategies import PRUNER_NAMES, SAMPLER_NAMES, check_name
+from sweeper.strategies import (
+    DEFAULT_PRUNER,
+    DEFAULT_PRUNER_SPARSE_EVAL,
+    PRUNER_NAMES,
+    SAMPLER_NAMES,
+    check_name,
+)
 from sweeper.train.config import (
     TrainConfig,
     field_names,
@@ -174,7 +180,9 @@ class Study:
             space's grid (grid sampler only): the exact runs a write-up published. A trial's
             `point` parameter names its point by its settings.
         sampler: tpe, random, grid, cmaes or qmc.
-        pruner: median, percentile, hyperband, successive_halving, promoting or none.
+        pruner: promoting, median, percentile, hyperband, successive_halving or none.
+            Unset: the pruner the stored study was run with when it resumes one, else
+            promoting (median where eval_every > 1). `Study.settled` fills it in.
         patience: also wait this many epochs without improvement before pruning.
         metric: the per-epoch metric to optimize; a trial's value is its best epoch.
         direction: maximize or minimize (default: the metric's natural one).
@@ -192,7 +200,7 @@ class Study:
     space: dict = field(default_factory=dict)
     points: list = field(default_factory=list)
     sampler: str = "tpe"
-    pruner: str = "median"
+    pruner: str | None = None
     patience: int | None = None
     metric: str = "val_acc"
     direction: str | None = None
@@ -217,7 +225,8 @@ class Study:
         object.__setattr__(self, "train", dict(self.train))
         object.__setattr__(self, "space", dict(self.space))
         check_name("sampler", self.sampler, SAMPLER_NAMES)
-        check_name("pruner", self.pruner, PRUNER_NAMES)
+        if self.pruner is not None:
+            check_name("pruner", self.pruner, PRUNER_NAMES)
         if self.metric not in METRICS:
             raise ConfigError(
                 f"unknown metric {self.metric!r}", f"use one of: {', '.join(METRICS)}"
@@ -239,7 +248,7 @@ class Study:
                 'write e.g. trainer="mypackage.train:fit"',
             )
         base = self.base_config()  # validates `train` alone
-        if self.pruner == "promoting" and (base.eval_every > 1 or "eval_every" in self.space):
+        if self.pruner == "promoting" and self._sparse_eval():
             # Its rungs (epochs 1, 3, 9, ...) compare the metric at those very epochs.
             raise ConfigError(
                 "pruner 'promoting' compares trials at every rung epoch, "
@@ -261,6 +270,20 @@ class Study:
             for dim in self.space.values():
                 dim.grid_values()
         _check_storable(self)
+
+    def _sparse_eval(self) -> bool:
+        return self.base_config().eval_every > 1 or "eval_every" in self.space
+
+    def settled(self, stored: dict | None = None) -> Study:
+        """The study with its pruner chosen, given the definition stored under its name (None
+        for a new study): the file's, else the stored study's, so a default changed since does
+        not change a running experiment, else the default."""
+        if self.pruner is not None:
+            return self
+        pruner = (stored or {}).get("pruner")
+        if pruner is None:
+            pruner = DEFAULT_PRUNER_SPARSE_EVAL if self._sparse_eval() else DEFAULT_PRUNER
+        return dataclasses.replace(self, pruner=pruner)
 
     def _normalize_reference(self) -> None:
         entries = references.parse(self.reference)  # validates either form

@@ -22,10 +22,23 @@ def test_digits_quickstart_end_to_end(tmp_path):
     assert "best trials by val_acc" in result.stdout
     assert (tmp_path / "sweeper.db").exists()  # the default storage, in the working directory
     study = optuna.load_study(study_name="digits", storage=f"sqlite:///{tmp_path / 'sweeper.db'}")
+    # The default pruner pauses trials and resumes some as new attempts of the same parameters:
+    # 4 trials of the budget are 4 parameter sets, each ending in one attempt nobody resumed.
     finished = [t for t in study.trials if t.state.is_finished()]
-    assert len(finished) == 4
+    resumed = {
+        t.user_attrs["promoted_from"] for t in study.trials if "promoted_from" in t.user_attrs
+    }
+    last_attempts = [t for t in finished if t.number not in resumed]
+    assert len(last_attempts) == 4
+    assert len({tuple(sorted(t.params.items())) for t in finished}) == 4
+    assert "paused at epoch 1" in result.stdout  # 5 epochs: its rungs are at 1 and 3
     assert study.best_value >= 90  # percent, after 5 epochs of a small CNN
-    assert (tmp_path / "runs" / "digits" / str(study.best_trial.number) / "last.pt").exists()
+    # A resumed attempt trains on in its first attempt's folder, which the run's last line names.
+    best = study.best_trial
+    folder = tmp_path / "runs" / "digits" / str(best.user_attrs.get("retry_of", best.number))
+    assert (folder / "last.pt").exists() and (folder / "best.pt").exists()
+    assert f"trial {best.number}'s best weights: " in result.stdout
+    assert result.stdout.split("best weights: ")[1].split()[0] == f"{folder}/best.pt"
     status = run_cli("status", cwd=tmp_path)
     assert status.returncode == 0 and "digits" in status.stdout
 
@@ -34,7 +47,8 @@ def test_a_hopeless_lr_range_is_stopped_early(write_study, tmp_path):
     study = write_study("""
         from sweeper import Study, loguniform
         study = Study(name="hopeless", train=dict(dataset="digits", model="cnn", optimizer="sgd", momentum=0.9, epochs=8),
-                      space=dict(lr=loguniform(50, 500)), n_trials=2, sampler="random", seed=0)
+                      space=dict(lr=loguniform(50, 500)), n_trials=2, sampler="random", seed=0,
+                      pruner="none")  # the divergence check alone, whatever the pruner
     """)
     result = run_cli(
         "run",

@@ -90,9 +90,19 @@ class Progress:
         if self.live:
             self.live.update(self._render(snapshot["running"]))
 
-    def finished(self, number: int, state: str, reason: str | None, params: dict, best) -> None:
+    def finished(
+        self,
+        number: int,
+        state: str,
+        reason: str | None,
+        params: dict,
+        best,
+        resumes: int | None = None,
+    ) -> None:
+        """A line for a finished trial: `trial 7 (resumes trial 2) paused at epoch 3  lr=...`."""
         self.best = best
-        line = f"trial {number} {state.lower()}" + (
+        line = f"trial {number}" + (f" (resumes trial {resumes})" if resumes is not None else "")
+        line += f" {state}" + (
             f" ({reason})" if reason and reason not in ("completed", "pruned") else ""
         )
         line += f"  {_params(params)}"

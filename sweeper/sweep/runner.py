@@ -9,6 +9,7 @@ from optuna.trial import TrialState
 from sweeper.errors import SetupError
 from sweeper.spec import Study
 from sweeper.sweep.progress import Progress, make_console, summary_table
+from sweeper.sweep.promotion import PROMOTED_FROM
 from sweeper.sweep.supervisor import DEFAULT_GRACE_PERIOD_S, Supervisor
 from sweeper.urls import check_url, check_writable, redact, resolve_url
 
@@ -49,8 +50,17 @@ def run_sweep(
     finished.sort(key=lambda t: t.value, reverse=reverse)
     if finished:
         console.print(summary_table(finished, study.metric))
+        best = finished[0]
+        console.print(
+            f"trial {best.number}'s best weights: {supervisor.checkpoints_of(best)}/best.pt"
+        )
+    stopped = f"{len(pruned)} pruned"
+    if supervisor.definition.pruner == "promoting":
+        attempts = optuna_study.get_trials(deepcopy=False)
+        resumed = {t.user_attrs[PROMOTED_FROM] for t in attempts if PROMOTED_FROM in t.user_attrs}
+        stopped = f"{len(pruned)} paused or pruned ({len(resumed)} of them resumed later)"
     console.print(
-        f"study {study.name!r} in {redact(url)}: {len(finished)} complete, {len(pruned)} pruned; "
+        f"study {study.name!r} in {redact(url)}: {len(finished)} complete, {stopped}; "
         f"`sweeper report {study.name}` builds the tables and curves"
     )
     if supervisor.stopping:

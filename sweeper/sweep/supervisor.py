@@ -20,6 +20,7 @@ from pathlib import Path
 
 import optuna
 import sqlalchemy as sa
+from optuna.trial import FrozenTrial
 
 from sweeper.errors import SetupError, SweeperError
 from sweeper.names import inside, study_folder
@@ -180,8 +181,9 @@ class Supervisor:
         return self.study
 
     def _open_study(self) -> optuna.Study:
-        spec = self.definition
-        stored = study_io.stored_study(self.storage, spec.name)
+        stored = study_io.stored_study(self.storage, self.definition.name)
+        # A file that names no pruner runs on with the stored study's (older studies: median).
+        spec = self.definition = self.definition.settled(stored and stored.definition)
         if stored is not None:
             study_io.check_compatible(stored, spec, self.replace_spec)
         study = optuna.create_study(
@@ -350,6 +352,11 @@ class Supervisor:
             return self.study.ask()
         return new_trial(self.study)
 
+    def checkpoints_of(self, trial: FrozenTrial) -> Path:
+        """A trial's checkpoint folder: its first attempt's, which its retries and promoted
+        copies resume from and write to."""
+        return inside(self.study_artifacts, trial.user_attrs.get("retry_of", trial.number))
+
     def _send_trial(self, executor: Executor, running: RunningTrial) -> None:
         checkpoints = inside(self.study_artifacts, running.root)
         if running.root == running.trial.number:
@@ -417,12 +424,16 @@ class Supervisor:
             self.failures_in_a_row = 0
             if frozen.state.name == "COMPLETE":
                 self._note_best(running)
+            state, reason = frozen.state.name.lower(), payload.get("stop_reason")
+            if state == "pruned" and reason == "pruned" and self.definition.pruner == "promoting":
+                state, reason = f"paused at epoch {running.last_epoch}", None
             self.progress.finished(
                 running.trial.number,
-                frozen.state.name,
-                payload.get("stop_reason"),
+                state,
+                reason,
                 running.params,
                 self._best(),
+                resumes=running.root if running.root != running.trial.number else None,
             )
         elif isinstance(message, Interrupted):
             self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
@@ -437,7 +448,7 @@ class Supervisor:
             self._fail(running, reason, retry=False, traceback=message.traceback)
             self.failures_in_a_row += 1
             self.progress.finished(
-                running.trial.number, "FAIL", reason, running.params, self._best()
+                running.trial.number, "failed", reason, running.params, self._best()
             )
             if self.failures_in_a_row >= max(3, self.pool.workers):
                 self.stopping = True
