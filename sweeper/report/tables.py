@@ -200,7 +200,9 @@ def _row(group: pd.DataFrame, direction: str) -> list:
     if not len(scores):
         return counts + [math.nan, math.nan, math.nan, math.nan, math.nan, None, None]
     best_index = scores.idxmax() if direction == "maximize" else scores.idxmin()
-    std = scores.std() if len(scores) > 1 else math.nan
+    # Undefined with an infinite score (plain Optuna studies may hold ±inf): NaN, as pandas
+    # would give, without its "invalid value encountered in subtract" warning.
+    std = scores.std() if len(scores) > 1 and np.isfinite(scores).all() else math.nan
     return counts + [
         scores[best_index],
         math.nan,
