@@ -310,14 +310,51 @@ def budget_used_below(connection: sa.Connection, study_id: int, number: int) -> 
     return connection.execute(_USED_BELOW, {"study_id": study_id, "below": number}).scalar()
 
 
-def claim_promotion(engine: sa.Engine, paused_trial_id: int) -> bool:
+def claim_promotion(
+    engine: sa.Engine, paused_trial_id: int, *, copy_attr: str, stale_after_s: float
+) -> bool:
     """True for the one supervisor, of all machines on the study, that may queue the copy
-    resuming this paused trial; False when another has already claimed it."""
+    resuming this paused trial; False when another has claimed it.
+
+    A claim and its copy are two writes (Optuna queues the copy in its own transaction): a
+    supervisor killed between them leaves a claim with no copy, and the trial would stay paused
+    for good. Such a claim (older than `stale_after_s`, and no trial of the study has the user
+    attribute `copy_attr` naming the paused trial's number) is taken over, by one machine only:
+    the update matches the claim's old time.
+    """
     try:
         with engine.begin() as connection:
             connection.execute(
                 schema.promotions.insert().values(trial_id=paused_trial_id, claimed_at=time.time())
             )
+        return True
     except sa.exc.IntegrityError:
-        return False
-    return True
+        pass
+    claims, trials = schema.promotions, schema.trials
+    with engine.begin() as connection:
+        claimed_at = connection.execute(
+            sa.select(claims.c.claimed_at).where(claims.c.trial_id == paused_trial_id)
+        ).scalar()
+        if claimed_at is None or time.time() - claimed_at < stale_after_s:
+            return False
+        paused, copy = trials.alias("paused"), trials.alias("copy")
+        copied = connection.execute(
+            sa.select(sa.literal(1))
+            .select_from(paused)
+            .join(copy, copy.c.study_id == paused.c.study_id)
+            .join(_user_attrs, _user_attrs.c.trial_id == copy.c.trial_id)
+            .where(
+                paused.c.trial_id == paused_trial_id,
+                _user_attrs.c.key == copy_attr,
+                _user_attrs.c.value_json == sa.cast(paused.c.number, sa.String),
+            )
+            .limit(1)
+        ).first()
+        if copied:
+            return False
+        taken = connection.execute(
+            claims.update()
+            .where(claims.c.trial_id == paused_trial_id, claims.c.claimed_at == claimed_at)
+            .values(claimed_at=time.time())
+        )
+        return taken.rowcount == 1

@@ -146,6 +146,8 @@ class Supervisor:
         self.study_id: int | None = None
         self.snapshot: pruning.StudySnapshot | None = None
         self.promoted: set[int] = set()  # paused trials this supervisor has queued again
+        # Paused trials another machine claimed: skipped until then (monotonic seconds).
+        self.claims_lost: dict[int, float] = {}
 
     def _db(self, operation):
         return patiently(operation, self.progress.note)
@@ -284,14 +286,22 @@ class Supervisor:
             return
         finishing = not room and not self.budget.running() and not self.pool.busy()
         pruner = inner_pruner(self.study.pruner)  # under `patience`
-        found = promotion.next_promotion(
-            self.snapshot, pruner, finishing=finishing, skip=self.promoted
-        )
+        now = time.monotonic()
+        skip = self.promoted | {n for n, until in self.claims_lost.items() if until > now}
+        found = promotion.next_promotion(self.snapshot, pruner, finishing=finishing, skip=skip)
         if found:
             paused, target = found
+            claimed = claim_promotion(
+                self.engine,
+                trial_id(paused),
+                copy_attr=promotion.PROMOTED_FROM,
+                stale_after_s=self.grace_period,
+            )
+            if not claimed:
+                # Another machine resumes it; asked again once its claim could have gone stale.
+                self.claims_lost[paused.number] = time.monotonic() + self.grace_period
+                return
             self.promoted.add(paused.number)
-            if not claim_promotion(self.engine, trial_id(paused)):
-                return  # another machine resumes it
             promotion.promote(self.study, paused, target)
             self.budget.promoted()
 

@@ -5,12 +5,16 @@ holds rows for it in its batch: those rows must not land on the finished trial, 
 writes would refuse them (UpdateFinishedTrialError). Same for the heartbeat and owner rows.
 """
 
+import functools
+import time
 import uuid
 
 import optuna
 import pytest
+import sqlalchemy as sa
 from optuna.trial import TrialState
 
+from sweeper.store import schema
 from sweeper.store.engines import open_storage
 from sweeper.store.optuna_private import trial_id
 from sweeper.store.writes import TrialWriteBuffer, record_heartbeats, set_trial_attrs
@@ -102,9 +106,37 @@ def test_one_paused_trial_is_claimed_for_promotion_by_one_machine_only(any_url):
     paused, other = study.ask(), study.ask()
     study.tell(paused, state=TrialState.PRUNED)
     study.tell(other, state=TrialState.PRUNED)
-    assert claim_promotion(here.engine, trial_id(paused))
-    assert not claim_promotion(there.engine, trial_id(paused))
-    assert not claim_promotion(here.engine, trial_id(paused))
-    assert claim_promotion(there.engine, trial_id(other))
+    claim = functools.partial(claim_promotion, copy_attr="promoted_from", stale_after_s=60)
+    assert claim(here.engine, trial_id(paused))
+    assert not claim(there.engine, trial_id(paused))
+    assert not claim(here.engine, trial_id(paused))
+    assert claim(there.engine, trial_id(other))
+    here.engine.dispose()
+    there.engine.dispose()
+
+
+def test_a_claim_whose_machine_died_before_queueing_the_copy_is_taken_over_once(any_url):
+    """Claim and copy are two writes: a supervisor killed between them must not leave the
+    trial paused for good. Once the claim is older than the grace period and no copy names
+    the trial, one machine (and only one) takes the claim over; a copy, or a fresh claim,
+    keeps it."""
+    from sweeper.store.writes import claim_promotion
+
+    name = f"stale-{uuid.uuid4().hex[:8]}"
+    here, there = open_storage(any_url), open_storage(any_url)
+    study = optuna.create_study(study_name=name, storage=here, direction="maximize")
+    paused, copied = study.ask(), study.ask()
+    for trial in (paused, copied):
+        study.tell(trial, state=TrialState.PRUNED)
+    claim = functools.partial(claim_promotion, copy_attr="promoted_from", stale_after_s=60)
+    assert claim(here.engine, trial_id(paused)) and claim(here.engine, trial_id(copied))
+    study.enqueue_trial({}, user_attrs={"promoted_from": copied.number})  # its copy, queued
+    assert not claim(there.engine, trial_id(paused))  # fresh: its machine may be copying now
+
+    with here.engine.begin() as connection:  # both claims made 61 s ago
+        connection.execute(sa.update(schema.promotions).values(claimed_at=time.time() - 61))
+    assert not claim(there.engine, trial_id(copied))  # its copy exists
+    assert claim(there.engine, trial_id(paused))  # no copy: the claimer died
+    assert not claim(here.engine, trial_id(paused))  # taken over once, and fresh again
     here.engine.dispose()
     there.engine.dispose()
