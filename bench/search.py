@@ -61,6 +61,42 @@ STRATEGIES = {  # name: (sampler, pruner); the first is the reference of the rat
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class PromoteAfterStarts(Ladder):
+    """An experiment (`--experiments`), not a sweeper pruner: every new trial pauses at its
+    first rung, and paused trials are promoted only once all `n_trials` have started
+    (synchronous successive halving with resumes), or, with `every`, after each `every` new
+    trials as well. Today's ladder promotes before any new trial instead."""
+
+    n_trials: int = 16
+    every: int | None = None
+
+    def goes_on(self, number: int, curves, target: int | None = None) -> bool:
+        epochs = len(curves[number])
+        return (target is not None and epochs < target) or epochs not in self.rungs
+
+    def promotion(self, curves, paused):
+        started = len(curves)
+        holding = started < self.n_trials and (self.every is None or started % self.every)
+        return None if holding else super().promotion(curves, paused)
+
+
+def experiments(n_trials: int, epochs: int) -> dict[str, tuple[str, Ladder]]:
+    """Other promotion ladders, measured beside the strategies (README, Benchmarks)."""
+    ladder = promotion_ladder(epochs)
+    return {
+        "tpe + promotion, eta 4": ("tpe", dataclasses.replace(ladder, eta=4)),
+        "tpe + promotion, sync": (
+            "tpe",
+            PromoteAfterStarts(**dataclasses.asdict(ladder), n_trials=n_trials),
+        ),
+        "tpe + promotion, 9 a round": (
+            "tpe",
+            PromoteAfterStarts(**dataclasses.asdict(ladder), n_trials=n_trials, every=9),
+        ),
+    }
+
+
 def task_study(task: str, n_trials: int, epochs: int) -> Study:
     quickstart = runpy.run_path(str(QUICKSTART))["study"]
     train = {**quickstart.train, "val_split": TASKS[task], "epochs": epochs}
@@ -231,6 +267,11 @@ def main() -> None:
         "is trained once, as far as any search takes it (training is deterministic, so best, "
         "epochs and to_0.3 are those of a run without it; wall is not)",
     )
+    parser.add_argument(
+        "--experiments",
+        action="store_true",
+        help="also run other promotion ladders: eta 4, synchronous, promotions every 9 trials",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -240,7 +281,10 @@ def main() -> None:
     for task in args.tasks:
         study = task_study(task, args.trials, args.epochs)
         runs: dict[str, list[dict]] = {}
-        for name, (sampler, pruner) in STRATEGIES.items():
+        strategies = dict(STRATEGIES)
+        if args.experiments:
+            strategies.update(experiments(args.trials, args.epochs))
+        for name, (sampler, pruner) in strategies.items():
             if name == "sweeper default" and same_as_default != name:
                 runs[name] = runs[same_as_default]
                 continue

@@ -77,3 +77,16 @@ def test_a_promoted_trial_trains_only_the_epochs_it_adds(tmp_path):
     for key in ("best", "epochs", "to_best"):
         assert result[key] == cached[key] == again[key]
     assert again["wall"] < cached["wall"]
+
+
+def test_the_synchronous_experiment_promotes_only_once_every_trial_has_started():
+    # 4 trials pause at epoch 1 (4 epochs); then the best of them, the top floor(4/3), goes on
+    # to 3 epochs (2 more), and the next best too, as the ladder trains two in full: 8 in all,
+    # whatever the curves, where today's ladder may continue trials before the last starts.
+    study = bench["task_study"]("digits-small", n_trials=4, epochs=3)
+    ladder = bench["experiments"](4, 3)["tpe + promotion, sync"][1]
+    assert ladder.rungs == [1] and ladder.every is None
+    assert bench["search"](study, "random", ladder, seed=0)["epochs"] == 8
+    rounds = bench["experiments"](4, 3)["tpe + promotion, 9 a round"][1]
+    assert rounds.every == 9 and rounds.eta == 3
+    assert bench["experiments"](4, 12)["tpe + promotion, eta 4"][1].rungs == [1, 4]
