@@ -36,7 +36,7 @@ from sweeper.dashboard.explorer import trial_table
 from sweeper.dashboard.live import clean
 from sweeper.report import export
 from sweeper.report.build import build_report
-from sweeper.report.sql import open_reader
+from sweeper.store.engines import open_reader
 
 HERE = Path(__file__).resolve().parent
 GZIP = {"Accept-Encoding": "gzip"}

@@ -23,13 +23,14 @@ from flask import Flask, Response, abort, jsonify, render_template_string, reque
 
 from sweeper.dashboard import pages
 from sweeper.dashboard.explorer import study_data, to_json
-from sweeper.dashboard.live import clean, curves, live_state, trial_detail, version
+from sweeper.dashboard.live import clean, curves, live_state, trial_detail
 from sweeper.dashboard.scripts import DASHBOARD_JS
 from sweeper.dashboard.sections import study_sections
 from sweeper.errors import SweeperError
 from sweeper.report import export, figures
 from sweeper.report.build import Report, build_report
 from sweeper.report.sql import list_studies
+from sweeper.store import reads
 from sweeper.store.engines import open_reader
 from sweeper.store.reads import find_study
 from sweeper.urls import redact
@@ -90,7 +91,7 @@ def create_app(storage_url: str) -> Flask:
             name=name,
             version=list(key),
             # plotly.js after the table, unless the header inlines a figure (a Pareto front).
-            plotly_later="Plotly." not in header,
+            plotly_later=not report.multi_objective,
         )
 
     @app.get("/api/study/<name>/data")
@@ -228,7 +229,7 @@ def _studies(engine) -> list[dict]:
 
 
 class _ReportCache:
-    """Full reports by study, rebuilt only when a trial is added or finishes (see live.version)."""
+    """Full reports by study, rebuilt only when a trial is added or finishes (see reads.version)."""
 
     def __init__(self, engine, url: str):
         self.engine, self.url = engine, url
@@ -251,7 +252,7 @@ class _ReportCache:
 
     def _entry(self, study) -> tuple[tuple, tuple[Report, dict]]:
         with self.engine.connect() as conn:
-            current = version(conn, study.study_id)
+            current = reads.version(conn, study.study_id)
         key = (study.name, current)
         with self.lock:
             if key not in self.entries:

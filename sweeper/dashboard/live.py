@@ -19,23 +19,20 @@ from sweeper.store.reads import StudyInfo, read_epochs
 RECENT = 8  # finished trials listed under the running ones
 
 
-def version(conn, study_id: int) -> tuple:
-    """Changes whenever a trial is added or finishes: the key of the cached full report."""
-    return reads.version(conn, study_id)
-
-
 def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
     """Counts by state, best value, running trials with their epochs so far, recent finishes."""
     metric = study.definition.get("metric", "value")
     with engine.connect() as conn:
-        key = version(conn, study.study_id)
+        key = reads.version(conn, study.study_id)
         counts = reads.state_counts(conn, study.study_id)
         running, params = reads.running_with_params(conn, study.study_id)
         epochs = read_epochs(conn, study.study_id, metric, trial_ids=running["trial_id"].tolist())
         recent = reads.recent_finished(conn, study.study_id, RECENT)
-        best = reads.best_complete(conn, study.study_id, study.direction)
-    # Status's rule (infinities shown as such); several objectives: the page shows the front.
-    best = best[1] if best and len(study.objectives) <= 1 else None
+        # Status's rule (infinities shown as such); several objectives: the page shows the front.
+        best = None
+        if len(study.objectives) <= 1:
+            best = reads.best_complete(conn, study.study_id, study.direction)
+    best = best[1] if best else None
     decoded = frames.decode_params(params)
     trials = []
     for row in running.itertuples():

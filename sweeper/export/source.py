@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlalchemy as sa
 
-from sweeper.errors import StorageError
 from sweeper.report import frames, sql, tables
 from sweeper.store import reads
-from sweeper.store.engines import open_reader
-from sweeper.urls import redact
+from sweeper.store.engines import open_reader, unreadable
 
 # Per-epoch columns that are bookkeeping, not metrics.
 NOT_METRICS = {"trial", "trial_id", "epoch", "recorded_at"}
@@ -60,10 +58,7 @@ def read_study(url: str, name: str) -> ExportedStudy:
         direction = study.definition.get("direction", study.direction)
         raw = sql.read_trials(engine, study.study_id, metric)
     except sa.exc.DBAPIError as error:
-        raise StorageError(
-            f"cannot read the storage {redact(url)}: {' '.join(str(error.orig).split())}",
-            "check --storage (or $SWEEPER_STORAGE) and that the database is up",
-        ) from None
+        raise unreadable(url, error) from None
     finally:
         engine.dispose()
     space = dict(study.definition.get("space", {}))

@@ -166,14 +166,19 @@ def open_reader(url: str) -> sa.Engine:
             check_schema(connection, redact(url))
     except sa.exc.DBAPIError as error:
         engine.dispose()
-        raise StorageError(
-            f"cannot read the storage {redact(url)}: {first_line(error)}",
-            "check --storage (or $SWEEPER_STORAGE) and that the database is up",
-        ) from None
+        raise unreadable(url, error) from None
     except StorageError:
         engine.dispose()
         raise
     return engine
+
+
+def unreadable(url: str, error: Exception) -> StorageError:
+    """The one line for a storage a reader cannot read (raise it `from None`)."""
+    return StorageError(
+        f"cannot read the storage {redact(url)}: {first_line(error)}",
+        "check --storage (or $SWEEPER_STORAGE) and that the database is up",
+    )
 
 
 def first_line(error: Exception) -> str:

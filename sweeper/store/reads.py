@@ -360,21 +360,23 @@ def trial_row(conn: sa.Connection, study_id: int, number: int):
 
 
 def best_complete(conn: sa.Connection, study_id: int, direction: str) -> tuple[int, float] | None:
-    """(number, value) of the best complete trial on the first objective, infinities included."""
-    rows = conn.execute(
+    """(number, value) of the best complete trial on the first objective, infinities included
+    (ties: the earlier trial). One row from the database: the live views poll this."""
+    order = "DESC" if direction == "maximize" else "ASC"
+    row = conn.execute(
         sa.text(
             "SELECT t.number, v.value, v.value_type FROM trials t "
             "JOIN trial_values v ON v.trial_id = t.trial_id "
-            "WHERE t.study_id = :study_id AND t.state = 'COMPLETE' AND v.objective = 0"
+            "WHERE t.study_id = :study_id AND t.state = 'COMPLETE' AND v.objective = 0 "
+            "ORDER BY CASE v.value_type WHEN 'INF_NEG' THEN 0 WHEN 'FINITE' THEN 1 ELSE 2 END "
+            f"{order}, v.value {order}, t.number LIMIT 1"
         ),
         {"study_id": study_id},
-    ).all()
-    values = [(number, INFINITE.get(kind, value)) for number, value, kind in rows]
-    values = [(number, value) for number, value in values if value is not None]
-    if not values:
+    ).first()
+    if row is None:
         return None
-    pick = max if direction == "maximize" else min
-    return pick(values, key=lambda item: (item[1], -item[0]))
+    number, value, kind = row
+    return number, INFINITE.get(kind, value)
 
 
 def running_trials(conn: sa.Connection, study_id: int) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from sweeper.spec import Study
 from sweeper.sweep.progress import Progress, make_console, summary_table
 from sweeper.sweep.promotion import PROMOTED_FROM
 from sweeper.sweep.supervisor import DEFAULT_GRACE_PERIOD_S, Supervisor
+from sweeper.sweep.trials import first_attempt
 from sweeper.urls import check_url, check_writable, redact, resolve_url
 
 
@@ -44,19 +45,18 @@ def run_sweep(
     if supervisor.setup_problem:
         # The trial that met it is queued again; nothing was counted against the budget.
         raise SetupError(supervisor.setup_problem)
-    finished = optuna_study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    pruned = optuna_study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+    attempts = optuna_study.get_trials(deepcopy=False)
+    finished = [t for t in attempts if t.state == TrialState.COMPLETE]
+    pruned = [t for t in attempts if t.state == TrialState.PRUNED]
     reverse = study.direction == "maximize"
     finished.sort(key=lambda t: t.value, reverse=reverse)
     if finished:
         console.print(summary_table(finished, study.metric))
         best = finished[0]
-        console.print(
-            f"trial {best.number}'s best weights: {supervisor.checkpoints_of(best)}/best.pt"
-        )
+        weights = supervisor.checkpoints(first_attempt(best)) / "best.pt"
+        console.print(f"trial {best.number}'s best weights: {weights}")
     stopped = f"{len(pruned)} pruned"
     if supervisor.definition.pruner == "promoting":
-        attempts = optuna_study.get_trials(deepcopy=False)
         resumed = {t.user_attrs[PROMOTED_FROM] for t in attempts if PROMOTED_FROM in t.user_attrs}
         stopped = f"{len(pruned)} paused or pruned ({len(resumed)} of them resumed later)"
     console.print(

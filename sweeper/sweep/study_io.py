@@ -8,13 +8,12 @@ from dataclasses import dataclass
 import optuna
 import sqlalchemy as sa
 
-from sweeper.errors import ConfigError, StorageError, StudyFileError
+from sweeper.errors import ConfigError, StudyFileError
 from sweeper.names import check_study_name, names_a_file
 from sweeper.spec import Study, load_study_file
 from sweeper.store import reads
-from sweeper.store.engines import open_reader
+from sweeper.store.engines import open_reader, unreadable
 from sweeper.store.schema import SPEC_ATTR
-from sweeper.urls import redact
 
 # Spec keys that say what a trial runs: a study file that changes one of them is another
 # experiment. The budget, the description and the published references may change freely.
@@ -55,10 +54,7 @@ def resolve_study(reference: str, storage_url: str) -> Study:
     try:
         stored = reads.find_study(engine, reference, storage_url)
     except sa.exc.SQLAlchemyError as error:
-        raise StorageError(
-            f"cannot read the storage {redact(storage_url)}: {str(error).splitlines()[0]}",
-            "check that the database server is running and the URL is right",
-        ) from None
+        raise unreadable(storage_url, error) from None
     finally:
         engine.dispose()
     if not stored.definition:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import optuna
 import sqlalchemy as sa
-from optuna.trial import FrozenTrial
 
 from sweeper.errors import SetupError, SweeperError
 from sweeper.names import inside, study_folder
@@ -333,7 +332,7 @@ class Supervisor:
         except SweeperError as error:
             trials.fail(self.writes, self.study, trial, f"failed: {error}", retry=False)
             return None
-        root = trial.user_attrs.get("retry_of", trial.number)
+        root = trials.first_attempt(trial)
         running = RunningTrial(trial, params, config.to_dict(), root)
         self.writes.set_attrs(
             trial_id(trial),
@@ -362,13 +361,12 @@ class Supervisor:
             return self.study.ask()
         return new_trial(self.study)
 
-    def checkpoints_of(self, trial: FrozenTrial) -> Path:
-        """A trial's checkpoint folder: its first attempt's, which its retries and promoted
-        copies resume from and write to."""
-        return inside(self.study_artifacts, trial.user_attrs.get("retry_of", trial.number))
+    def checkpoints(self, first_attempt: int) -> Path:
+        """The checkpoint folder of a trial's attempts (`trials.first_attempt`)."""
+        return inside(self.study_artifacts, first_attempt)
 
     def _send_trial(self, executor: Executor, running: RunningTrial) -> None:
-        checkpoints = inside(self.study_artifacts, running.root)
+        checkpoints = self.checkpoints(running.root)
         if running.root == running.trial.number:
             # A first attempt starts from scratch: checkpoints under its number can only be left
             # over from an earlier study of the same name (a deleted database), not its own.
@@ -458,7 +456,7 @@ class Supervisor:
             self._fail(running, reason, retry=False, traceback=message.traceback)
             self.failures_in_a_row += 1
             self.progress.finished(
-                running.trial.number, "failed", reason, running.params, self._best()
+                running.trial.number, "failed", message.error, running.params, self._best()
             )
             if self.failures_in_a_row >= max(3, self.pool.workers):
                 self.stopping = True

@@ -156,13 +156,19 @@ def fail(
     return frozen
 
 
+def first_attempt(trial: optuna.trial.Trial | optuna.trial.FrozenTrial) -> int:
+    """The number of a trial's first attempt: its retries and promoted copies (`retry_of`)
+    resume from that attempt's checkpoints and keep writing them there."""
+    return trial.user_attrs.get("retry_of", trial.number)
+
+
 def retry_trial(study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
     """A WAITING copy of a failed trial, linked to the original; also Optuna's stale-trial callback.
 
     Unlike optuna's RetryFailedTrialCallback it does not copy the failed attempt's outcome
     attributes; `retry_of` names the first attempt, whose checkpoints the copy resumes from.
     """
-    root = frozen.user_attrs.get("retry_of", frozen.number)
+    root = first_attempt(frozen)
     history = list(frozen.system_attrs.get("retry_history", [])) + [frozen.number]
     if len(history) > MAX_RETRIES:
         return
