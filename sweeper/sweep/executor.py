@@ -39,6 +39,11 @@ class _Interrupted(Exception):
     """The supervisor asked this trial to stop after its checkpoint, to be resumed later."""
 
 
+class _Stopped(Exception):
+    """The supervisor is going away (it stops its executors, busy ones included, when it ends
+    on an error): leave as quietly as when the pipe closes."""
+
+
 def load_trainer(reference: str | None):
     """The built-in trainer, or the `module:function` a study names instead."""
     if not reference:
@@ -87,6 +92,8 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
             conn.send(Done(result))
         except _Interrupted as stop:
             conn.send(Interrupted(stop.args[0] if stop.args else None))
+        except _Stopped:
+            return
         except ProtocolError:  # a bug, not the trial's fault: no trial result can be trusted
             raise
         except SetupError as error:
@@ -153,6 +160,8 @@ def _epoch_reporter(conn):
         answer = conn.recv()
         if isinstance(answer, Interrupt):
             raise _Interrupted(metrics.get("epoch"))
+        if isinstance(answer, Stop):
+            raise _Stopped
         if not isinstance(answer, (Continue, Prune)):
             raise unexpected(answer, "an executor waiting for the answer to an epoch")
         return isinstance(answer, Prune)

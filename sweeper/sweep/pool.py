@@ -59,10 +59,11 @@ class Executor:
         self.device, self.pid, self.state = message.device, message.pid, ExecutorState.IDLE
 
     def take(self, running: Any, task: Train) -> None:
-        """Sends it a trial to train."""
+        """Sends it a trial to train. Busy with it first: should it have died since it was
+        idle (the send fails), it is a dead executor with a trial, retried like any other."""
         self._expect(ExecutorState.IDLE)
-        self.conn.send(task)
         self.running, self.state = running, ExecutorState.BUSY
+        self.conn.send(task)
 
     def release(self) -> Any:
         """Its trial ended (done, failed or interrupted): it is idle again; returns the trial."""

@@ -145,6 +145,7 @@ class Supervisor:
         self.study_id: int | None = None
         self.snapshot: pruning.StudySnapshot | None = None
         self.promoted: set[int] = set()  # paused trials this supervisor has queued again
+        self.claimed: set[int] = set()  # paused trials this supervisor claimed to queue again
         # Paused trials another machine claimed: skipped until then (monotonic seconds).
         self.claims_lost: dict[int, float] = {}
 
@@ -290,7 +291,7 @@ class Supervisor:
         found = promotion.next_promotion(self.snapshot, pruner, finishing=finishing, skip=skip)
         if found:
             paused, target = found
-            claimed = claim_promotion(
+            claimed = paused.number in self.claimed or claim_promotion(
                 self.engine,
                 trial_id(paused),
                 copy_attr=promotion.PROMOTED_FROM,
@@ -300,8 +301,10 @@ class Supervisor:
                 # Another machine resumes it; asked again once its claim could have gone stale.
                 self.claims_lost[paused.number] = time.monotonic() + self.grace_period
                 return
-            self.promoted.add(paused.number)
+            # Ours: should queueing the copy fail, the retry of this call queues it.
+            self.claimed.add(paused.number)
             promotion.promote(self.study, paused, target)
+            self.promoted.add(paused.number)
             self.budget.promoted()
 
     def _reclaim_abandoned(self) -> None:
@@ -372,7 +375,10 @@ class Supervisor:
             # over from an earlier study of the same name (a deleted database), not its own.
             # `inside` keeps this within artifacts/<study>/, whatever the storage holds.
             shutil.rmtree(checkpoints, ignore_errors=True)
-        executor.take(running, Train(running.config, self.definition.trainer, str(checkpoints)))
+        try:
+            executor.take(running, Train(running.config, self.definition.trainer, str(checkpoints)))
+        except OSError:
+            pass  # it died after it was idle: _service finds it dead and retries the trial
 
     def _service(self, executor: Executor) -> None:
         try:

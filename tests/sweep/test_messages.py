@@ -96,12 +96,18 @@ def test_failures_say_whose_fault_they_are(in_process):
         [("trial", {"config": CONFIG, "trainer": FAKE})],  # the old tuples start nothing
         [Continue()],  # an answer to no epoch
         [Train(CONFIG, FAKE), ("continue",)],  # an epoch answered with something else
-        [Train(CONFIG, FAKE), Stop()],
     ],
 )
 def test_an_unknown_message_is_an_error_in_the_executor(in_process, incoming):
     with pytest.raises(ProtocolError, match="unexpected message"):
         serve(*incoming)
+
+
+def test_a_stop_while_training_ends_the_executor_quietly(in_process):
+    """A supervisor ending on an error stops busy executors too: each leaves without a
+    traceback under the supervisor's one line (the trial is retried from its checkpoint)."""
+    sent = serve(Train(CONFIG, FAKE), Stop(), Check(CONFIG, FAKE))
+    assert [type(m) for m in sent] == [Ready, Epoch]  # gone: the Check is never answered
 
 
 def starting_executor() -> Executor:
@@ -119,6 +125,21 @@ def test_executor_state_moves_only_along_its_life():
     assert executor.release() == "trial" and executor.state is ExecutorState.IDLE
     executor.take("again", Train(CONFIG))
     assert executor.dead() == "again" and executor.state is ExecutorState.DEAD
+
+
+def test_an_executor_that_died_while_idle_keeps_the_trial_it_was_sent():
+    """The send fails on a dead executor's pipe: the trial is its own, so the dead executor's
+    replacement retries it rather than leaving it RUNNING with nobody on it."""
+    executor = starting_executor()
+    ExecutorPool.started(executor, Ready("cpu", 123))
+
+    def broken(message):
+        raise BrokenPipeError
+
+    executor.conn.send = broken
+    with pytest.raises(BrokenPipeError):
+        executor.take("trial", Train(CONFIG))
+    assert executor.state is ExecutorState.BUSY and executor.dead() == "trial"
 
 
 def test_an_executor_that_cannot_start_says_why():
