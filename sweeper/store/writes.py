@@ -280,34 +280,42 @@ def copy_previous_epochs(
 _FAILED_FOR_GOOD = """EXISTS (
     SELECT 1 FROM trial_user_attributes u
     WHERE u.trial_id = t.trial_id AND u.key = 'stop_reason' AND u.value_json LIKE '"failed:%')"""
-# A paused trial (promoting pruner) that a copy resumes: the copy counts instead.
+# A paused trial (promoting pruner) that a copy resumes: the copy counts instead. MySQL casts
+# to SIGNED; SQLite and PostgreSQL to INTEGER.
 _PROMOTED = """t.number NOT IN (
-    SELECT CAST(p.value_json AS INTEGER) FROM trial_user_attributes p
+    SELECT CAST(p.value_json AS INT_TYPE) FROM trial_user_attributes p
     JOIN trials c ON c.trial_id = p.trial_id
     WHERE c.study_id = :study_id AND p.key = 'promoted_from')"""
-_TALLY = sa.text(f"""
+_TALLY = f"""
 SELECT t.state, COUNT(*) FROM trials t
 WHERE t.study_id = :study_id AND {_PROMOTED}
   AND (t.state IN ('WAITING', 'RUNNING', 'COMPLETE', 'PRUNED') OR (t.state = 'FAIL' AND {_FAILED_FOR_GOOD}))
 GROUP BY t.state
-""")
-_USED_BELOW = sa.text(f"""
+"""
+_USED_BELOW = f"""
 SELECT COUNT(*) FROM trials t
 WHERE t.study_id = :study_id AND t.number < :below AND {_PROMOTED}
   AND (t.state <> 'FAIL' OR {_FAILED_FOR_GOOD})
-""")
+"""
+
+
+@functools.cache
+def _budget_sql(template: str, dialect: str) -> sa.TextClause:
+    return sa.text(template.replace("INT_TYPE", "SIGNED" if dialect == "mysql" else "INTEGER"))
 
 
 def budget_tally(engine: sa.Engine, study_id: int) -> Counter:
     """Budget-using trials by state (WAITING, RUNNING, COMPLETE, PRUNED, FAIL)."""
     with engine.connect() as connection:
-        return Counter(dict(connection.execute(_TALLY, {"study_id": study_id}).all()))
+        query = _budget_sql(_TALLY, connection.dialect.name)
+        return Counter(dict(connection.execute(query, {"study_id": study_id}).all()))
 
 
 def budget_used_below(connection: sa.Connection, study_id: int, number: int) -> int:
     """The budget taken by trials numbered below `number` (one count, without the tally's split
     by state: half the time in a study of 10,000 trials)."""
-    return connection.execute(_USED_BELOW, {"study_id": study_id, "below": number}).scalar()
+    query = _budget_sql(_USED_BELOW, connection.dialect.name)
+    return connection.execute(query, {"study_id": study_id, "below": number}).scalar()
 
 
 def claim_promotion(

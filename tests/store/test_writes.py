@@ -140,3 +140,13 @@ def test_a_claim_whose_machine_died_before_queueing_the_copy_is_taken_over_once(
     assert not claim(here.engine, trial_id(paused))  # taken over once, and fresh again
     here.engine.dispose()
     there.engine.dispose()
+
+
+def test_the_budget_query_casts_as_each_backend_can():
+    """MySQL has no CAST(... AS INTEGER): the same count must parse there (no server here to
+    run it on, so the rendered SQL is checked)."""
+    from sweeper.store import writes
+
+    for template in (writes._TALLY, writes._USED_BELOW):
+        assert "AS SIGNED" in str(writes._budget_sql(template, "mysql"))
+        assert "AS INTEGER" in str(writes._budget_sql(template, "postgresql"))
