@@ -22,10 +22,6 @@ def study_id(study: optuna.Study) -> int:
     return study._study_id
 
 
-def storage_of(study: optuna.Study) -> optuna.storages.BaseStorage:
-    return study._storage
-
-
 def new_trial(study: optuna.Study) -> optuna.trial.Trial:
     """A new RUNNING trial, without Study.ask's search for a WAITING one (seven queries)."""
     return optuna.trial.Trial(study, study._storage.create_new_trial(study._study_id))

@@ -10,6 +10,7 @@ import optuna
 import sqlalchemy.exc as sa_exc
 
 from sweeper.errors import StorageError
+from sweeper.store.engines import first_line
 
 T = TypeVar("T")
 
@@ -48,5 +49,4 @@ def patiently(
 
 
 def _first_line(error: Exception) -> str:
-    text = str(getattr(error, "orig", None) or error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
+    return first_line(error)[:200]

@@ -264,9 +264,10 @@ class Supervisor:
             self._db(lambda: optuna.storages.fail_stale_trials(self.study))
             self._db(self._reclaim_abandoned)
             self.budget.forget()  # their retries wait: count again
-        if self.definition.pruner == "promoting":
-            self._db(self._promote)
-        if not self._can_ask():
+        promoting = self.definition.pruner == "promoting"
+        if promoting:
+            self._db(self._promote)  # counts the budget first: that count is trusted below
+        if not self._can_ask(recount=not promoting):
             return
         for executor in idle:
             if not self._can_ask(recount=False):
