@@ -250,9 +250,14 @@ class Study:
         base = self.base_config()  # validates `train` alone
         if self.pruner == "promoting" and self._sparse_eval():
             # Its rungs (epochs 1, 3, 9, ...) compare the metric at those very epochs.
+            skips = (
+                "searching eval_every"
+                if "eval_every" in self.space
+                else f"eval_every={base.eval_every}"
+            )
             raise ConfigError(
-                "pruner 'promoting' compares trials at every rung epoch, "
-                f"but eval_every={base.eval_every} skips some of them",
+                f"pruner 'promoting' compares trials at every rung epoch, but {skips} skips "
+                "some of them",
                 "set eval_every=1, or choose another pruner",
             )
         for name, dim in self.space.items():

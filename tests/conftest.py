@@ -70,3 +70,25 @@ def run_cli(*args, cwd=None, timeout=300, env=None) -> subprocess.CompletedProce
 
 
 from tests.pg import postgres_server, postgres_url  # noqa: E402,F401  (fixtures: a real PostgreSQL server)
+
+
+def to_old_layout(url: str) -> None:
+    """Moves the long attributes back to user attributes: a study as earlier versions wrote it."""
+    import sqlalchemy as sa
+
+    from sweeper.store.schema import LONG_TRIAL_ATTRS, SPEC_ATTR
+
+    engine = sa.create_engine(url)
+    keys = ", ".join(f"'{key}'" for key in LONG_TRIAL_ATTRS)
+    with engine.begin() as connection:
+        for kind, owner, where in (
+            ("study", "study_id", f"key = '{SPEC_ATTR}'"),
+            ("trial", "trial_id", f"key IN ({keys})"),
+        ):
+            moved = connection.exec_driver_sql(
+                f"INSERT INTO {kind}_user_attributes ({owner}, key, value_json) "
+                f"SELECT {owner}, key, value_json FROM {kind}_system_attributes WHERE {where}"
+            ).rowcount
+            assert moved > 0
+            connection.exec_driver_sql(f"DELETE FROM {kind}_system_attributes WHERE {where}")
+    engine.dispose()

@@ -19,6 +19,7 @@ from sweeper.store import reads
 from sweeper.store.engines import open_reader
 from sweeper.store.schema import LONG_TRIAL_ATTRS, SPEC_ATTR
 from sweeper.sweep import rerun, study_io
+from tests.conftest import to_old_layout
 from tests.sweep.test_supervisor import fake_study, run
 
 # Characters. A table row of `optuna trials` is about 130 of Optuna's own columns plus the user
@@ -66,24 +67,6 @@ def test_optuna_studies_prints_short_lines(swept):
     out = optuna_cli("studies", "--storage", swept, "-f", "table")
     assert "fake" in out and max(map(len, out.splitlines())) <= WIDEST
     assert "user_attrs" not in out  # the spec was its one study attribute
-
-
-def to_old_layout(url: str) -> None:
-    """Moves the long attributes back to user attributes: a study as earlier versions wrote it."""
-    engine = sa.create_engine(url)
-    keys = ", ".join(f"'{key}'" for key in LONG_TRIAL_ATTRS)
-    with engine.begin() as connection:
-        for kind, owner, where in (
-            ("study", "study_id", f"key = '{SPEC_ATTR}'"),
-            ("trial", "trial_id", f"key IN ({keys})"),
-        ):
-            moved = connection.exec_driver_sql(
-                f"INSERT INTO {kind}_user_attributes ({owner}, key, value_json) "
-                f"SELECT {owner}, key, value_json FROM {kind}_system_attributes WHERE {where}"
-            ).rowcount
-            assert moved > 0
-            connection.exec_driver_sql(f"DELETE FROM {kind}_system_attributes WHERE {where}")
-    engine.dispose()
 
 
 @pytest.mark.parametrize("layout", ["now", "earlier"])

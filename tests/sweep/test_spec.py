@@ -80,11 +80,11 @@ def test_loads_a_study_file(write_study):
         ),
         (
             "from sweeper import Study\nstudy = Study(name='s', pruner='promoting', train=dict(eval_every=2))\n",
-            "pruner 'promoting' compares trials at every rung epoch",
+            "every rung epoch, but eval_every=2 skips some",
         ),
         (
             "from sweeper import Study, choice\nstudy = Study(name='s', pruner='promoting', space=dict(eval_every=choice([1, 2])))\n",
-            "pruner 'promoting' compares trials at every rung epoch",
+            "every rung epoch, but searching eval_every skips some",
         ),
     ],
 )
