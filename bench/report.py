@@ -59,11 +59,10 @@ SPEC = {
 def build_study(url: str, n_trials: int, n_epochs: int, seed: int = 0) -> None:
     """A finished study: 80% complete, 15% pruned halfway, 5% failed, with per-epoch rows."""
     storage = open_storage(url)
-    optuna.create_study(storage=storage, study_name="bench", direction="maximize").set_user_attr(
-        SPEC_ATTR, {**SPEC, "n_trials": n_trials}
-    )
-    rng = np.random.default_rng(seed)
+    optuna.create_study(storage=storage, study_name="bench", direction="maximize")
     study_id = storage.get_study_id_from_name("bench")
+    storage.set_study_system_attr(study_id, SPEC_ATTR, {**SPEC, "n_trials": n_trials})
+    rng = np.random.default_rng(seed)
     tables = sa.MetaData()
     tables.reflect(storage.engine)
     rows = {

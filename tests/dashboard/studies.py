@@ -127,14 +127,14 @@ def params_of(number: int, optimizer: str, lr: float) -> dict:
 def write_wide_study(url: str) -> None:
     storage = open_storage(url)
     study = optuna.create_study(storage=storage, study_name="wide", direction="maximize")
-    study.set_user_attr(SPEC_ATTR, SPEC)
     study_id = storage.get_study_id_from_name("wide")
+    storage.set_study_system_attr(study_id, SPEC_ATTR, SPEC)  # where sweeper keeps it
     for number, (optimizer, lr, state, accs) in enumerate(TRIALS):
         params = params_of(number, optimizer, lr)
         attrs = {"seconds": 2.0 * len(accs) + number % 3, "params": 20_000 + 5_000 * (number % 4)}
         attrs["peak_mem_mb"] = 100.0 + 10 * (number % 5)
         if state == TrialState.FAIL:
-            attrs.update(stop_reason="failed: CUDA out of memory", traceback=TRACEBACK)
+            attrs.update(stop_reason="failed: CUDA out of memory")
         if state == TrialState.PRUNED:
             attrs.update(stop_reason=f"pruned at epoch {len(accs)}", pruned_at=len(accs))
         study.add_trial(
@@ -145,6 +145,8 @@ def write_wide_study(url: str) -> None:
                 value=max(accs) if state == TrialState.COMPLETE else None,
                 intermediate_values=dict(enumerate(accs, 1)),
                 user_attrs=attrs,
+                # A long attribute: a system one, as sweeper writes it (schema.LONG_TRIAL_ATTRS).
+                system_attrs={"traceback": TRACEBACK} if state == TrialState.FAIL else {},
             )
         )
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, number)

@@ -47,8 +47,8 @@ def write_known_study(url: str, name: str = SPEC["name"], **spec) -> None:
     """The known study; `spec` replaces keys of its stored spec (another reference, say)."""
     storage = open_storage(url)
     study = optuna.create_study(storage=storage, study_name=name, direction="maximize")
-    study.set_user_attr(SPEC_ATTR, {**SPEC, **spec, "name": name})
     study_id = storage.get_study_id_from_name(name)
+    storage.set_study_system_attr(study_id, SPEC_ATTR, {**SPEC, **spec, "name": name})
     for number, (batch, lr, state, accs, reason) in enumerate(TRIALS):
         attrs = {
             "params": 11_000_000 * batch // 32,
