@@ -19,4 +19,5 @@ fi
 echo "tests against optuna $lowest"
 PYTHONPATH=$PWD exec "$venv/bin/python" -m pytest -q -p no:cacheprovider \
   tests/store tests/sweep/test_storage.py tests/sweep/test_pruning.py \
+  tests/sweep/test_long_attributes.py tests/sweep/test_promotion.py \
   tests/report/test_plain_optuna.py tests/report/test_report.py "$@"

@@ -73,10 +73,12 @@ def test_a_promoted_trial_trains_only_the_epochs_it_adds(tmp_path):
     assert result["epochs"] == 5
     # With a cache, a config is trained once across searches; the figures are the same.
     cached = bench["search"](study, "random", ladder, seed=0, cache=tmp_path)
+    checkpoints = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.pt")}
     again = bench["search"](study, "random", ladder, seed=0, cache=tmp_path)
     for key in ("best", "epochs", "to_best"):
         assert result[key] == cached[key] == again[key]
-    assert again["wall"] < cached["wall"]
+    # Nothing trained again: every checkpoint is the first search's, and no new one appeared.
+    assert checkpoints and {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.pt")} == checkpoints
 
 
 def test_the_synchronous_experiment_promotes_only_once_every_trial_has_started():
