@@ -119,6 +119,9 @@ def search(
     if pruner == "promoting":
         ladder = promotion_ladder(epochs)
     optuna_study = optuna.create_study(
+        # Hyperband picks a trial's bracket from a hash of the study's name: a fixed name makes
+        # its rows reproducible (Optuna's default name is random).
+        study_name=f"search-{seed}",
         direction=study.direction,
         sampler=make_sampler(sampler, study.space, seed),
         pruner=optuna.pruners.NopPruner() if ladder else make_pruner(pruner, epochs),
