@@ -272,10 +272,10 @@ def read_epochs(
         )
         zero_based = frame.groupby("trial_id")["epoch"].transform("min") == 0
         frame["epoch"] = frame["epoch"] + zero_based.astype(int)
-    if numbers is None:
-        numbers = _frame(
-            conn, f"SELECT trial_id, number FROM trials WHERE study_id = {int(study_id)}"
-        ).set_index("trial_id")["number"]
+    if numbers is None:  # the numbers of the trials read, not of the whole study
+        numbers = _frame(conn, f"SELECT trial_id, number FROM trials x WHERE {where}").set_index(
+            "trial_id"
+        )["number"]
     frame.insert(0, "trial", frame["trial_id"].map(numbers))
     # A metric no trial reported comes back as all-None objects: keep every metric numeric.
     for column in frame.columns.difference(["trial", "trial_id", "epoch"]):

@@ -155,10 +155,12 @@ def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
     )
 
 
-def set_trial_attrs(connection: sa.Connection, trial_id: int, attrs: dict) -> None:
-    """Attributes of a running trial, as `TrialWriteBuffer.set_attrs` stores them, in the caller's
-    transaction; nothing when the trial has finished."""
+def start_trial(connection: sa.Connection, trial_id: int, attrs: dict) -> None:
+    """A trial this machine has just taken: its first heartbeat and its attributes (as
+    `TrialWriteBuffer.set_attrs` stores them), in the caller's transaction, after one check
+    that it still runs; nothing when it has finished (another machine took it over)."""
     if running(connection, {trial_id}):
+        upsert(connection, _heartbeats, ["trial_id"], [{"trial_id": trial_id}], _BEAT_NOW)
         _upsert_attrs(connection, {trial_id: attrs})
 
 

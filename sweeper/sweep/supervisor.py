@@ -31,7 +31,7 @@ from sweeper.store.writes import (
     TrialWriteBuffer,
     claim_promotion,
     record_heartbeats,
-    set_trial_attrs,
+    start_trial,
 )
 from sweeper.sweep import budget, promotion, pruning, study_io, trials
 from sweeper.sweep.budget import Tally
@@ -320,8 +320,7 @@ class Supervisor:
         with self.engine.begin() as connection:
             # The heartbeat and the owner, so that even a trial we lose from here comes back
             # (after the grace period, or at once from a later run on this host).
-            record_heartbeats(connection, [trial_id(trial)])
-            set_trial_attrs(connection, trial_id(trial), {trials.OWNER_ATTR: self.owner})
+            start_trial(connection, trial_id(trial), {trials.OWNER_ATTR: self.owner})
             # A race between machines can ask one trial too many: the later-numbered one yields.
             over_budget = (
                 budget.used_below(connection, self.study_id, trial.number)

@@ -17,7 +17,7 @@ from optuna.trial import TrialState
 from sweeper.store import schema
 from sweeper.store.engines import open_storage
 from sweeper.store.optuna_private import trial_id
-from sweeper.store.writes import TrialWriteBuffer, record_heartbeats, set_trial_attrs
+from sweeper.store.writes import TrialWriteBuffer, record_heartbeats, start_trial
 
 
 def rows_of(url, tid):
@@ -85,9 +85,9 @@ def test_heartbeats_and_owner_attrs_skip_a_trial_another_machine_failed(any_url)
     there.engine.dispose()
 
     with here.engine.begin() as connection:
-        record_heartbeats(connection, [trial_id(failed), trial_id(alive)])
-        set_trial_attrs(connection, trial_id(failed), {"supervisor": "here:1:2"})
-        set_trial_attrs(connection, trial_id(alive), {"supervisor": "here:1:2"})
+        start_trial(connection, trial_id(failed), {"supervisor": "here:1:2"})
+        start_trial(connection, trial_id(alive), {"supervisor": "here:1:2"})
+        record_heartbeats(connection, [trial_id(failed), trial_id(alive)])  # later beats
     frozen, _, beats = rows_of(any_url, trial_id(failed))
     assert (frozen.user_attrs, beats) == ({}, 0)
     frozen, _, beats = rows_of(any_url, trial_id(alive))
