@@ -84,10 +84,10 @@ def objective(trial: optuna.Trial) -> float:
     return best
 
 
-def pruner() -> optuna.pruners.BasePruner:
+def pruner(trials: int) -> optuna.pruners.BasePruner:
     from sweeper.sweep.registry import make_pruner
 
-    return make_pruner("median", EPOCHS)
+    return make_pruner("median", EPOCHS, trials)
 
 
 def raw_storage(url: str, tuned: bool):
@@ -105,7 +105,7 @@ def raw_process(url: str, name: str, trials: int, tuned: bool, ready, go, result
             study_name=name,
             storage=raw_storage(url, tuned),
             sampler=optuna.samplers.RandomSampler(),
-            pruner=pruner(),
+            pruner=pruner(trials),
         )
         ready.put(os.getpid())
         go.wait()
@@ -352,7 +352,7 @@ def raw_sequential(url: str, name: str, trials: int) -> dict:
         study_name=name,
         storage=raw_storage(url, tuned=True),
         sampler=optuna.samplers.RandomSampler(),
-        pruner=pruner(),
+        pruner=pruner(trials),
     )
     finished_at = []
     started = time.perf_counter()

@@ -80,9 +80,11 @@ def _add_run(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the trials of a study file until the study's trial budget is used. "
         "Running it again continues the same study up to its budget. With the default pruner "
-        "(promoting), trials behind the others are paused at epochs 1, 3, 9, ... and resumed "
-        "from their checkpoints when later trials show they were among the best; a resumed "
-        "trial trains on in the checkpoint folder of the trial it resumes.",
+        "(promoting), trials pause at epochs 1, 3, 9, ... and the best third of each rung "
+        "resume from their checkpoints once every trial of their bracket has started (27 "
+        "trials for 12 epochs, or the whole budget if smaller), so each is ranked against "
+        "enough others; a resumed trial trains on in the checkpoint folder of the trial it "
+        "resumes.",
         epilog=textwrap.dedent("""\
             examples:
               sweeper run studies/digits.py --workers 2

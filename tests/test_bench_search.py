@@ -21,7 +21,13 @@ def test_summary_is_median_min_max():
 
 
 def _run(best, epochs):
-    return {"best": best, "epochs": epochs, "to_best": epochs // 2, "wall": epochs / 10}
+    return {
+        "best": best,
+        "epochs": epochs,
+        "to_best": epochs // 2,
+        "to_full": epochs // 4,
+        "wall": epochs / 10,
+    }
 
 
 def test_table_gives_medians_spreads_and_ratios_to_the_first_strategy():
@@ -31,9 +37,10 @@ def test_table_gives_medians_spreads_and_ratios_to_the_first_strategy():
     }
     reference, halving = bench["table"](runs)[1:]
     assert "99.20 [99.00..99.50]" in reference and "190 [180..200]" in reference
-    assert reference.split()[-3:] == ["1.00", "1.00", "1.00"]
-    assert "50 [40..60]" in halving
-    assert halving.split()[-3:] == ["0.26", "0.26", "0.26"]  # 50 / 190, 25 / 95, 5 / 19
+    assert reference.split()[-4:] == ["1.00", "1.00", "1.00", "1.00"]
+    assert "50 [40..60]" in halving and "12 [10..15]" in halving  # to_full: epochs // 4
+    # 50 / 190, 25 / 95, 12 / 47, 5 / 19
+    assert halving.split()[-4:] == ["0.26", "0.26", "0.26", "0.26"]
 
 
 def test_verdict_checks_best_within_spread_epoch_share_and_fewer_than_halving():
@@ -45,12 +52,12 @@ def test_verdict_checks_best_within_spread_epoch_share_and_fewer_than_halving():
         "sweeper default": [_run(99.0, 50)],
     }
     assert bench["verdict"](good) == (
-        "sweeper default: best within unpruned spread yes, epochs 26% of unpruned (ok), "
+        "sweeper default: best within unpruned spread yes, epochs 26.3% of unpruned (ok), "
         "fewer than successive halving yes"
     )
     bad = {**good, "sweeper default": [_run(98.9, 70)]}
     assert bench["verdict"](bad) == (
-        "sweeper default: best within unpruned spread NO, epochs 37% of unpruned (over 30 %), "
+        "sweeper default: best within unpruned spread NO, epochs 36.8% of unpruned (over 30 %), "
         "fewer than successive halving NO"
     )
 
@@ -62,6 +69,7 @@ def test_every_strategy_searches_for_real(strategy):
     result = bench["search"](study, sampler, pruner, seed=0)
     assert 2 <= result["epochs"] <= 4  # each trial trains at least one epoch
     assert 1 <= result["to_best"] <= result["epochs"]
+    assert 2 <= result["to_full"] <= result["epochs"]  # a trial trains its 2 epochs first
     assert 10 < result["best"] <= 100
 
 
@@ -84,11 +92,12 @@ def test_a_promoted_trial_trains_only_the_epochs_it_adds(tmp_path):
 def test_the_synchronous_experiment_promotes_only_once_every_trial_has_started():
     # 4 trials pause at epoch 1 (4 epochs); then the best of them, the top floor(4/3), goes on
     # to 3 epochs (2 more), and the next best too, as the ladder trains two in full: 8 in all,
-    # whatever the curves, where today's ladder may continue trials before the last starts.
+    # whatever the curves, where an asynchronous ladder may continue trials before the last starts.
     study = bench["task_study"]("digits-small", n_trials=4, epochs=3)
-    ladder = bench["experiments"](4, 3)["tpe + promotion, sync"][1]
-    assert ladder.rungs == [1] and ladder.every is None
-    assert bench["search"](study, "random", ladder, seed=0)["epochs"] == 8
-    rounds = bench["experiments"](4, 3)["tpe + promotion, 9 a round"][1]
-    assert rounds.every == 9 and rounds.eta == 3
+    ladders = bench["experiments"](4, 3)
+    sync = ladders["tpe + promotion, sync"][1]
+    assert sync.rungs == [1] and sync.bracket_size == 4 and sync.n_trials == 4
+    assert bench["search"](study, "random", sync, seed=0)["epochs"] == 8
+    assert ladders["tpe + promotion, async"][1].bracket_size == 1
+    assert ladders["tpe + promotion, 9 a round"][1].bracket_size == 9
     assert bench["experiments"](4, 12)["tpe + promotion, eta 4"][1].rungs == [1, 4]

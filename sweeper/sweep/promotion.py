@@ -1,4 +1,4 @@
-"""Successive halving that pauses trials instead of pruning them for good (ASHA's promotions).
+"""Successive halving that pauses trials instead of pruning them for good, in brackets.
 
 Optuna's SuccessiveHalvingPruner decides once, when a trial reaches a rung: a trial is kept
 if it is in the top 1/eta of the trials that reached that rung *so far*. It cannot wait, so
@@ -6,16 +6,27 @@ while a rung holds fewer than eta trials it keeps whoever is best so far: the fi
 a study are kept at every rung and trained in full, whatever they are worth.
 
 Here a trial that is not in its rung's top 1/eta is *paused*: it stops, its checkpoint is
-kept. Before a new trial starts, the paused trial with the best claim is resumed instead
-(highest rung first): one that the rung's later arrivals have since put in its top 1/eta
-(Li et al., "A System for Massively Parallel Hyperparameter Tuning", 2020). A resumed trial
-restores its epochs from its checkpoint, so a promotion costs only the epochs it adds.
-When no new trial may start and no promotion is due, the best paused trial of the highest
-rung is trained to the full budget (`finish_top` such trials), so the search always ends with
-a fully trained best candidate.
+kept, and it is resumed once the rung's later arrivals put it in the top 1/eta (ASHA's
+promotions, Li et al., "A System for Massively Parallel Hyperparameter Tuning", 2020). A
+resumed trial restores its epochs from its checkpoint, so a promotion costs only the epochs
+it adds. Promotions go before new trials, the highest rung first.
 
-`Ladder` is the arithmetic alone, on plain curves (trial: the metric after each epoch), with
-no study and no database. The supervisor builds the curves from the study's trials.
+Trials are taken in brackets of eta ** (number of rungs) trials, in the order they start: a
+trial goes on from a rung, or is resumed, only once every trial of its bracket has started
+(the last bracket closes when the whole budget has). A bracket is the smallest population
+that successive halving narrows down to one trial at the full budget (27 trials, 9 past
+epoch 1, 3 past epoch 3, 1 past epoch 9, for 12 epochs), so each trial is ranked against
+the trials of at least its own bracket; asynchronous promotion (`bracket=1`) ranks the first
+trials of a study against a handful and trains on many that later fall out of the top
+(bench/search.py measures both). Rungs are shared by all brackets: a trial paused in an
+early bracket is still resumed when it is in its rung's top 1/eta later. When no new trial
+may start and no promotion is due, the best paused trial of the highest rung is trained to
+the full budget (`finish_top` such trials), so the search always ends with a fully trained
+best candidate.
+
+`Ladder` is the arithmetic alone, on plain curves (trial: the metric after each epoch, in the
+order the trials started), with no study and no database. The supervisor builds the curves
+from the study's trials.
 """
 
 from __future__ import annotations
@@ -34,13 +45,16 @@ Curves = Mapping[int, Sequence[float]]  # trial: its metric after epoch 1, 2, ..
 @dataclass(frozen=True)
 class Ladder:
     """Rungs at min_epochs, min_epochs * eta, ... below max_epochs; a trial goes on from a rung
-    only in the top 1/eta (rounded down) of the trials that reached it."""
+    only in the top 1/eta (rounded down) of the trials that reached it, and once its bracket
+    has started. Curves are keyed by trial number, numbered in the order trials start."""
 
     max_epochs: int
     min_epochs: int = 1
     eta: int = 3
     finish_top: int = 1
     maximize: bool = True
+    n_trials: int | None = None  # the study's budget: the last bracket closes once all started
+    bracket: int | None = None  # trials per bracket; None: eta ** len(rungs); 1: asynchronous
 
     @property
     def rungs(self) -> list[int]:
@@ -50,6 +64,32 @@ class Ladder:
             found.append(epochs)
             epochs *= self.eta
         return found
+
+    @property
+    def bracket_size(self) -> int:
+        return self.bracket or self.eta ** len(self.rungs)
+
+    def waiting(self, curves: Curves) -> set[int]:
+        """The trials of the bracket still filling up: they pause at every rung."""
+        started = sorted(curves)
+        if self.n_trials is not None and len(started) >= self.n_trials:
+            return set()
+        return set(started[len(started) - len(started) % self.bracket_size :])
+
+    def describe(self) -> str:
+        """What the ladder does to a sweep, in a line for its output."""
+        if not self.rungs:
+            epochs = f"{self.max_epochs} epoch{'s' * (self.max_epochs != 1)}"
+            return f"pruner promoting: trials of {epochs} are never paused"
+        if self.n_trials is not None and self.n_trials <= self.bracket_size:
+            when = f"all {self.n_trials} trials have started"
+        else:
+            when = f"each bracket of {self.bracket_size} trials has started"
+        return (
+            f"pruner promoting: trials pause at epochs {', '.join(map(str, self.rungs))} until "
+            f"{when}; the top 1/{self.eta} of each rung then resume from their checkpoints, "
+            f"up to {self.max_epochs} epochs"
+        )
 
     def next_stop(self, epochs: int) -> int:
         """The rung (or the full budget) a trial that has trained `epochs` epochs stops at next."""
@@ -75,14 +115,15 @@ class Ladder:
             return True
         if epochs not in self.rungs:
             return True
-        return number in self.top(curves, epochs)
+        return number in self.top(curves, epochs) and number not in self.waiting(curves)
 
     def promotion(self, curves: Curves, paused: Collection[int]) -> tuple[int, int] | None:
         """(trial, target epochs) of the paused trial to resume next, or None: the best paused
         trial now in its rung's top 1/eta, from the highest rung down."""
+        waiting = self.waiting(curves)
         for rung in reversed(self.rungs):
             for number in self.top(curves, rung):
-                if number in paused and len(curves[number]) == rung:
+                if number in paused and len(curves[number]) == rung and number not in waiting:
                     return number, self.next_stop(rung)
         return None
 
@@ -120,9 +161,12 @@ def _curve(trial: FrozenTrial) -> list[float]:
     return [values.get(step, math.nan) for step in range(1, max(values, default=0) + 1)]
 
 
-def study_curves(trials: list[FrozenTrial]) -> tuple[dict[int, list[float]], set[int]]:
-    """(curves, paused) of a study's trials, by first attempt: each the longest curve of its
-    attempts; paused, those whose last attempt was pruned (not diverged) at a rung."""
+def study_curves(
+    trials: list[FrozenTrial],
+) -> tuple[dict[int, list[float]], set[int], dict[int, FrozenTrial]]:
+    """(curves, paused, last) of a study's trials, by first attempt: each the longest curve of
+    its attempts; paused, those whose last attempt was pruned (not diverged) at a rung; last,
+    each one's latest attempt."""
     curves: dict[int, list[float]] = {}
     last: dict[int, FrozenTrial] = {}
     for trial in sorted(trials, key=lambda t: t.number):
@@ -138,7 +182,7 @@ def study_curves(trials: list[FrozenTrial]) -> tuple[dict[int, list[float]], set
         and trial.user_attrs.get("stop_reason", "pruned") == "pruned"
         and len(_curve(trial)) > 0
     }
-    return curves, paused
+    return curves, paused, last
 
 
 class PromotingPruner(optuna.pruners.BasePruner):
@@ -154,7 +198,7 @@ class PromotingPruner(optuna.pruners.BasePruner):
         if len(curve) not in self.ladder.rungs:
             return False  # only a rung pauses: no need to read the study's curves every epoch
         ladder = self._ladder(study)
-        curves, _ = study_curves(
+        curves, _, _ = study_curves(
             [t for t in study.get_trials(deepcopy=False) if t.number != trial.number]
         )
         root = _root(trial)
@@ -174,8 +218,7 @@ def next_promotion(
     attempts already promoted (their copy may not be in the study's trials yet)."""
     ladder = pruner._ladder(study)
     trials = study.get_trials(deepcopy=False)
-    curves, paused = study_curves(trials)
-    last = {_root(t): t for t in sorted(trials, key=lambda t: t.number)}
+    curves, paused, last = study_curves(trials)
     paused = {root for root in paused if last[root].number not in skip}
     job = ladder.promotion(curves, paused)
     if job is None and finishing:

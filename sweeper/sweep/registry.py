@@ -24,22 +24,25 @@ SAMPLERS = {
     ),
 }
 
-# Each builder takes the number of epochs (the resource Hyperband and successive halving divide).
+# Each builder takes the epochs per trial (the resource Hyperband and successive halving divide)
+# and the study's trial budget (the promoting pruner closes its last bracket when all started).
 PRUNERS = {
-    "median": lambda epochs: optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1),
-    "percentile": lambda epochs: optuna.pruners.PercentilePruner(
+    "median": lambda epochs, n_trials: optuna.pruners.MedianPruner(
+        n_startup_trials=4, n_warmup_steps=1
+    ),
+    "percentile": lambda epochs, n_trials: optuna.pruners.PercentilePruner(
         25.0, n_startup_trials=4, n_warmup_steps=1
     ),
-    "hyperband": lambda epochs: optuna.pruners.HyperbandPruner(
+    "hyperband": lambda epochs, n_trials: optuna.pruners.HyperbandPruner(
         min_resource=1, max_resource=epochs, reduction_factor=3
     ),
-    "successive_halving": lambda epochs: optuna.pruners.SuccessiveHalvingPruner(
+    "successive_halving": lambda epochs, n_trials: optuna.pruners.SuccessiveHalvingPruner(
         min_resource=1, reduction_factor=3
     ),
-    "none": lambda epochs: optuna.pruners.NopPruner(),
+    "none": lambda epochs, n_trials: optuna.pruners.NopPruner(),
     # Successive halving whose stopped trials are paused and resumed when they earn it
     # (sweep/promotion.py); bench/search.py measures it against the others.
-    "promoting": lambda epochs: PromotingPruner(promotion_ladder(epochs)),
+    "promoting": lambda epochs, n_trials: PromotingPruner(promotion_ladder(epochs, n_trials)),
 }
 
 
@@ -47,14 +50,16 @@ def make_sampler(name: str, space: dict, seed: int | None = None) -> optuna.samp
     return SAMPLERS[name](space, seed)
 
 
-def make_pruner(name: str, epochs: int, patience: int | None = None) -> optuna.pruners.BasePruner:
-    pruner = PRUNERS[name](epochs)
+def make_pruner(
+    name: str, epochs: int, n_trials: int, patience: int | None = None
+) -> optuna.pruners.BasePruner:
+    pruner = PRUNERS[name](epochs, n_trials)
     if patience:
         # Prune only after `patience` epochs without improvement as well as by the rule above.
         pruner = optuna.pruners.PatientPruner(pruner, patience=patience)
     return pruner
 
 
-def promotion_ladder(epochs: int) -> Ladder:
-    """The rungs of the "promoting" pruner for trials of `epochs` epochs."""
-    return Ladder(max_epochs=epochs, min_epochs=1, eta=3, finish_top=2)
+def promotion_ladder(epochs: int, n_trials: int) -> Ladder:
+    """The "promoting" pruner's ladder for a study of `n_trials` trials of `epochs` epochs."""
+    return Ladder(max_epochs=epochs, min_epochs=1, eta=3, finish_top=2, n_trials=n_trials)

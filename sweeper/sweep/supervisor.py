@@ -174,6 +174,8 @@ class Supervisor:
             self.study = self._db(self._open_study)
             self.study_id = study_id(self.study)
             self.snapshot = pruning.StudySnapshot(self.study, SYNC_INTERVAL_S)
+            if self.definition.pruner == "promoting":
+                self.progress.note(inner_pruner(self.study.pruner).ladder.describe())
             self._loop()
         finally:
             for sig, handler in previous.items():
@@ -194,7 +196,9 @@ class Supervisor:
             load_if_exists=True,
             direction=spec.direction,
             sampler=make_sampler(spec.sampler, spec.space, spec.seed),
-            pruner=make_pruner(spec.pruner, spec.base_config().epochs, spec.patience),
+            pruner=make_pruner(
+                spec.pruner, spec.base_config().epochs, spec.n_trials, spec.patience
+            ),
         )
         if stored is None or stored.definition != study_io.as_stored(spec):
             # A new study, a new budget or description, or a change the user asked for.

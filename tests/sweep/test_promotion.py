@@ -13,7 +13,8 @@ from sweeper.sweep import budget
 from sweeper.sweep.promotion import PROMOTED_FROM, Ladder, PromotingPruner
 from tests.sweep.test_supervisor import fake_study, run
 
-LADDER = Ladder(max_epochs=12, min_epochs=1, eta=3)
+# Every trial its own bracket (asynchronous): the ranking alone, brackets are tested below.
+LADDER = Ladder(max_epochs=12, min_epochs=1, eta=3, bracket=1)
 
 
 def curves(*firsts, epochs=1):
@@ -66,7 +67,7 @@ def test_a_nan_value_ranks_last():
 
 
 def test_minimizing_ranks_the_lowest_first():
-    ladder = Ladder(max_epochs=12, maximize=False)
+    ladder = Ladder(max_epochs=12, maximize=False, bracket=1)
     assert ladder.top({0: [0.5], 1: [0.2], 2: [0.9]}, 1) == [1]
 
 
@@ -76,9 +77,62 @@ def test_the_final_promotion_trains_the_furthest_best_paused_trial_in_full():
     assert LADDER.final(trials, paused={0, 3}) == (3, 12)
     trials[4] = [80.0] * 12  # one trial trained in full already
     assert LADDER.final(trials, paused={0, 1, 2, 3}) is None
-    two = Ladder(max_epochs=12, finish_top=2)
+    two = Ladder(max_epochs=12, finish_top=2, bracket=1)
     assert two.final(trials, paused={0, 1, 2, 3}) == (2, 12)
     assert LADDER.final({0: [50.0]}, paused=set()) is None
+
+
+def test_a_bracket_is_the_population_halving_narrows_to_one_full_trial():
+    assert Ladder(max_epochs=12).bracket_size == 27  # rungs 1, 3, 9: 27 -> 9 -> 3 -> 1
+    assert Ladder(max_epochs=30).bracket_size == 81  # rungs 1, 3, 9, 27
+    assert Ladder(max_epochs=12, eta=2).bracket_size == 16  # rungs 1, 2, 4, 8
+    assert Ladder(max_epochs=12, bracket=9).bracket_size == 9
+
+
+def test_trials_pause_at_every_rung_until_their_bracket_has_started():
+    ladder = Ladder(max_epochs=12, n_trials=40)
+    first = curves(*range(26, 0, -1))  # 26 of the first bracket's 27: trial 0 is the best
+    assert ladder.waiting(first) == set(first)
+    assert not ladder.goes_on(0, first)  # the best of 26, yet its bracket still fills
+    assert ladder.promotion(first, paused=set(first)) is None
+    first[26] = [0.5]  # the 27th starts (and is the worst): the bracket is complete
+    assert ladder.waiting(first) == set()
+    assert ladder.goes_on(0, first) and not ladder.goes_on(26, first)
+    assert ladder.promotion(first, paused=set(first) - {0}) == (1, 3)  # top 9 of 27: 0..8
+
+
+def test_a_later_bracket_waits_while_an_earlier_ones_trials_are_still_promoted():
+    ladder = Ladder(max_epochs=12, n_trials=40)
+    trials = curves(*[10.0] * 27)
+    trials.update({27: [99.0], 28: [98.0]})  # the second bracket's first two: best of all
+    assert ladder.waiting(trials) == {27, 28}
+    assert not ladder.goes_on(27, trials)
+    # Top 9 of 29 at rung 1: 27, 28 and the 7 first of the tied first bracket; 27 and 28 wait.
+    paused = set(trials)
+    assert ladder.promotion(trials, paused) == (0, 3)
+    assert ladder.promotion(trials, paused - set(range(7))) is None
+
+
+def test_the_last_bracket_closes_when_the_whole_budget_has_started():
+    ladder = Ladder(max_epochs=12, n_trials=16)  # fewer than a bracket: one bracket of 16
+    trials = curves(*range(15))
+    assert ladder.waiting(trials) == set(range(15))
+    trials[15] = [0.0]
+    assert ladder.waiting(trials) == set()
+    assert ladder.promotion(trials, paused=set(trials)) == (14, 3)  # top 5: 14, 13, ..., 10
+    # Without a budget (the ladder alone), only whole brackets close.
+    assert Ladder(max_epochs=12).waiting(trials) == set(range(16))
+
+
+def test_a_sweep_says_what_its_ladder_does():
+    assert Ladder(max_epochs=12, n_trials=16).describe() == (
+        "pruner promoting: trials pause at epochs 1, 3, 9 until all 16 trials have started; "
+        "the top 1/3 of each rung then resume from their checkpoints, up to 12 epochs"
+    )
+    assert "until each bracket of 27 trials has started;" in Ladder(12, n_trials=100).describe()
+    assert Ladder(max_epochs=1).describe() == (
+        "pruner promoting: trials of 1 epoch are never paused"
+    )
 
 
 # ---- in a sweep, with the fake trainer ----------------------------------------------------
@@ -107,6 +161,26 @@ def test_a_sweep_pauses_trials_and_resumes_the_best_from_their_checkpoints(
     assert any(t.user_attrs["retry_of"] == best_first_epoch.number for t in full)
     epochs = sum(s_end for s_end in _epochs_trained(trials))
     assert epochs < 9 * 12 / 2
+
+
+def test_a_sweep_promotes_nothing_before_the_bracket_has_started(storage_url, tmp_path, capsys):
+    """9 trials, fewer than a bracket (27 for 12 epochs): every trial pauses at epoch 1 until
+    the 9th has started, whichever ranks first; only then are the best resumed."""
+    study = fake_study(n_trials=9, train=dict(epochs=12), pruner="promoting", sampler="random")
+    trials = run(study, storage_url, workers=2, artifacts=tmp_path).get_trials()
+
+    firsts = [t for t in trials if "retry_of" not in t.user_attrs]
+    copies = [t for t in trials if PROMOTED_FROM in t.user_attrs]
+    assert len(firsts) == 9 and copies
+    # Queued only once the last first attempt was asked: numbered after all of them.
+    assert min(t.number for t in copies) > max(t.number for t in firsts)
+    # A first attempt goes past its rung only if the budget had all started when it got
+    # there: one of the last two asked, with two workers.
+    went_on = [t.number for t in firsts if len(t.intermediate_values) > 1]
+    assert set(went_on) <= {7, 8}
+    assert "trials pause at epochs 1, 3, 9 until all 9 trials have started" in (
+        capsys.readouterr().out
+    )
 
 
 def _epochs_trained(trials):

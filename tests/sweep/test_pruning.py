@@ -26,7 +26,7 @@ def raw_optuna(url: str, pruner_name: str) -> list[optuna.trial.FrozenTrial]:
         study_name="fake",
         storage=url,
         direction="maximize",
-        pruner=make_pruner(pruner_name, EPOCHS),
+        pruner=make_pruner(pruner_name, EPOCHS, len(GOOD + HOPELESS)),
     )
     for lr in GOOD + HOPELESS:
         study.enqueue_trial({"lr": lr})
