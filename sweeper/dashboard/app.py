@@ -5,9 +5,11 @@ Routes (all GET): / (studies), /study/NAME (tables, figures, live trials, the tr
 /api/study/NAME/live (JSON the pages poll every 2 s), /api/study/NAME/data (the trial table and
 figure data the study page fetches once: see explorer.py), /api/study/NAME/curves?trials=1,2
 (the curves overlaid for trials picked in the table), /static/plotly.min.js and
-/static/dashboard.js (served locally: the dashboard works offline).
+/static/dashboard.js (served locally: the dashboard works offline; the pages link them with
+?v=HASH, and a browser keeps them: see assets.py).
 
-Text responses over a few kB go gzipped to browsers that accept it.
+Text responses over a few kB go gzipped to browsers that accept it; the two scripts are
+gzipped once per process, the data once per study version, the rest on each request.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 from io import StringIO
 from urllib.parse import quote
 
 from flask import Flask, Response, abort, jsonify, render_template_string, request, url_for
 
 from sweeper.dashboard import pages
-from sweeper.dashboard.explorer import study_data, to_json
+from sweeper.dashboard.assets import Asset
+from sweeper.dashboard.explorer import figure_settings, study_data, to_json
 from sweeper.dashboard.live import clean, curves, live_state, trial_detail
 from sweeper.dashboard.scripts import DASHBOARD_JS
 from sweeper.dashboard.sections import study_sections
@@ -39,7 +41,11 @@ CACHED_REPORTS = 8  # full reports kept in memory, one per recently viewed study
 TRACEBACK_ATTR = "traceback"  # the supervisor's attribute on a trial whose trainer crashed
 MAX_CURVES = 50  # trials overlaid at once: more lines than that say nothing
 GZIP_MIN_BYTES = 2048  # smaller responses gain nothing from gzip
-COMPRESSED = ("text/html", "application/json", "application/javascript", "text/csv")
+# What the after-request hook gzips; the scripts come gzipped already (assets.py).
+COMPRESSED = ("text/html", "application/json", "text/csv")
+# The scripts by their route's endpoint; shared by every app in the process, so each is
+# hashed and gzipped once.
+SCRIPTS = {"plotly_js": Asset(export.plotly_js), "dashboard_js": Asset(lambda: DASHBOARD_JS)}
 
 
 def create_app(storage_url: str) -> Flask:
@@ -51,7 +57,11 @@ def create_app(storage_url: str) -> Flask:
 
     def page(template: str, **context) -> str:
         return render_template_string(
-            template, storage=where, style=export.STYLE + pages.STYLE, **context
+            template,
+            storage=where,
+            style=export.STYLE + pages.STYLE,
+            script_url=_script_url,
+            **context,
         )
 
     def study_or_404(name: str):
@@ -90,6 +100,7 @@ def create_app(storage_url: str) -> Flask:
             files=files,
             name=name,
             version=list(key),
+            figures=figure_settings(),
             # plotly.js after the table, unless the header inlines a figure (a Pareto front).
             plotly_later=not report.multi_objective,
         )
@@ -181,17 +192,11 @@ def create_app(storage_url: str) -> Flask:
 
     @app.get("/static/plotly.min.js")
     def plotly_js():
-        headers = {"Cache-Control": "max-age=86400", "Vary": "Accept-Encoding"}
-        if _accepts_gzip():  # 4.7 MB, 1.4 MB gzipped: compressed once per process
-            headers["Content-Encoding"] = "gzip"
-            return Response(
-                _gzipped_plotly_js(), mimetype="application/javascript", headers=headers
-            )
-        return Response(export.plotly_js(), mimetype="application/javascript", headers=headers)
+        return SCRIPTS["plotly_js"].response()  # 4.7 MB, 1.4 MB gzipped
 
     @app.get("/static/dashboard.js")
     def dashboard_js():
-        return Response(DASHBOARD_JS, mimetype="application/javascript")
+        return SCRIPTS["dashboard_js"].response()
 
     @app.after_request
     def compress(response: Response) -> Response:
@@ -214,13 +219,13 @@ def create_app(storage_url: str) -> Flask:
     return app
 
 
+def _script_url(endpoint: str) -> str:
+    """A script's URL with its content's hash, under which browsers keep it (assets.py)."""
+    return url_for(endpoint, v=SCRIPTS[endpoint].version)
+
+
 def _accepts_gzip() -> bool:
     return "gzip" in request.accept_encodings
-
-
-@lru_cache(maxsize=1)
-def _gzipped_plotly_js() -> bytes:
-    return gzip.compress(export.plotly_js().encode(), compresslevel=9)
 
 
 def _studies(engine) -> list[dict]:

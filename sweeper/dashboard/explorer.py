@@ -99,6 +99,23 @@ def study_data(report: Report) -> dict:
     )
 
 
+def figure_settings() -> dict:
+    """What the page's scripts share with report.figures (layout, WebGL threshold, log-scaled
+    costs, curve panels, colours), read from there so both draw alike. Rendered into the study
+    page, not sent in study_data: that is revalidated by the study's version, and a browser
+    would keep an old copy across a restart onto changed code."""
+    return {
+        "webgl_points": figures.WEBGL_POINTS,
+        "not_sampled": figures.NOT_SAMPLED,
+        "log_costs": list(figures.LOG_COSTS),
+        "log_span": figures.LOG_SPAN,
+        "layout": figures.LAYOUT,
+        "parallel_layout": figures.PARALLEL_LAYOUT,
+        "panels": [[title, columns, log] for title, (columns, log) in figures.PANELS.items()],
+        "colours": list(figures.COLOURS),
+    }
+
+
 def to_json(value) -> bytes:
     return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 

@@ -41,9 +41,9 @@ _HEAD = """<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><style>{{ style|safe }}</style>
 {% if plotly_later -%}
-<link rel="preload" href="{{ url_for('plotly_js') }}" as="script">
-{%- else %}<script src="{{ url_for('plotly_js') }}"></script>{% endif %}
-<script src="{{ url_for('dashboard_js') }}"></script></head><body>
+<link rel="preload" href="{{ script_url('plotly_js') }}" as="script">
+{%- else %}<script src="{{ script_url('plotly_js') }}"></script>{% endif %}
+<script src="{{ script_url('dashboard_js') }}"></script></head><body>
 <nav><a href="{{ url_for('studies') }}">sweeper</a>
 <span class="muted">· {{ storage }}</span></nav>
 """
@@ -119,7 +119,7 @@ STUDY = _page(
 const TRIAL_URL = {{ url_for('trial', name=name, number=0)|tojson }};
 const PAGE = {
   version: {{ version|tojson }}, metric: {{ report.metric|tojson }},
-  curvesUrl: {{ url_for('curves_json', name=name)|tojson }},
+  curvesUrl: {{ url_for('curves_json', name=name)|tojson }}, figures: {{ figures|tojson }},
   trialLink: n => `<a href="${TRIAL_URL.replace(/0$/, n)}">${n}</a>`,
 };
 // The table and figures come as one compact JSON after the page (explorer.py).
@@ -129,7 +129,7 @@ fetch({{ url_for('data_json', name=name)|tojson }}).then(r => r.json()).then(dat
   const rows = rowsOf(data.table);
   trialTable(data.table, rows, PAGE);
   plotlyReady.then(() => drawFigures(data, rows, PAGE));
-}).finally(() => loadPlotly({{ url_for('plotly_js')|tojson }}));
+}).finally(() => loadPlotly({{ script_url('plotly_js')|tojson }}));
 poll({{ url_for('live', name=name)|tojson }}, d => plotlyReady.then(() => renderLive(d, PAGE)));
 """,
 )

@@ -5,6 +5,10 @@ the helpers every page uses, the live view of running trials, and the study page
 table: sort by any column, filter by state, stop reason and parameter ranges, page through,
 and select trials to overlay their train/val curves and lr; and the study page's figures,
 drawn from the trial table's columns (see explorer.py).
+
+What these figures share with report.html's (layout, WebGL threshold, log-scaled costs, curve
+panels, colours) is not repeated here: it comes from sweeper/report/figures.py, rendered into
+the study page as PAGE.figures (explorer.figure_settings).
 """
 
 DASHBOARD_JS = r"""
@@ -34,8 +38,6 @@ function loadPlotly(src) {
   script.onload = plotlyLoaded;
   document.head.appendChild(script);
 }
-const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22", "#17becf"];
 
 // The live view: counts, the running trials' table and their curves so far.
 function renderLive(d, page) {
@@ -67,16 +69,12 @@ function renderLive(d, page) {
   const traces = d.running.map(t => ({x: t.curve.epoch, y: t.curve[d.metric],
     mode: "lines+markers", name: "trial " + t.trial}));
   Plotly.react(chart, traces, {
-    title: {text: d.metric + " of the running trials, by epoch"}, height: 300,
-    template: "plotly_white", margin: {l: 50, r: 20, t: 40, b: 40},
+    ...page.figures.layout, title: {text: d.metric + " of the running trials, by epoch"},
+    height: 300,
     xaxis: {title: {text: "epoch"}, tickformat: "d", dtick: maxEpoch <= 20 ? 1 : undefined},
   }, {responsive: true});
 }
 
-// Curve panels of the overlay: title, columns, logarithmic y.
-const PANELS = [["loss", ["train_loss", "val_loss"], false],
-                ["accuracy (%)", ["train_acc", "val_acc"], false],
-                ["learning rate", ["lr"], true]];
 const PAGE_ROWS = 100;  // table rows drawn at once; the rest are a page away
 
 // Row objects from the data's column arrays (a text column may come as levels + codes).
@@ -221,26 +219,24 @@ function extent(values) {  // [min, max] without spreading 10,000 arguments
 
 // The study page's figures, drawn into its placeholders (div.figure) from the table's columns,
 // as sweeper/report/figures.py draws them for report.html; curves and importance come built.
-const NOT_SAMPLED = "not sampled";
-const WEBGL_POINTS = 1000;  // above this many points a scatter switches to WebGL...
-// ... in this many figures at most: Chromium keeps 16 WebGL contexts a page and blanks the
-// oldest figure past that; a WebGL scatter takes 2, parallel coordinates 3.
+// A scatter of more than page.figures.webgl_points points is WebGL, in this many figures at
+// most: Chromium keeps 16 WebGL contexts a page and blanks the oldest figure past that; a
+// WebGL scatter takes 2, parallel coordinates 3.
 const WEBGL_FIGURES = 6;
-const LOG_COSTS = ["seconds", "n_params", "peak_mem_mb"];
 function drawFigures(data, rows, page) {
-  const t = data.table, metric = t.metric;
+  const t = data.table, metric = t.metric, look = page.figures;
   const has = v => v !== null && v !== undefined;
   const finite = v => typeof num(v) === "number" && isFinite(num(v));
   const done = rows.filter(r => r.outcome === "finished" && has(r.best));
   const named = rs => rs.map(r => "trial " + r.trial);
-  const scatter = n => n > WEBGL_POINTS ? "scattergl" : "scatter";
+  const scatter = n => n > look.webgl_points ? "scattergl" : "scatter";
   const column = (rs, c) => rs.map(r => num(r[c]));
   const params = Object.fromEntries(t.params.map(p => [p.name, p]));
   const axis = (text, more) => ({title: {text}, ...more});
   const g3 = v => String(+(+v).toPrecision(3));
   const label = (p, v) => {  // a choice as its axis label; str() in Python
     const i = p.values.findIndex(x => x === v);
-    return i >= 0 ? p.labels[i] : has(v) ? String(v) : NOT_SAMPLED;
+    return i >= 0 ? p.labels[i] : has(v) ? String(v) : look.not_sampled;
   };
 
   function history() {
@@ -295,8 +291,8 @@ function drawFigures(data, rows, page) {
     const yTitle = `best ${metric}`;
     const hover = `%{text}<br>${info.label} %{x:.4g}<br>${yTitle} %{y:.4g}<extra></extra>`;
     const [low, high] = extent(column(shown, cost));
-    const log = LOG_COSTS.includes(cost) && shown.length && low > 0 &&
-      high / Math.max(low, 1e-12) > 100;
+    const log = look.log_costs.includes(cost) && shown.length && low > 0 &&
+      high / Math.max(low, 1e-12) > look.log_span;
     return {data: [
       // SVG, as report.html draws it: WebGL contexts go to the figures above (WEBGL_FIGURES).
       {type: "scatter", x: column(others, cost), y: column(others, "best"),
@@ -321,7 +317,7 @@ function drawFigures(data, rows, page) {
       const ticks = p.labels.map((_, i) => i);
       return someMissing
         ? {label: p.name, values: codes, tickvals: [-1, ...ticks],
-           ticktext: [NOT_SAMPLED, ...p.labels]}
+           ticktext: [look.not_sampled, ...p.labels]}
         : {label: p.name, values: codes, tickvals: ticks, ticktext: p.labels};
     }
     const shown = values.map(v => has(v) ? (p.log ? Math.log10(num(v)) : num(v)) : null);
@@ -341,7 +337,7 @@ function drawFigures(data, rows, page) {
                               ticktext: text};
     const below = high > low ? low - (high - low) * 0.15 : low - 1;
     return {label: name, values: shown.map(v => v === null ? below : v), range: [below, high],
-            tickvals: [below, ...ticks], ticktext: [NOT_SAMPLED, ...text]};
+            tickvals: [below, ...ticks], ticktext: [look.not_sampled, ...text]};
   }
   function parallel() {
     const lines = rows.filter(r => r.state === "COMPLETE" && finite(r.best));
@@ -350,8 +346,8 @@ function drawFigures(data, rows, page) {
       line: {color: values, colorscale: "Viridis", showscale: true},
       dimensions: [...t.params.map(p => dimension(p, lines.map(r => r[p.column]))),
                    {label: metric, values}]}],
-      layout: {title: {text: "Parallel coordinates (finished trials)", y: 0.98,
-                       yanchor: "top"}, height: 420, margin: {l: 70, r: 70, t: 110, b: 30}}};
+      layout: {...look.parallel_layout,
+               title: {text: "Parallel coordinates (finished trials)", y: 0.98, yanchor: "top"}}};
   }
 
   const draw = {history, param, front, parallel,
@@ -369,8 +365,8 @@ function drawFigures(data, rows, page) {
       else figure.data.forEach(trace => { if (trace.type === "scattergl") trace.type = "scatter"; });
     }
     if (figure) {
-      const layout = {height: 340, margin: {l: 50, r: 20, t: 40, b: 40}, ...figure.layout,
-                      template: data.template};
+      // The template's name in look.layout gives way to the template itself, sent in data.
+      const layout = {...look.layout, ...figure.layout, template: data.template};
       Plotly.newPlot(div, figure.data, layout, {responsive: true, displaylogo: false});
     }
     setTimeout(next, 0);
@@ -386,10 +382,11 @@ function overlay(trials, page) {
   fetch(page.curvesUrl + "?trials=" + trials.join(","), {cache: "no-store"})
     .then(r => r.json()).then(curves => {
       const has = c => Object.values(curves).some(t => t[c]);
-      const present = PANELS.filter(([, columns]) => columns.some(has));
+      const look = page.figures;
+      const present = look.panels.filter(([, columns]) => columns.some(has));
       const panels = present.length ? present : [[page.metric, [page.metric], false]];
       const traces = [], layout = {
-        template: "plotly_white", height: 340, margin: {l: 50, r: 20, t: 60, b: 40},
+        ...look.layout, margin: {...look.layout.margin, t: 60},  // room for the panels' titles
         title: {text: "Selected trials (dashed: train, solid: val)"}, annotations: []};
       const gap = 0.06, width = (1 - gap * (panels.length - 1)) / panels.length;
       panels.forEach(([title, columns, log], i) => {
@@ -406,7 +403,7 @@ function overlay(trials, page) {
             x: t.epoch, y: t[c].map(num), xaxis: "x" + axis, yaxis: "y" + axis, mode: "lines",
             name: `trial ${trial}`, legendgroup: String(trial),
             showlegend: i === 0 && c === columns[columns.length - 1],
-            line: {color: COLOURS[k % COLOURS.length],
+            line: {color: look.colours[k % look.colours.length],
                    dash: c.startsWith("train") ? "dash" : "solid"},
             hovertemplate: `trial ${trial} ${c}<br>epoch %{x}: %{y:.4g}<extra></extra>`}));
         });

@@ -7,11 +7,12 @@ import math
 import numbers
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io
 import plotly.offline
 
@@ -136,47 +137,61 @@ def report_header(report: Report, trial_link: Callable[[int], str] | None = None
     return "\n".join(parts)
 
 
+# How report_sections puts a figure on the page: called with the figure's kind ("history",
+# "param", "curves", "front", "importance", "parallel"), what tells it apart from others of its
+# kind ({"param": name} or {"cost": column}; {} for the rest) and a function that builds it.
+# Building is left to the hook because the dashboard never builds these figures: its page
+# draws them in the browser from the data it fetches.
+FigureHook = Callable[[str, dict[str, str], Callable[[], go.Figure]], str]
+
+
+def embedded_figure(kind: str, which: dict[str, str], build: Callable[[], go.Figure]) -> str:
+    """report.html's figure hook: the figure built and embedded (figure_html)."""
+    return figure_html(build())
+
+
 def report_sections(
-    report: Report, trial_link: Callable[[int], str] | None = None, trials_table: bool = True
+    report: Report,
+    trial_link: Callable[[int], str] | None = None,
+    trials_table: bool = True,
+    figure: FigureHook = embedded_figure,
 ) -> str:
     """Everything below the header: parameter tables and figures, curves, cost, importance,
-    parallel coordinates and (unless `trials_table` is False) the trials table."""
+    parallel coordinates and (unless `trials_table` is False) the trials table.
+
+    Args:
+        figure: renders each figure into the page (see FigureHook).
+    """
     s, parts = report.summary, []
     if s["finished"] and not report.multi_objective:
-        history = figures.history_figure(report.trials, report.metric, report.direction)
-        parts.append("<h2>History</h2>" + figure_html(history))
+        history = partial(figures.history_figure, report.trials, report.metric, report.direction)
+        parts.append("<h2>History</h2>" + figure("history", {}, history))
     for name, table in report.param_tables.items():
-        # No figure until a trial has finished: an empty plot says less than the table.
-        figure = (
-            figures.param_figure(report.trials, name, report.space[name], table, report.metric)
-            if s["finished"]
-            else None
+        build = partial(
+            figures.param_figure, report.trials, name, report.space[name], table, report.metric
         )
+        # No figure until a trial has finished: an empty plot says less than the table.
+        drawn = figure("param", {"param": name}, build) if s["finished"] else ""
         parts.append(
             f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
             f"<div class='scroll'>{table_html(display(table), trial_link)}</div>"
-            f"<div>{figure_html(figure) if figure else ''}</div></div>"
+            f"<div>{drawn}</div></div>"
         )
     if len(report.curves):
-        parts.append(
-            "<h2>Learning curves</h2>"
-            + figure_html(figures.curves_figure(report.curves, report.metric))
-        )
+        curves = partial(figures.curves_figure, report.curves, report.metric)
+        parts.append("<h2>Learning curves</h2>" + figure("curves", {}, curves))
     parts.append(
         "<h2>Cost beside accuracy</h2><div class='scroll'>"
         + table_html(display(report.cost))
         + "</div>"
-        + _cost_fronts_html(report)
+        + _cost_fronts_html(report, figure)
     )
     if len(report.importance):
-        parts.append(
-            "<h2>Parameter importance</h2>"
-            + figure_html(figures.importance_figure(report.importance))
-        )
+        importance = partial(figures.importance_figure, report.importance)
+        parts.append("<h2>Parameter importance</h2>" + figure("importance", {}, importance))
     if len(report.parallel) > 1 and report.space:
-        parts.append(
-            figure_html(figures.parallel_figure(report.parallel, report.space, report.metric))
-        )
+        parallel = partial(figures.parallel_figure, report.parallel, report.space, report.metric)
+        parts.append(figure("parallel", {}, parallel))
     if not trials_table:
         return "\n".join(parts)
     shown = report.trials.sort_values(
@@ -216,24 +231,25 @@ def _front_html(report: Report, trial_link) -> str:
     )
 
 
-def _cost_fronts_html(report: Report) -> str:
+def _cost_fronts_html(report: Report, figure: FigureHook) -> str:
     """The metric against each recorded cost, its Pareto front drawn and named: which trial
     buys how much accuracy for how many seconds, parameters or megabytes."""
     done = report.trials[finished(report.trials)]
-    shown = [
-        figures.pareto_figure(
+    cells = []
+    for cost, trials in report.cost_fronts.items():
+        label = pareto.COSTS[cost]
+        build = partial(
+            figures.pareto_figure,
             done,
             cost,
             "best",
             trials,
-            pareto.COSTS[cost],
+            label,
             f"best {report.metric}",
-            f"{report.metric} against {pareto.COSTS[cost]}",
+            f"{report.metric} against {label}",
         )
-        for cost, trials in report.cost_fronts.items()
-    ]
-    cells = "".join(f"<div>{figure_html(figure)}</div>" for figure in shown)
-    return f"<div class='fronts'>{cells}</div>" if shown else ""
+        cells.append(f"<div>{figure('front', {'cost': cost}, build)}</div>")
+    return f"<div class='fronts'>{''.join(cells)}</div>" if cells else ""
 
 
 def display(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,10 +18,17 @@ PANELS = {
     "accuracy (%)": (["train_acc", "val_acc"], False),
     "learning rate": (["lr"], True),
 }
+COLOURS = qualitative.D3  # one per trial in the learning curves
 # Above this many points a scatter switches to WebGL, which stays smooth at 10,000 trials.
 WEBGL_POINTS = 1000
 LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=40, b=40), height=340)
+# Parallel coordinates: taller, with room for slanted labels above and the colour bar beside.
+PARALLEL_LAYOUT = {**LAYOUT, "height": 420, "margin": dict(l=70, r=70, t=110, b=30)}
 NOT_SAMPLED = "not sampled"  # the tick of a conditional parameter a trial did not sample
+# Costs whose axis turns logarithmic when their largest value is over LOG_SPAN times their
+# smallest: seconds, parameters and memory often span orders of magnitude.
+LOG_COSTS = ("seconds", "n_params", "peak_mem_mb")
+LOG_SPAN = 100
 
 
 def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curves") -> go.Figure:
@@ -34,9 +41,8 @@ def curves_figure(curves: pd.DataFrame, metric: str, title: str = "Learning curv
     if not panels:  # plain Optuna studies: only the reported value per step
         panels = {metric: [metric]}
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=list(panels))
-    colours = qualitative.D3
     for i, (trial, rows) in enumerate(curves.groupby("trial", sort=False)):
-        colour = colours[i % len(colours)]
+        colour = COLOURS[i % len(COLOURS)]
         for col_index, columns in enumerate(panels.values(), 1):
             for column in columns:
                 if column not in rows or rows[column].isna().all():
@@ -189,7 +195,7 @@ def parallel_figure(parallel: pd.DataFrame, space: dict, metric: str) -> go.Figu
     )
     fig.update_layout(
         title=dict(text="Parallel coordinates (finished trials)", y=0.98, yanchor="top"),
-        **{**LAYOUT, "height": 420, "margin": dict(l=70, r=70, t=110, b=30)},
+        **PARALLEL_LAYOUT,
     )
     return fig
 
@@ -269,8 +275,8 @@ def pareto_figure(
             hovertemplate=hover,
         )
     )
-    if x in ("seconds", "n_params", "peak_mem_mb") and (shown[x] > 0).all() and len(shown):
-        if shown[x].max() / max(shown[x].min(), 1e-12) > 100:
+    if x in LOG_COSTS and (shown[x] > 0).all() and len(shown):
+        if shown[x].max() / max(shown[x].min(), 1e-12) > LOG_SPAN:
             fig.update_xaxes(type="log")
     fig.update_layout(
         title=f"{title} <span style='color:crimson'>(front)</span>",

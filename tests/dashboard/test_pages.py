@@ -141,6 +141,29 @@ def test_study_page_parallel_coordinates_filter_and_overlay(serve, laptop, stora
     assert f"trial {BEST}" in front.inner_text()
 
 
+def test_the_figures_follow_report_figures(serve, laptop, storage, monkeypatch):
+    """The page draws with report.figures' settings as the server has them: changed there, the
+    figures change, with nothing in the page's scripts to keep in step."""
+    from sweeper.report import figures
+
+    monkeypatch.setattr(figures, "WEBGL_POINTS", 3)
+    monkeypatch.setattr(figures, "NOT_SAMPLED", "none")
+    monkeypatch.setitem(figures.LAYOUT, "height", 360)
+    laptop.goto(serve(storage) + "/study/wide")
+    laptop.locator("body[data-figures=drawn]").wait_for(state="attached")
+    drawn = laptop.evaluate(
+        """() => {
+        const history = document.querySelector('[data-figure=history]');
+        const parallel = document.querySelector('[data-figure=parallel]');
+        const momentum = parallel._fullData[0].dimensions.find(d => d.label === 'momentum');
+        return {type: history.data[0].type, height: history._fullLayout.height,
+                ticks: momentum.ticktext};
+    }"""
+    )
+    assert drawn["type"] == "scattergl" and drawn["height"] == 360  # 14 trials, over 3
+    assert "none" in drawn["ticks"] and "not sampled" not in drawn["ticks"]
+
+
 def test_trial_pages_show_the_traceback_and_epochs(serve, laptop, storage):
     base = serve(storage)
     laptop.goto(base + "/study/wide/trial/7")
