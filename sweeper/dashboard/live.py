@@ -25,7 +25,8 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
     with engine.connect() as conn:
         key = reads.version(conn, study.study_id)
         counts = reads.state_counts(conn, study.study_id)
-        running, params = reads.running_with_params(conn, study.study_id)
+        running = reads.running_trials(conn, study.study_id)
+        params = reads.running_params(conn, study.study_id)
         epochs = read_epochs(conn, study.study_id, metric, trial_ids=running["trial_id"].tolist())
         recent = reads.recent_finished(conn, study.study_id, RECENT)
         # Status's rule (infinities shown as such); several objectives: the page shows the front.

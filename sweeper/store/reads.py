@@ -400,6 +400,7 @@ def running_trials(conn: sa.Connection, study_id: int) -> pd.DataFrame:
         ),
         conn,
         params={"study_id": study_id},
+        parse_dates=["datetime_start"],
     )
     for column in ("host", "device"):
         frame[column] = [json.loads(text) if text else None for text in frame[column]]
@@ -442,27 +443,16 @@ def state_counts(conn: sa.Connection, study_id: int) -> dict[str, int]:
     )
 
 
-def running_with_params(conn: sa.Connection, study_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A study's RUNNING trials (trial_id, number, datetime_start) and their params rows."""
-    ids = {"id": study_id}
-    running = pd.read_sql(
-        sa.text(
-            "SELECT trial_id, number, datetime_start FROM trials WHERE study_id = :id AND state = 'RUNNING' "
-            "ORDER BY number"
-        ),
-        conn,
-        params=ids,
-        parse_dates=["datetime_start"],
-    )
-    params = pd.read_sql(
+def running_params(conn: sa.Connection, study_id: int) -> pd.DataFrame:
+    """The params rows of a study's RUNNING trials (the trials: running_trials)."""
+    return pd.read_sql(
         sa.text(
             "SELECT p.trial_id, p.param_name, p.param_value, p.distribution_json FROM trial_params p "
             "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = :id AND t.state = 'RUNNING'"
         ),
         conn,
-        params=ids,
+        params={"id": study_id},
     )
-    return running, params
 
 
 def recent_finished(conn: sa.Connection, study_id: int, n: int) -> list[dict]:
