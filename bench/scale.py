@@ -238,11 +238,8 @@ def run_sweeper(
 # ---- prefilled studies ---------------------------------------------------------------------
 def prefill(url: str, name: str, count: int) -> None:
     """A study with `count` complete sweeper-like trials, written with bulk SQL in seconds."""
-    from optuna.storages._rdb import models
-
-    from sweeper.store import optuna_private
+    from sweeper.store import optuna_private, schema
     from sweeper.store.engines import open_storage
-    from sweeper.store.schema import epochs as epochs_table
 
     storage = open_storage(url)
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
@@ -252,16 +249,15 @@ def prefill(url: str, name: str, count: int) -> None:
     )
     now = datetime.datetime.now()
     lrs = [10 ** (-3 + 3 * ((i * 0.618034) % 1)) for i in range(count)]
-    finite_value = models.TrialValueModel.TrialValueType.FINITE
-    finite_step = models.TrialIntermediateValueModel.TrialIntermediateValueType.FINITE
+    finite = "FINITE"  # the value-type column's enum, by name
     with storage.engine.begin() as connection:
         connection.execute(
-            models.TrialModel.__table__.insert(),
+            schema.trials.insert(),
             [
                 {
                     "number": i,
                     "study_id": study_id,
-                    "state": optuna.trial.TrialState.COMPLETE,
+                    "state": "COMPLETE",
                     "datetime_start": now,
                     "datetime_complete": now,
                 }
@@ -275,7 +271,7 @@ def prefill(url: str, name: str, count: int) -> None:
         )
         trial_ids = [ids[i] for i in range(count)]
         connection.execute(
-            models.TrialParamModel.__table__.insert(),
+            schema.trial_params.insert(),
             [
                 {
                     "trial_id": t,
@@ -287,32 +283,32 @@ def prefill(url: str, name: str, count: int) -> None:
             ],
         )
         connection.execute(
-            models.TrialValueModel.__table__.insert(),
+            schema.trial_values.insert(),
             [
                 {
                     "trial_id": t,
                     "objective": 0,
                     "value": curve(lr, EPOCHS),
-                    "value_type": finite_value,
+                    "value_type": finite,
                 }
                 for t, lr in zip(trial_ids, lrs)
             ],
         )
         connection.execute(
-            models.TrialIntermediateValueModel.__table__.insert(),
+            schema.trial_intermediate_values.insert(),
             [
                 {
                     "trial_id": t,
                     "step": e,
                     "intermediate_value": curve(lr, e),
-                    "intermediate_value_type": finite_step,
+                    "intermediate_value_type": finite,
                 }
                 for t, lr in zip(trial_ids, lrs)
                 for e in range(1, EPOCHS + 1)
             ],
         )
         connection.execute(
-            models.TrialUserAttributeModel.__table__.insert(),
+            schema.trial_user_attrs.insert(),
             [
                 {"trial_id": t, "key": key, "value_json": json.dumps(value)}
                 for t, lr in zip(trial_ids, lrs)
@@ -326,7 +322,7 @@ def prefill(url: str, name: str, count: int) -> None:
             ],
         )
         connection.execute(
-            epochs_table.insert(),
+            schema.epochs.insert(),
             [
                 {
                     "trial_id": t,
