@@ -74,7 +74,9 @@ promotions = sa.Table(
     "sweeper_promotions",
     metadata,
     sa.Column("trial_id", sa.Integer, primary_key=True),  # the paused trial's trials.trial_id
-    sa.Column("claimed_at", sa.Float),  # unix seconds
+    # Unix seconds by the database's clock (writes.unix_now); double precision: a single
+    # precision float (MySQL's FLOAT) rounds today's time to minutes.
+    sa.Column("claimed_at", sa.Double),
 )
 
 # Optuna's tables, as its own models define them.

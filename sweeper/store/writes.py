@@ -320,6 +320,16 @@ def budget_used_below(connection: sa.Connection, study_id: int, number: int) -> 
     return connection.execute(query, {"study_id": study_id, "below": number}).scalar()
 
 
+def unix_now(dialect: str) -> sa.ColumnElement:
+    """The database's clock in unix seconds, as each backend writes it: claims are compared
+    across machines, whose own clocks may disagree by more than the grace period."""
+    if dialect == "sqlite":
+        return sa.literal_column("((julianday('now') - 2440587.5) * 86400.0)")
+    if dialect == "mysql":
+        return sa.literal_column("UNIX_TIMESTAMP(NOW(6))")
+    return sa.extract("epoch", sa.func.now())
+
+
 def claim_promotion(
     engine: sa.Engine, paused_trial_id: int, *, copy_attr: str, stale_after_s: float
 ) -> bool:
@@ -330,22 +340,23 @@ def claim_promotion(
     supervisor killed between them leaves a claim with no copy, and the trial would stay paused
     for good. Such a claim (older than `stale_after_s`, and no trial of the study has the user
     attribute `copy_attr` naming the paused trial's number) is taken over, by one machine only:
-    the update matches the claim's old time.
+    the update matches the claim's old time. Claims are timed by the database's clock.
     """
+    claims, trials = schema.promotions, schema.trials
+    now = unix_now(engine.dialect.name)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                schema.promotions.insert().values(trial_id=paused_trial_id, claimed_at=time.time())
-            )
+            connection.execute(claims.insert().values(trial_id=paused_trial_id, claimed_at=now))
         return True
     except sa.exc.IntegrityError:
         pass
-    claims, trials = schema.promotions, schema.trials
     with engine.begin() as connection:
-        claimed_at = connection.execute(
-            sa.select(claims.c.claimed_at).where(claims.c.trial_id == paused_trial_id)
-        ).scalar()
-        if claimed_at is None or time.time() - claimed_at < stale_after_s:
+        claim = connection.execute(
+            sa.select(claims.c.claimed_at, now - claims.c.claimed_at).where(
+                claims.c.trial_id == paused_trial_id
+            )
+        ).first()
+        if claim is None or claim[0] is None or claim[1] < stale_after_s:
             return False
         paused, copy = trials.alias("paused"), trials.alias("copy")
         copied = connection.execute(
@@ -364,7 +375,7 @@ def claim_promotion(
             return False
         taken = connection.execute(
             claims.update()
-            .where(claims.c.trial_id == paused_trial_id, claims.c.claimed_at == claimed_at)
-            .values(claimed_at=time.time())
+            .where(claims.c.trial_id == paused_trial_id, claims.c.claimed_at == claim[0])
+            .values(claimed_at=now)
         )
         return taken.rowcount == 1

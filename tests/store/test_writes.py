@@ -134,12 +134,45 @@ def test_a_claim_whose_machine_died_before_queueing_the_copy_is_taken_over_once(
     assert not claim(there.engine, trial_id(paused))  # fresh: its machine may be copying now
 
     with here.engine.begin() as connection:  # both claims made 61 s ago
-        connection.execute(sa.update(schema.promotions).values(claimed_at=time.time() - 61))
+        claimed_at = schema.promotions.c.claimed_at
+        connection.execute(sa.update(schema.promotions).values(claimed_at=claimed_at - 61))
     assert not claim(there.engine, trial_id(copied))  # its copy exists
     assert claim(there.engine, trial_id(paused))  # no copy: the claimer died
     assert not claim(here.engine, trial_id(paused))  # taken over once, and fresh again
     here.engine.dispose()
     there.engine.dispose()
+
+
+def test_a_machine_whose_clock_runs_ahead_takes_over_no_fresh_claim(any_url, monkeypatch):
+    """Claims are timed by the database: a machine whose clock is an hour ahead (more than any
+    grace period) must not read another's fresh claim as stale, or two copies would resume,
+    and write, one checkpoint."""
+    from sweeper.store.writes import claim_promotion
+
+    name = f"skew-{uuid.uuid4().hex[:8]}"
+    here, there = open_storage(any_url), open_storage(any_url)
+    study = optuna.create_study(study_name=name, storage=here, direction="maximize")
+    paused = study.ask()
+    study.tell(paused, state=TrialState.PRUNED)
+    claim = functools.partial(claim_promotion, copy_attr="promoted_from", stale_after_s=60)
+    assert claim(here.engine, trial_id(paused))
+    ahead = time.time() + 3600
+    monkeypatch.setattr(time, "time", lambda: ahead)
+    assert not claim(there.engine, trial_id(paused))
+    here.engine.dispose()
+    there.engine.dispose()
+
+
+def test_the_database_clock_reads_as_each_backend_can():
+    """MySQL has no EXTRACT(epoch ...) (no server here to run it on: the SQL is checked)."""
+    from sqlalchemy.dialects import mysql, postgresql
+
+    from sweeper.store.writes import unix_now
+
+    assert "UNIX_TIMESTAMP(NOW(6))" in str(unix_now("mysql").compile(dialect=mysql.dialect()))
+    assert "EXTRACT(epoch FROM now())" in str(
+        unix_now("postgresql").compile(dialect=postgresql.dialect())
+    )
 
 
 def test_the_budget_query_casts_as_each_backend_can():
