@@ -124,7 +124,7 @@ def search(
                 root, target = trial.number, None
                 curves[root], params_of[root] = [], params
             else:
-                job = job or (ladder.final(curves, paused) if ladder else None)
+                job = job or next(iter(ladder.finals(curves, paused) if ladder else []), None)
                 if job is None:
                     break
                 root, target = job

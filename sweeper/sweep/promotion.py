@@ -127,16 +127,15 @@ class Ladder:
                     return number, self.next_stop(rung)
         return None
 
-    def final(self, curves: Curves, paused: Collection[int]) -> tuple[int, int] | None:
-        """(trial, max_epochs) once nothing else is left to do, or None: while fewer than
-        `finish_top` trials have trained in full, the paused trial that got furthest (then the
-        best at the last epoch it trained) is trained in full."""
+    def finals(self, curves: Curves, paused: Collection[int]) -> list[tuple[int, int]]:
+        """[(trial, max_epochs), ...] once nothing else is left to do: while fewer than
+        `finish_top` trials have trained in full, the paused trials that got furthest (then the
+        best at the last epoch they trained) are trained in full, as many at once as are
+        missing (each choice is the same whether the others have finished or not)."""
         finished = sum(len(curve) >= self.max_epochs for curve in curves.values())
         candidates = [n for n in paused if 0 < len(curves[n]) < self.max_epochs]
-        if finished >= self.finish_top or not candidates:
-            return None
-        best = max(candidates, key=lambda n: (len(curves[n]), self._score(curves[n][-1]), -n))
-        return best, self.max_epochs
+        candidates.sort(key=lambda n: (-len(curves[n]), -self._score(curves[n][-1]), n))
+        return [(n, self.max_epochs) for n in candidates[: max(0, self.finish_top - finished)]]
 
 
 # ---- in a study: the pruner, and the promotions the supervisor queues -------------------
@@ -187,7 +186,7 @@ def study_curves(
 
 class PromotingPruner(optuna.pruners.BasePruner):
     """The promotion ladder as an Optuna pruner: "prune" at a rung means *pause*; the
-    supervisor resumes paused trials (`next_promotion`). Outside sweeper's supervisor it is
+    supervisor resumes paused trials (`next_promotions`). Outside sweeper's supervisor it is
     asynchronous successive halving without promotions: paused trials stay pruned."""
 
     def __init__(self, ladder: Ladder):
@@ -210,20 +209,19 @@ class PromotingPruner(optuna.pruners.BasePruner):
         return dataclasses.replace(self.ladder, maximize=maximize)
 
 
-def next_promotion(
+def next_promotions(
     study: optuna.Study, pruner: PromotingPruner, *, finishing: bool, skip: Collection[int] = ()
-) -> tuple[FrozenTrial, int] | None:
-    """(paused attempt, target epochs) to resume next, or None. `finishing`: no new trial may
-    start and none runs, so the final full training is due if nothing else is; `skip`: paused
-    attempts already promoted (their copy may not be in the study's trials yet)."""
+) -> list[tuple[FrozenTrial, int]]:
+    """[(paused attempt, target epochs), ...] to resume next: the one promotion due, or, when
+    `finishing` (no new trial may start and none runs) and none is, the final full trainings;
+    `skip`: paused attempts already promoted (their copy may not be in the study's trials yet)."""
     ladder = pruner._ladder(study)
     trials = study.get_trials(deepcopy=False)
     curves, paused, last = study_curves(trials)
     paused = {root for root in paused if last[root].number not in skip}
     job = ladder.promotion(curves, paused)
-    if job is None and finishing:
-        job = ladder.final(curves, paused)
-    return (last[job[0]], job[1]) if job else None
+    jobs = [job] if job else ladder.finals(curves, paused) if finishing else []
+    return [(last[root], target) for root, target in jobs]
 
 
 def promote(study: optuna.Study, paused: FrozenTrial, target: int) -> None:

@@ -285,7 +285,8 @@ class Supervisor:
 
     def _promote(self) -> None:
         """The promoting pruner: a paused trial due for promotion waits (a copy that resumes
-        from its checkpoints) for the next idle executor, ahead of any new trial."""
+        from its checkpoints) for the next idle executor, ahead of any new trial; at the end,
+        the final full trainings wait together, for as many executors."""
         room = self._can_ask()  # counts again when the budget looks taken
         if self.stopping or self.budget.waiting() > 0:
             return
@@ -293,9 +294,8 @@ class Supervisor:
         pruner = inner_pruner(self.study.pruner)  # under `patience`
         now = time.monotonic()
         skip = self.promoted | {n for n, until in self.claims_lost.items() if until > now}
-        found = promotion.next_promotion(self.snapshot, pruner, finishing=finishing, skip=skip)
-        if found:
-            paused, target = found
+        jobs = promotion.next_promotions(self.snapshot, pruner, finishing=finishing, skip=skip)
+        for paused, target in jobs:
             claimed = paused.number in self.claimed or claim_promotion(
                 self.engine,
                 trial_id(paused),
@@ -305,7 +305,7 @@ class Supervisor:
             if not claimed:
                 # Another machine resumes it; asked again once its claim could have gone stale.
                 self.claims_lost[paused.number] = time.monotonic() + self.grace_period
-                return
+                continue
             # Ours: should queueing the copy fail, the retry of this call queues it.
             self.claimed.add(paused.number)
             promotion.promote(self.study, paused, target)

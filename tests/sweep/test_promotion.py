@@ -71,15 +71,16 @@ def test_minimizing_ranks_the_lowest_first():
     assert ladder.top({0: [0.5], 1: [0.2], 2: [0.9]}, 1) == [1]
 
 
-def test_the_final_promotion_trains_the_furthest_best_paused_trial_in_full():
+def test_the_final_promotions_train_the_furthest_best_paused_trials_in_full():
     trials = {0: [90.0], 1: [50.0, 60.0, 70.0], 2: [55.0, 65.0, 75.0], 3: [99.0]}
-    assert LADDER.final(trials, paused={0, 1, 2, 3}) == (2, 12)  # furthest, then best
-    assert LADDER.final(trials, paused={0, 3}) == (3, 12)
-    trials[4] = [80.0] * 12  # one trial trained in full already
-    assert LADDER.final(trials, paused={0, 1, 2, 3}) is None
+    assert LADDER.finals(trials, paused={0, 1, 2, 3}) == [(2, 12)]  # furthest, then best
+    assert LADDER.finals(trials, paused={0, 3}) == [(3, 12)]
     two = Ladder(max_epochs=12, finish_top=2, bracket=1)
-    assert two.final(trials, paused={0, 1, 2, 3}) == (2, 12)
-    assert LADDER.final({0: [50.0]}, paused=set()) is None
+    assert two.finals(trials, paused={0, 1, 2, 3}) == [(2, 12), (1, 12)]  # both at once
+    trials[4] = [80.0] * 12  # one trial trained in full already
+    assert LADDER.finals(trials, paused={0, 1, 2, 3}) == []
+    assert two.finals(trials, paused={0, 1, 2, 3}) == [(2, 12)]
+    assert LADDER.finals({0: [50.0]}, paused=set()) == []
 
 
 def test_a_bracket_is_the_population_halving_narrows_to_one_full_trial():
@@ -181,6 +182,19 @@ def test_a_sweep_promotes_nothing_before_the_bracket_has_started(storage_url, tm
     assert "trials pause at epochs 1, 3, 9 until all 9 trials have started" in (
         capsys.readouterr().out
     )
+
+
+def test_the_final_full_trainings_run_side_by_side(storage_url, tmp_path, monkeypatch):
+    """Each final full training is chosen whatever the other's result, so with two executors
+    both train at once rather than one after the other."""
+    monkeypatch.setenv("FAKE_EPOCH_SECONDS", "0.05")
+    study = fake_study(n_trials=6, train=dict(epochs=12), pruner="promoting", sampler="random")
+    trials = run(study, storage_url, workers=2, artifacts=tmp_path).get_trials()
+
+    full = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert len(full) == 2 and all(len(t.intermediate_values) == 12 for t in full)
+    first, second = sorted(full, key=lambda t: t.datetime_start)
+    assert second.datetime_start < first.datetime_complete
 
 
 def _epochs_trained(trials):
