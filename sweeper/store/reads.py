@@ -403,7 +403,10 @@ def running_trials(conn: sa.Connection, study_id: int) -> pd.DataFrame:
         parse_dates=["datetime_start"],
     )
     for column in ("host", "device"):
-        frame[column] = [json.loads(text) if text else None for text in frame[column]]
+        # A trial just asked has neither yet: pandas reads those cells as None, or as NaN when
+        # other rows have one; object dtype keeps them None (a string column would make NaN).
+        decoded = [json.loads(text) if isinstance(text, str) else None for text in frame[column]]
+        frame[column] = pd.Series(decoded, index=frame.index, dtype=object)
     return frame
 
 
