@@ -27,6 +27,9 @@ BACKENDS = ("sqlite", "postgresql", "mysql")
 # (?password=, ?sslpassword=, a token for a cloud proxy, ...).
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)
 _QUERY_PAIR = re.compile(r"([?&;])([^=&;#]*)=([^&;#]*)")
+# A URL's user and password as SQLAlchemy's make_url reads them: user up to ':' or '/',
+# password up to the first '@'.
+_USERINFO = re.compile(r"([^:/]*)(?::([^@]*))?@")
 
 
 def resolve_url(url: str | None) -> str:
@@ -35,36 +38,69 @@ def resolve_url(url: str | None) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with every secret masked: the password (even one holding '@', ':' or '/'
-    that was never escaped) and secret query parameters.
+    """The URL with every secret masked: the password and secret query parameters.
 
-    Built on the text rather than on SQLAlchemy's parse, which splits an unescaped '@' in a
-    password into the host and so would print half of it.
+    The password is found where SQLAlchemy finds it, so what is masked is what is used. A URL SQLAlchemy cannot read, or reads ambiguously (an unescaped '@' in a password
+    lands in its host: `ambiguous`), is shown with everything before its last '@' masked.
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return _mask_query(url)
-    at = rest.rfind("@")
-    if at >= 0:
-        userinfo, host = rest[:at], rest[at + 1 :]
-        user, colon, _password = userinfo.partition(":")
-        rest = f"{user}:{MASK}@{host}" if colon else f"{userinfo}@{host}"
+    parsed = _parse(url)
+    if parsed is None or _ambiguous(parsed):
+        scheme, sep, rest = url.partition("://")
+        if not sep:
+            return _mask_query(url)
+        at = rest.rfind("@")
+        return (
+            f"{scheme}://{MASK}@{_mask_query(rest[at + 1 :])}"
+            if at >= 0
+            else f"{scheme}://{_mask_query(rest)}"
+        )
+    scheme, _, rest = url.partition("://")
+    userinfo = _USERINFO.match(rest)  # where SQLAlchemy's own pattern finds the password
+    if userinfo and userinfo.group(2) is not None:
+        rest = f"{userinfo.group(1)}:{MASK}@{rest[userinfo.end() :]}"
     return f"{scheme}://{_mask_query(rest)}"
 
 
 def secrets(url: str) -> set[str]:
-    """The secret strings a URL carries, raw and unescaped, for masking them in any text."""
+    """The secret strings a URL carries, raw and unescaped, for masking them in any text: the
+    password as SQLAlchemy reads it and as written, and secret query values."""
     found: set[str] = set()
+    parsed = _parse(url)
+    if parsed is not None and parsed.password:
+        found.add(str(parsed.password))
     _scheme, sep, rest = url.partition("://")
     at = rest.rfind("@")
-    if sep and at >= 0:
+    if sep and at >= 0:  # as written, up to the last '@' (an ambiguous one's whole userinfo)
         _user, colon, password = rest[:at].partition(":")
         if colon and password:
             found |= {password, unquote(password)}
     for _sep, key, value in _QUERY_PAIR.findall(url):
         if _SECRET_KEY.search(key) and value:
             found |= {value, unquote(value)}
+    if parsed is not None:
+        for key, value in parsed.query.items():
+            for one in value if isinstance(value, tuple) else (value,):
+                if _SECRET_KEY.search(key) and one:
+                    found.add(one)
     return {secret for secret in found if secret}
+
+
+def ambiguous(url: str) -> bool:
+    """Whether SQLAlchemy would read the URL otherwise than it looks: an '@' written unescaped
+    in a user name or password makes the rest of the password part of the host."""
+    parsed = _parse(url)
+    return parsed is not None and _ambiguous(parsed)
+
+
+def _parse(url: str):
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+
+
+def _ambiguous(parsed) -> bool:
+    return "@" in (parsed.host or "") or "@" in (parsed.username or "")
 
 
 def scrub(text: str, url: str | None) -> str:
@@ -86,13 +122,21 @@ def _mask_query(text: str) -> str:
 
 
 def backend(url: str) -> str:
-    """'sqlite', 'postgresql' or 'mysql'; a malformed URL or another database is a StorageError."""
+    """'sqlite', 'postgresql' or 'mysql'; a malformed or ambiguous URL or another database is
+    a StorageError."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         raise StorageError(
             f"storage URL {redact(url)!r} is not a database URL", URL_FORMS
         ) from None
+    if _ambiguous(parsed):
+        raise StorageError(
+            f"storage URL {redact(url)!r} has an '@' in its user name or password, which "
+            "SQLAlchemy would read as part of the host",
+            "write each '@' of a user name or password as %40, e.g. "
+            "postgresql+psycopg://me:p%40ss@db-host/sweeps",
+        )
     name = parsed.get_backend_name()
     if name not in BACKENDS:
         raise StorageError(

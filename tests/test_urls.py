@@ -15,6 +15,16 @@ CASES = [
     ("postgresql+psycopg:///sweeps?host=/run/pg&user=me&password=hunter2", "hunter2", "user=me"),
     ("postgresql+psycopg://me@db/sweeps?sslpassword=hunter2", "hunter2", "sslpassword=***"),
     ("mysql+pymysql://me:hunter2@db/sweeps?charset=utf8", "hunter2", "charset=utf8"),
+    # Where SQLAlchemy ends the password (its first '@'), whatever else holds an '@'.
+    ("postgresql+psycopg://u:ab@cd@127.0.0.1:1/db", "ab@cd", "***@127.0.0.1:1/db"),
+    ("postgresql+psycopg://me:hunter2@db/sweeps?application_name=a@b", "hunter2", "a@b"),
+    ("postgresql+psycopg://me@db/sweeps?sslpassword=hunter2&app=a@b", "hunter2", "me@db/sweeps"),
+    ("postgresql+psycopg://me:hu?nter2@db/sweeps", "hu?nter2", "me:***@db/sweeps"),
+    ("postgresql+psycopg://me:hu#nter2@db/sweeps", "hu#nter2", "me:***@db/sweeps"),
+    ("postgresql+psycopg://:hunter2@db/sweeps", "hunter2", ":***@db/sweeps"),
+    ("postgresql+psycopg://me:hunter2@[::1]:5432/sweeps", "hunter2", "[::1]:5432"),
+    ("postgresql+psycopg://me:hunter2@/sweeps?host=/run/pg", "hunter2", "host=/run/pg"),
+    ("postgresql+psycopg://me:hunter2@h1:5432,h2:5433/sweeps", "hunter2", "h2:5433"),
 ]
 
 
@@ -39,3 +49,24 @@ def test_urls_without_secrets_are_shown_as_they_are():
     for url in ("sqlite:///sweeper.db", "sqlite:////tmp/a@b/x.db", "postgresql+psycopg://me@db/s"):
         assert redact(url) == url
         assert scrub(f"at {url}", url) == f"at {url}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://u:ab@cd@127.0.0.1:1/db",  # the password's '@' unescaped
+        "postgresql+psycopg://a@b:pw@db/sweeps",  # the user's
+    ],
+)
+def test_an_at_sign_sqlalchemy_would_put_in_the_host_is_refused_with_how_to_escape_it(url):
+    from sweeper.errors import StorageError
+    from sweeper.urls import check_url
+
+    with pytest.raises(StorageError) as refused:
+        check_url(url)
+    assert "%40" in str(refused.value) and "ab@cd" not in str(refused.value)
+    assert "pw" not in redact(url)
+
+
+def test_a_sqlite_path_is_shown_as_written():
+    assert redact("sqlite:////data/p@th/s.db") == "sqlite:////data/p@th/s.db"
