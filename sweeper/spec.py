@@ -6,11 +6,15 @@ when the Study is built, so a bad study file fails before anything touches the s
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
+import math
+import os
 import runpy
 import traceback
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,24 +147,53 @@ class IntRange(Dimension):
 
 def choice(values, *, when: dict | None = None) -> Choice:
     """One of `values` (numbers, strings, booleans)."""
-    return Choice(tuple(values), when=dict(when or {}))
+    if not isinstance(values, (list, tuple)):
+        raise ConfigError(
+            f"choice({values!r}) takes a list of values",
+            'write e.g. choice([32, 64]) or choice(["sgd", "adam"])',
+        )
+    return Choice(tuple(values), when=_when(when))
 
 
 def uniform(low: float, high: float, *, when: dict | None = None) -> Uniform:
     """A float drawn evenly from [low, high]."""
-    return Uniform(float(low), float(high), when=dict(when or {}))
+    return Uniform(_bound("uniform", low), _bound("uniform", high), when=_when(when))
 
 
 def loguniform(low: float, high: float, *, when: dict | None = None) -> LogUniform:
     """A float drawn evenly on a log scale from [low, high]: for lr and weight decay."""
-    return LogUniform(float(low), float(high), when=dict(when or {}))
+    return LogUniform(_bound("loguniform", low), _bound("loguniform", high), when=_when(when))
 
 
 def intrange(
     low: int, high: int, step: int = 1, log: bool = False, *, when: dict | None = None
 ) -> IntRange:
     """An integer in [low, high] in steps of `step`."""
-    return IntRange(int(low), int(high), int(step), bool(log), when=dict(when or {}))
+    low, high, step = (_bound("intrange", v, whole=True) for v in (low, high, step))
+    if not isinstance(log, bool):
+        raise ConfigError(f"intrange(log={log!r}) must be True or False", "write log=True")
+    return IntRange(low, high, step, log, when=_when(when))
+
+
+def _bound(kind: str, value, *, whole: bool = False):
+    """A range's bound as written: a finite number (a bool is none), whole for intrange."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or (whole and value != int(value)):
+        wanted = "whole numbers" if whole else "finite numbers"
+        raise ConfigError(
+            f"{kind}(...) got {value!r}: its bounds must be {wanted}",
+            f"write e.g. {kind}(1, 10)" if whole else f"write e.g. {kind}(1e-4, 1e-1)",
+        )
+    return int(value) if whole else float(value)
+
+
+def _when(when) -> dict:
+    if when is not None and not isinstance(when, dict):
+        raise ConfigError(
+            f"when={when!r} must be a dict of settings and their values",
+            'write e.g. when={"optimizer": "sgd"}',
+        )
+    return dict(when or {})
 
 
 published = references.published
@@ -174,7 +207,7 @@ class Study:
 
     Args:
         name: the study's name in the storage.
-        train: fixed training settings (see `sweeper run --help` for the list).
+        train: fixed training settings (docs/study-file.md lists them).
         space: searched settings: choice / uniform / loguniform / intrange.
         points: explicit runs, each a dict of settings over `train`, run once each beside the
             space's grid (grid sampler only): the exact runs a write-up published. A trial's
@@ -193,6 +226,9 @@ class Study:
             {param: {value: number}} (the study's metric at the best epoch).
         trainer: "module:function" replacing the built-in trainer, called as fn(config, on_epoch).
         seed: sampler seed, for reproducible searches.
+        epoch_timeout: seconds a trial may go without reporting an epoch (its first included)
+            before its executor is killed and the trial retried like one whose process died
+            (None: no limit). For trainers that may hang: a deadlock, a stuck data loader.
     """
 
     name: str
@@ -209,6 +245,7 @@ class Study:
     description: str = ""
     trainer: str | None = None
     seed: int | None = None
+    epoch_timeout: float | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -216,11 +253,11 @@ class Study:
                 "the study has no name", 'give it one: Study(name="my-study", ...)'
             )
         check_study_name(self.name)
-        if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int)
-        ):
+        _check_field_types(self)
+        if self.epoch_timeout is not None and not (0 < self.epoch_timeout < math.inf):
             raise ConfigError(
-                f"seed={self.seed!r} must be a whole number", "write e.g. seed=0, or leave it out"
+                f"epoch_timeout={self.epoch_timeout!r} must be a positive number of seconds",
+                "write e.g. epoch_timeout=600, or leave it out for no limit",
             )
         object.__setattr__(self, "train", dict(self.train))
         object.__setattr__(self, "space", dict(self.space))
@@ -237,7 +274,7 @@ class Study:
                 f"direction {direction!r} is neither maximize nor minimize", "use one of those"
             )
         object.__setattr__(self, "direction", direction)
-        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
+        if self.patience is not None and self.patience < 1:
             raise ConfigError(
                 f"patience={self.patience!r} must be a positive whole number of epochs",
                 "set it to 1 or more, or leave it out",
@@ -266,7 +303,11 @@ class Study:
         self._normalize_reference()
         if self.n_trials is None:
             object.__setattr__(self, "n_trials", self._default_budget())
-        if not isinstance(self.n_trials, int) or self.n_trials < 1:
+        if (
+            isinstance(self.n_trials, bool)
+            or not isinstance(self.n_trials, int)
+            or self.n_trials < 1
+        ):
             raise ConfigError(
                 f"n_trials={self.n_trials!r} must be a positive whole number",
                 "set n_trials (or --n-trials) to 1 or more",
@@ -430,11 +471,78 @@ class Study:
 
     @classmethod
     def from_dict(cls, data: dict) -> Study:
-        """The Study `to_dict` described (as stored with a study in the storage)."""
-        data = dict(data)
-        data["space"] = {name: _dimension_from_dict(d) for name, d in data.get("space", {}).items()}
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """The Study `to_dict` described (as stored with a study in the storage). A definition
+        that does not read as one (edited by hand, written by a newer sweeper) is one line."""
+        try:
+            data = dict(data)
+            space = data.get("space", {})
+            data["space"] = {name: _dimension_from_dict(d) for name, d in dict(space).items()}
+            known = {f.name for f in dataclasses.fields(cls)}
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except SweeperError as error:
+            raise StudyFileError(
+                f"the stored study's definition: {error.what}", error.fix
+            ) from None
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise StudyFileError(
+                f"the stored study's definition cannot be read ({type(error).__name__}: {error})",
+                "run the study from its study file with --replace-spec to store it afresh",
+            ) from None
+
+
+def _check_field_types(study: Study) -> None:
+    """Each argument of Study has the type its annotation says; a bool is no number here
+    (n_trials=True would run one trial), and a number is no string."""
+    for f in dataclasses.fields(study):
+        value = getattr(study, f.name)
+        kinds = _FIELD_TYPES[f.name]
+        if value is None and type(None) in kinds:
+            continue
+        ok = (
+            isinstance(value, bool)
+            and bool in kinds
+            or not isinstance(value, bool)
+            and (
+                isinstance(value, tuple(k for k in kinds if k is not type(None)))
+                or float in kinds
+                and isinstance(value, int)
+            )
+        )
+        if not ok:
+            wanted = " or ".join(_TYPE_WORDS[k] for k in kinds)
+            raise ConfigError(
+                f"Study {f.name}={value!r} must be {wanted}",
+                f"write e.g. {_EXAMPLES[f.name]} (docs/study-file.md lists every argument)",
+            )
+
+
+_TYPE_WORDS = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "True or False",
+    dict: "a dict",
+    list: "a list",
+    tuple: "a tuple",
+    type(None): "None",
+}
+_EXAMPLES = {
+    "name": 'name="my-study"',
+    "train": "train=dict(epochs=10)",
+    "space": "space=dict(lr=loguniform(1e-4, 1e-1))",
+    "points": 'points=[{"lr": 0.1}]',
+    "sampler": 'sampler="tpe"',
+    "pruner": 'pruner="promoting"',
+    "patience": "patience=3",
+    "metric": 'metric="val_acc"',
+    "direction": 'direction="maximize"',
+    "n_trials": "n_trials=20",
+    "reference": 'reference=[published(93.1, {"lr": 0.1})]',
+    "description": 'description="what this study asks"',
+    "trainer": 'trainer="mypackage.train:fit"',
+    "seed": "seed=0",
+    "epoch_timeout": "epoch_timeout=600",
+}
 
 
 def _check_storable(study: Study) -> None:
@@ -513,7 +621,15 @@ def load_study_file(path: str | Path) -> Study:
         )
         raise StudyFileError(f"study file {path} does not exist", fix)
     try:
-        namespace = runpy.run_path(str(path), run_name="__study__")
+        with _no_exit():
+            namespace = runpy.run_path(str(path), run_name="__study__")
+    except _Exited as exit:
+        raise StudyFileError(
+            f"{path}{_line_in(path, exit)}: the study file ended the process (exit code "
+            f"{exit.args[0]!r}) while it was loaded",
+            "a study file only defines `study = Study(...)`: remove the exit, or put it under "
+            "`if __name__ == '__main__':`",
+        ) from None
     except SweeperError as error:
         raise type(error)(f"{path}: {error.what}", error.fix) from None
     except SyntaxError as error:
@@ -537,6 +653,28 @@ def load_study_file(path: str | Path) -> Study:
     return study
 
 
+class _Exited(BaseException):
+    """A study file that tried to end the process while it was loaded (sys.exit, os._exit)."""
+
+
+@contextlib.contextmanager
+def _no_exit():
+    """While a study file runs: an exit in it is an error of the file, not the end of
+    `sweeper run` (which would exit 0, or with any code, printing nothing)."""
+
+    def refuse(code=0, *args):
+        raise _Exited(code)
+
+    previous = os._exit
+    os._exit = refuse
+    try:
+        yield
+    except SystemExit as exit:
+        raise _Exited(exit.code).with_traceback(exit.__traceback__) from None
+    finally:
+        os._exit = previous
+
+
 def study_name_of(reference: str) -> str:
     """A study file's study name, or the argument itself when it names a stored study."""
     return load_study_file(reference).name if names_a_file(reference) else reference
@@ -545,3 +683,15 @@ def study_name_of(reference: str) -> str:
 def _line_in(path: Path, error: Exception) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path]
     return f":{frames[-1].lineno}" if frames else ""
+
+
+def _allowed(hint) -> tuple:
+    if typing.get_origin(hint) in (typing.Union, __import__("types").UnionType):
+        return tuple(typing.get_origin(arg) or arg for arg in typing.get_args(hint))
+    return (typing.get_origin(hint) or hint,)
+
+
+_FIELD_TYPES = {
+    name: tuple(k for kind in _allowed(hint) for k in ((list, tuple) if kind is list else (kind,)))
+    for name, hint in typing.get_type_hints(Study).items()
+}

@@ -317,12 +317,28 @@ def test_storage_urls_that_cannot_work(storage, message, write_study, tmp_path, 
     [
         ('seed="abc"', "seed="),
         ("reference=dict(lr={0.1: object()}), ", "is not a number"),
-        ("description=b'bytes', ", "cannot be stored"),
+        ("description=b'bytes', ", "description=b'bytes' must be a string"),
+        # A bool is no count: n_trials=True ran one trial.
+        ("n_trials=True, ", "n_trials=True must be a whole number"),
+        ("patience=True, ", "patience=True must be a whole number"),
+        ("seed=1.5, ", "seed=1.5 must be a whole number"),
+        ("epoch_timeout=0, ", "epoch_timeout=0 must be a positive number of seconds"),
+        ("epoch_timeout=float('nan'), ", "must be a positive number of seconds"),
+        ("metric=5, ", "metric=5 must be a string"),
+        ("sampler=None, ", "sampler=None must be a string"),
+        ("space=dict(lr=uniform(True, 1)), ", "uniform(...) got True"),
+        ("space=dict(lr=uniform(0.1, float('inf'))), ", "uniform(...) got inf"),
+        ("space=dict(batch_size=intrange(8, 64.5)), ", "must be whole numbers"),
+        ("space=dict(optimizer=choice('sgd')), ", "takes a list of values"),
+        ("space=dict(lr=choice([0.1], when='sgd')), ", "when='sgd' must be a dict"),
     ],
 )
 def test_study_values_that_cannot_be_stored(extra, message, write_study, tmp_path, capsys):
-    text = FAKE.format(name="hard", epochs=1, n_trials=1).replace("seed=0", extra.rstrip(", "))
-    study = write_study(text)
+    study = write_study(
+        "from sweeper import Study, choice, intrange, uniform\n"
+        'study = Study(name="hard", train=dict(epochs=1), trainer="tests.fake_trainer:fit", '
+        f"{extra})\n"
+    )
     before = listing(tmp_path)
     assert main(["run", str(study), "--storage", f"sqlite:///{tmp_path / 's.db'}"]) == 2
     assert message in one_line_error(capsys.readouterr().err)

@@ -256,7 +256,7 @@ def test_a_pinned_setting_wins_over_the_points():
         (dict(points=[{}], sampler="grid"), "not a dict of settings"),
         (dict(points=[{"lr": 0.1}]), "grid sampler"),
         (dict(reference=[93.5]), "reference=[0] is 93.5"),
-        (dict(reference=5), "must be a list of published"),
+        (dict(reference=5), "reference=5 must be a dict or a list"),
         (dict(reference={"batch_size": 93.5}), "{param: {value: published number}}"),
         (dict(reference={"batch_size": {32: "93.5%"}}), "is not a number"),
         (dict(reference=[published(93.5, {})]), "names no run"),
