@@ -164,14 +164,14 @@ def search(
                 return bool(trial.should_prune())
 
             result = fit(config, on_epoch, checkpoint_dir=folder)
-            if marker and result["stop_reason"].startswith("diverged"):
-                marker.write_text(f"{result['epochs_run']} {result['stop_reason']}")
+            if marker and result["stop"] == "diverged":
+                marker.write_text(f"{result['epochs_run']} {result['stop']}")
             elif diverged and len(curve) == int(diverged.split()[0]):
-                result["stop_reason"] = diverged.split(" ", 1)[1]
-            if result["stop_reason"] == "completed":
+                result["stop"] = diverged.split(" ", 1)[1]
+            if result["stop"] == "completed":
                 optuna_study.tell(trial, max(curve))
             else:
-                if ladder and result["stop_reason"] == "pruned":
+                if ladder and result["stop"] == "pruned":
                     paused.add(root)
                 optuna_study.tell(trial, state=optuna.trial.TrialState.PRUNED)
     return {

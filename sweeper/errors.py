@@ -37,3 +37,8 @@ class SetupError(SweeperError):
 
 class UnknownStudyError(SweeperError):
     """No study of that name in the storage: every command says so in the same line."""
+
+
+class TrialsFailingError(SweeperError):
+    """Trials kept failing (their own error, or their executor lost) one after another: the
+    run stopped rather than spend the budget on a trainer or setting that cannot work."""

@@ -50,6 +50,23 @@ def study_system_attrs(url: str, name: str) -> dict:
         storage.engine.dispose()
 
 
+def records(url: str, name: str) -> dict:
+    """A stored study's attempt records by trial number (sweeper.outcomes.Attempt), as every
+    command reads them."""
+    import sqlalchemy as sa
+
+    from sweeper.store import reads
+
+    engine = sa.create_engine(url)
+    try:
+        study = reads.find_study(engine, name)
+        with engine.connect() as connection:
+            frame = reads.attempts(connection, study.study_id, pausing=True)
+    finally:
+        engine.dispose()
+    return {int(n): a for n, a in zip(frame["number"], frame["attempt"])}
+
+
 def cli_env(**extra) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

@@ -5,13 +5,28 @@ something to find; FAKE_EPOCH_SECONDS slows each epoch; lr >= 5 diverges (NaN lo
 dropout >= 0.9 raises, standing in for a trial that crashes; batch_size >= 4096 runs out of
 GPU memory. With FAKE_TRIAL_LOG set, each start appends {"dir", "start", "pid"} to that file,
 so tests can see which trial ran where and from which epoch it resumed.
+
+Process deaths, as the kernel's OOM killer or a native crash deal them, after the first epoch
+an attempt trains: dropout == 0.5 exits with code 137 on a trial's first attempt only (its
+retry goes on);
+dropout == 0.6 exits so on every attempt; FAKE_DIE=exit|segv|hang does so (exit 137, a
+segfault, a hang) on every trial.
 """
 
 import json
 import math
 import os
+import signal
 import time
 from pathlib import Path
+
+
+def _die(how: str) -> None:
+    if how == "segv":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if how == "hang":
+        time.sleep(3600)
+    os._exit(137)
 
 
 def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
@@ -58,6 +73,11 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
             history.append(metrics)
             state.parent.mkdir(parents=True, exist_ok=True)
             state.write_text(json.dumps({"history": history}))
+        # After the first epoch an attempt trains and checkpoints, before it is reported.
+        if epoch == start and (config.dropout == 0.6 or (config.dropout == 0.5 and start == 1)):
+            _die("exit")
+        if epoch == start and os.environ.get("FAKE_DIE"):
+            _die(os.environ["FAKE_DIE"])
         if best is None or value > best:
             best, best_epoch = value, epoch
         if diverged:
@@ -67,21 +87,23 @@ def fit(config, on_epoch, *, device="cpu", checkpoint_dir=None):
                 best_epoch,
                 value,
                 epoch,
-                f"diverged: train loss is nan at epoch {epoch}",
+                "diverged",
                 device,
+                f"train loss is nan at epoch {epoch}",
             )
         if on_epoch(metrics):
             return _result(best, best_epoch, value, epoch, "pruned", device)
     return _result(best, best_epoch, value, config.epochs, "completed", device)
 
 
-def _result(best, best_epoch, final, epochs_run, reason, device):
+def _result(best, best_epoch, final, epochs_run, stop, device, detail=None):
     return {
         "best_val_acc": best,
         "best_epoch": best_epoch,
         "final_val_acc": final,
         "epochs_run": epochs_run,
-        "stop_reason": reason,
+        "stop": stop,
+        "stop_detail": detail,
         "params": 1234,
         "model_size_mb": 0.01,
         "seconds": 0.0,

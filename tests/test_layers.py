@@ -73,8 +73,14 @@ def test_the_cycle_check_finds_one():
 
 def test_the_bottom_imports_nothing_above_it():
     edges = graph()
-    # Errors, names and storage URLs are what everything else uses: they use only errors.
-    for bottom in ("sweeper.errors", "sweeper.names", "sweeper.urls", "sweeper.strategies"):
+    # Errors, names, storage URLs and outcomes are what everything else uses: they use only errors.
+    for bottom in (
+        "sweeper.errors",
+        "sweeper.names",
+        "sweeper.urls",
+        "sweeper.strategies",
+        "sweeper.outcomes",
+    ):
         assert edges.get(bottom, set()) <= {"sweeper.errors"}, (bottom, edges.get(bottom))
     # A study file is checked from names and the trainer's config alone: not the orchestrator,
     # the store or the read side.

@@ -20,12 +20,13 @@ import pandas as pd
 import plotly.io
 
 from sweeper.dashboard.live import clean
+from sweeper.outcomes import Outcome
 from sweeper.report import figures, pareto
 from sweeper.report.build import Report
 from sweeper.report.frames import outcomes, param_column
 
 # Trials-frame columns the table shows before the objectives and parameters.
-LEADING = ["trial", "state", "stop_reason", "best", "best_epoch", "epochs"]
+LEADING = ["trial", "state", "outcome", "stop_reason", "best", "best_epoch", "epochs"]
 # ... and after them: what a trial cost.
 TRAILING = ["seconds", "n_params", "peak_mem_mb"]
 DIGITS = 6  # significant digits a float keeps on the wire...
@@ -37,7 +38,8 @@ LEVELS_SHARE = 0.5
 def trial_table(report: Report) -> dict:
     """Columns (their order in the table), each column's values, and the filter for each
     parameter: the choices of a categorical one, the low/high of a numeric one. `data` also
-    holds `outcome` (finished, pruned, diverged, …), which the figures select trials by."""
+    holds `outcome` (completed, paused, pruned, …: sweeper/outcomes.py), which the figures
+    select trials by."""
     frame = report.trials
     params = []
     for name, dim in report.space.items():
@@ -113,6 +115,8 @@ def figure_settings() -> dict:
         "parallel_layout": figures.PARALLEL_LAYOUT,
         "panels": [[title, columns, log] for title, (columns, log) in figures.PANELS.items()],
         "colours": list(figures.COLOURS),
+        # The outcome of the trials the figures draw (their values are comparable).
+        "completed": Outcome.COMPLETED.value,
     }
 
 

@@ -12,6 +12,7 @@ import time
 import pandas as pd
 import sqlalchemy as sa
 
+from sweeper.outcomes import STATUSES
 from sweeper.report import frames
 from sweeper.store import reads
 from sweeper.store.reads import StudyInfo, read_epochs
@@ -20,11 +21,13 @@ RECENT = 8  # finished trials listed under the running ones
 
 
 def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
-    """Counts by state, best value, running trials with their epochs so far, recent finishes."""
+    """Trials by status (sweeper/outcomes.py), best value, running trials with their epochs so far, recent finishes."""
     metric = study.definition.get("metric", "value")
     with engine.connect() as conn:
         key = reads.version(conn, study.study_id)
-        counts = reads.state_counts(conn, study.study_id)
+        counts = reads.outcome_counts(
+            conn, study.study_id, pausing=study.definition.get("pruner") == "promoting"
+        )
         running = reads.running_trials(conn, study.study_id)
         params = reads.running_params(conn, study.study_id)
         epochs = read_epochs(conn, study.study_id, metric, trial_ids=running["trial_id"].tolist())
@@ -67,8 +70,9 @@ def live_state(engine: sa.Engine, study: StudyInfo) -> dict:
             "direction": study.direction,
             "version": list(key),
             "counts": {
-                state: int(counts.get(state, 0))
-                for state in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+                "trials": counts.trials,
+                "done": counts.done,
+                "by_status": {name: counts[name] for name in STATUSES},
             },
             "n_trials": study.definition.get("n_trials"),
             "best": best,

@@ -56,9 +56,10 @@ def _page(content: str, script: str) -> str:
 STUDIES = _page(
     """
 <h1>Studies</h1>
-<table class="table" id="studies"><thead><tr><th>study</th><th>progress</th><th>finished</th>
-<th>pruned</th><th>failed</th><th>running</th><th>waiting</th><th>best</th><th>metric</th></tr>
-</thead><tbody></tbody></table>
+<table class="table" id="studies"><thead><tr><th>study</th><th>progress</th><th>completed</th>
+<th title="paused (they may resume) or pruned">stopped</th>
+<th title="failed, diverged, gave up or lost">failed</th><th>running</th><th>waiting</th>
+<th>best</th><th>metric</th></tr></thead><tbody></tbody></table>
 <p class="muted" id="updated"></p>
 """,
     """
@@ -66,7 +67,7 @@ const STUDIES_URL = {{ url_for('studies_json')|tojson }};
 const STUDY_URL = {{ url_for('study', name='NAME')|tojson }};
 function renderStudies(studies) {
   document.querySelector("#studies tbody").innerHTML = studies.map(s => {
-    const done = s.COMPLETE + s.PRUNED + s.FAIL, budget = s.n_trials || s.trials || 1;
+    const done = s.done, budget = s.n_trials || s.trials || 1;
     const pct = Math.min(100, Math.round(100 * done / budget));
     const best = s.objectives > 1 ? `Pareto front (${s.objectives} objectives)` : fmt(s.best);
     const link = STUDY_URL.replace("NAME", encodeURIComponent(s.name));
@@ -75,7 +76,9 @@ function renderStudies(studies) {
       `<div class="muted description" title="${about}">${about}</div></td>` +
       `<td><span class="bar"><span style="width:${pct}%"></span></span> ` +
       `${done}${s.n_trials ? " / " + s.n_trials : ""}</td>` +
-      [s.COMPLETE, s.PRUNED, s.FAIL, s.RUNNING, s.WAITING].map(n => `<td>${n}</td>`).join("") +
+      // The statuses of sweeper/outcomes.py, in the columns a list of studies has room for.
+      [s.completed, s.paused + s.pruned, s.failed + s.diverged + s["gave up"] + s.lost,
+       s.running, s.waiting].map(n => `<td>${n}</td>`).join("") +
       `<td>${esc(best)}</td><td>${esc(s.metric)} (${esc(s.direction)})</td></tr>`;
   }).join("") || "<tr><td colspan=9>No studies in this storage yet.</td></tr>";
   document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
@@ -100,7 +103,7 @@ STUDY = _page(
 <a href="{{ url_for('download', name=name, filename=f) }}">{{ f }}</a> {% endfor %}</p>
 <h2>Trials</h2>
 <div id="filters"><span id="state-filter"></span>
-<label>stop reason <select id="reason-filter"></select></label>
+<label>outcome <select id="reason-filter"></select></label>
 <button type="button" id="clear-filters">clear filters</button>
 <span id="shown-count" class="muted"></span>
 <details><summary>filter by parameter ranges (<span id="param-count"></span> parameters)</summary>

@@ -41,12 +41,14 @@ function loadPlotly(src) {
 
 // The live view: counts, the running trials' table and their curves so far.
 function renderLive(d, page) {
-  const c = d.counts, done = c.COMPLETE + c.PRUNED + c.FAIL;
+  // The one count of sweeper/outcomes.py, as status and the report give it.
+  const c = d.counts;
   const best = d.best === null ? "" : ` — best ${d.metric} ${fmt(d.best)}`;
+  const ended = Object.entries(c.by_status).filter(([s, n]) => n && s !== "running" &&
+    s !== "waiting").map(([s, n]) => `${n} ${s}`).join(", ") || "none yet";
   document.getElementById("live-status").textContent =
-    `${done}${d.n_trials ? " of " + d.n_trials : ""} trials done ` +
-    `(${c.COMPLETE} complete, ${c.PRUNED} pruned, ${c.FAIL} failed), ` +
-    `${c.RUNNING} running, ${c.WAITING} waiting${best} · ` +
+    `${c.done}${d.n_trials ? " of " + d.n_trials : ""} trials done ` +
+    `(${ended}), ${c.by_status.running || 0} running, ${c.by_status.waiting || 0} waiting${best} · ` +
     `updated ${new Date(d.time * 1000).toLocaleTimeString()}`;
   document.getElementById("stale").hidden =
     JSON.stringify(d.version) === JSON.stringify(page.version);
@@ -96,14 +98,15 @@ function trialTable(data, rows, page) {
                 data.direction === "maximize", selected: new Set(), page: 0};
   const table = document.getElementById("trials");
   const isNumeric = column => rows.some(r => typeof num(r[column]) === "number");
-  const reasonOf = r => String(r.stop_reason || "").split(":")[0];
 
-  // Filters, built from the data: states present, stop reasons, one box per parameter.
+  // Filters, built from the data: states present, outcomes (the typed outcome of each
+  // attempt, sweeper/outcomes.py: never parsed from the stop reason's text), one box per
+  // parameter.
   const states = [...new Set(rows.map(r => r.state))];
   document.getElementById("state-filter").innerHTML = states.map(s =>
     `<label><input type="checkbox" name="state" value="${esc(s)}" checked> ` +
     `${esc(s.toLowerCase())}</label>`).join(" ");
-  const reasons = [...new Set(rows.map(reasonOf))].filter(Boolean).sort();
+  const reasons = [...new Set(rows.map(r => r.outcome))].filter(Boolean).sort();
   document.getElementById("reason-filter").innerHTML = `<option value="">any</option>` +
     reasons.map(r => `<option value="${esc(r)}">${esc(r)}</option>`).join("");
   document.getElementById("param-filters").innerHTML = data.params.map(p => {
@@ -132,7 +135,7 @@ function trialTable(data, rows, page) {
         choice: box.tagName === "SELECT", min: box.dataset.bound === "min", value: box.value}));
     return r => {
       if (!states.has(r.state)) return false;
-      if (reason && reasonOf(r) !== reason) return false;
+      if (reason && r.outcome !== reason) return false;
       for (const box of boxes) {
         const v = r[box.column];
         if (box.choice) { if (String(v) !== box.value) return false; continue; }
@@ -227,7 +230,7 @@ function drawFigures(data, rows, page) {
   const t = data.table, metric = t.metric, look = page.figures;
   const has = v => v !== null && v !== undefined;
   const finite = v => typeof num(v) === "number" && isFinite(num(v));
-  const done = rows.filter(r => r.outcome === "finished" && has(r.best));
+  const done = rows.filter(r => r.outcome === look.completed && has(r.best));
   const named = rs => rs.map(r => "trial " + r.trial);
   const scatter = n => n > look.webgl_points ? "scattergl" : "scatter";
   const column = (rs, c) => rs.map(r => num(r[c]));

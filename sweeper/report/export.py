@@ -19,6 +19,7 @@ import plotly.offline
 from sweeper.report import figures, pareto
 from sweeper.report.build import Report
 from sweeper.report.frames import finished, param_column
+from sweeper.report.tables import describe_counts
 
 FORMATS = ("csv", "html")
 # The HTML trials table lists the best this many; trials.csv has them all.
@@ -115,10 +116,8 @@ def report_header(report: Report, trial_link: Callable[[int], str] | None = None
             else "no finished trial yet"
         )
         metric = f"Metric {html.escape(report.metric)}, {report.direction}"
-    waiting = f", {s['waiting']} waiting" if s["waiting"] else ""
     parts.append(
-        f"<p>{s['trials']}{budget} trials: {s['finished']} finished, {s['pruned']} pruned, "
-        f"{s['diverged']} diverged, {s['failed']} failed, {s['running']} running{waiting} — "
+        f"<p>{s['trials']}{budget} trials: {describe_counts(s)} — "
         f"{best}. <span class='muted'>{metric}.</span></p>"
     )
     if len(report.published):
@@ -163,7 +162,7 @@ def report_sections(
         figure: renders each figure into the page (see FigureHook).
     """
     s, parts = report.summary, []
-    if s["finished"] and not report.multi_objective:
+    if s["completed"] and not report.multi_objective:
         history = partial(figures.history_figure, report.trials, report.metric, report.direction)
         parts.append("<h2>History</h2>" + figure("history", {}, history))
     for name, table in report.param_tables.items():
@@ -171,7 +170,7 @@ def report_sections(
             figures.param_figure, report.trials, name, report.space[name], table, report.metric
         )
         # No figure until a trial has finished: an empty plot says less than the table.
-        drawn = figure("param", {"param": name}, build) if s["finished"] else ""
+        drawn = figure("param", {"param": name}, build) if s["completed"] else ""
         parts.append(
             f"<h2>{html.escape(report.metric)} by {html.escape(name)}</h2><div class='pair'>"
             f"<div class='scroll'>{table_html(display(table), trial_link)}</div>"

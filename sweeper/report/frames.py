@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from optuna.distributions import CategoricalDistribution, IntDistribution, json_to_distribution
 
+from sweeper.outcomes import NOT_TRIALS, WAITING, Attempt, Kind, Outcome, statuses
 from sweeper.report.sql import RawTrials
 
 # Columns of the trials frame besides the params, in display order. Units: seconds of wall
@@ -18,6 +19,7 @@ from sweeper.report.sql import RawTrials
 TRIAL_COLUMNS = [
     "trial",
     "state",
+    "outcome",
     "stop_reason",
     "best",
     "final",
@@ -33,20 +35,13 @@ TRIAL_COLUMNS = [
     "host",
     "device",
     "retry_of",
+    "attempt",
     "started",
     "completed",
     "trial_id",
 ]
 # Supervisor attribute → trials-frame column, where the names differ.
 _RENAMED = {"final_value": "final", "epochs_run": "epochs", "params": "n_params"}
-# What a trial's Optuna state means when no supervisor wrote a stop reason.
-_STATE_REASON = {
-    "COMPLETE": "completed",
-    "PRUNED": "pruned",
-    "FAIL": "failed",
-    "RUNNING": "running",
-    "WAITING": "waiting",
-}
 
 
 def param_column(name: str) -> str:
@@ -102,10 +97,13 @@ def trials_frame(
         "device",
     ):
         frame[column] = attrs[column] if column in attrs else None
-    frame["retry_of"] = _first_present(
-        attrs, "retry_of", attrs["failed_trial"] if "failed_trial" in attrs else None
-    )
-    frame["stop_reason"] = _stop_reasons(frame["state"], attrs)
+    records = _records(raw, frame.index)
+    frame["retry_of"] = [a.first_attempt if a.kind is not Kind.FIRST else None for a in records]
+    frame["attempt"] = [a.kind.value for a in records]
+    frame["outcome"] = statuses(zip(frame["state"], records))
+    frame["stop_reason"] = [
+        a.stop_reason() or state.lower() for a, state in zip(records, frame["state"])
+    ]
     for column in ("best_epoch", "epochs", "pruned_at", "n_params", "retry_of"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     for column in (
@@ -117,7 +115,7 @@ def trials_frame(
         "peak_mem_mb",
     ):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    ordered = TRIAL_COLUMNS[:3] + [param_column(n) for n in names] + TRIAL_COLUMNS[3:]
+    ordered = TRIAL_COLUMNS[:4] + [param_column(n) for n in names] + TRIAL_COLUMNS[4:]
     return frame[ordered].reset_index(drop=True)
 
 
@@ -188,71 +186,31 @@ def _first_present(attrs: pd.DataFrame, column: str, fallback) -> pd.Series:
     return attrs[column].where(attrs[column].notna(), fallback)
 
 
-def _stop_reasons(states: pd.Series, attrs: pd.DataFrame) -> pd.Series:
-    reasons = states.map(_STATE_REASON)
-    if "fail_reason" in attrs:
-        failed = attrs["fail_reason"].notna() & (states == "FAIL")
-        reasons = reasons.where(~failed, "failed: " + attrs["fail_reason"].astype(str))
-    # A running trial's stop reason would be stale (a retried trial may carry its predecessor's).
-    if "stop_reason" in attrs:
-        written = attrs["stop_reason"].notna() & ~states.isin(["RUNNING", "WAITING"])
-        reasons = reasons.where(~written, attrs["stop_reason"])
-    return reasons
+def _records(raw: RawTrials, trial_ids: pd.Index) -> list[Attempt]:
+    """Each trial's record, in the order of `trial_ids` (a first attempt where none was read)."""
+    by_id = raw.attempts.set_index("trial_id")["attempt"] if len(raw.attempts) else {}
+    numbers = raw.trials.set_index("trial_id")["number"]
+    return [by_id.get(t) or Attempt.first(int(numbers[t])) for t in trial_ids]
 
 
-# Outcomes that are not trials of their own: a queued one, an attempt a retry took over (a
-# killed or interrupted trial resumed by a later one), one asked past the budget by a race.
-NOT_COUNTED = ("waiting", "retried", "over budget")
+# Attempts that are not trials of their own, and queued trials not begun (the tables count
+# the trials that ran; the summary counts waiting ones too).
+NOT_COUNTED = (WAITING, *NOT_TRIALS)
 
 
 def outcomes(frame: pd.DataFrame) -> pd.Series:
-    """Each trial's one outcome: running, waiting, retried, over budget, failed, diverged,
-    pruned or finished.
-
-    Exclusive, so a table's counts add up to its trials. A diverged trial may be COMPLETE or
-    PRUNED in Optuna (the supervisor stops it either way); its stop reason decides. A failed
-    attempt that a later attempt of the same trial took over counts once, as that attempt.
-    """
-    state = frame["state"]
-    reason = frame["stop_reason"].astype(str)
-    conditions = [
-        state == "RUNNING",
-        state == "WAITING",
-        (state == "FAIL") & _retried(frame),
-        (state == "FAIL") & (reason == "over budget"),
-        state == "FAIL",
-        reason.str.startswith("diverged"),
-        state == "PRUNED",
-        state == "COMPLETE",
-    ]
-    names = [
-        "running",
-        "waiting",
-        "retried",
-        "over budget",
-        "failed",
-        "diverged",
-        "pruned",
-        "finished",
-    ]
-    return pd.Series(np.select(conditions, names, default="other"), index=frame.index)
+    """Each attempt's status (sweeper/outcomes.py): a trial's latest attempt has its trial's
+    (running, waiting, completed, paused, pruned, diverged, failed, gave up, lost); the
+    attempts a later one took over are retried or resumed; over budget ones are that. So a
+    table's counts add up to its trials, each counted once."""
+    return frame["outcome"]
 
 
 def counted(frame: pd.DataFrame) -> pd.Series:
-    """Trials that count as trials of the study (see NOT_COUNTED)."""
-    return ~outcomes(frame).isin(NOT_COUNTED)
-
-
-def _retried(frame: pd.DataFrame) -> pd.Series:
-    """Attempts followed by a later attempt of the same trial (`retry_of` names the first)."""
-    if "retry_of" not in frame or "trial" not in frame:
-        return pd.Series(False, index=frame.index)
-    numbers = frame["trial"].astype(int)
-    roots = frame["retry_of"].astype("Int64").fillna(numbers).astype(int)
-    last_attempt = numbers.groupby(roots).transform("max")
-    return numbers < last_attempt
+    """Attempts that stand for a trial that ran (see NOT_COUNTED)."""
+    return ~frame["outcome"].isin(NOT_COUNTED)
 
 
 def finished(frame: pd.DataFrame) -> pd.Series:
-    """Trials that ran to their end (COMPLETE, not diverged): their values are comparable."""
-    return outcomes(frame) == "finished"
+    """Trials that ran to their end (completed): their values are comparable."""
+    return frame["outcome"] == Outcome.COMPLETED.value

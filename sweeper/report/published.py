@@ -126,7 +126,7 @@ def _values(
 def _chosen(found: pd.DataFrame, values: pd.Series, metric: str) -> tuple[int, float]:
     """The trial shown for a published number: its best finished run, else its first finished
     run (a measure it did not record stays blank), else its latest run."""
-    finished = found.loc[outcomes(found) == "finished", "trial"].astype(int)
+    finished = found.loc[outcomes(found) == "completed", "trial"].astype(int)
     candidates = values.reindex(finished.values).dropna()
     if len(candidates):
         number = candidates.idxmin() if _lower_is_better(metric) else candidates.idxmax()

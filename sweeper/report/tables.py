@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from sweeper.outcomes import STATUSES, count_statuses
 from sweeper.report.frames import counted, finished, outcomes, param_column
 
 # An integer parameter with at most this many values gets one row per value, not bins.
 MAX_VALUE_ROWS = 8
 BINS = 5
-COUNT_COLUMNS = ["trials", "running", "finished", "pruned", "diverged", "failed"]
+# Trials by status (sweeper/outcomes.py); a row's `trials` counts each trial that ran once.
+COUNT_COLUMNS = ["trials", "running", "completed", "paused", "pruned", "diverged", "failed"]
 # `final`: the last epoch's metric of the row's best trial (write-up 000 published final ones).
 STAT_COLUMNS = ["best", "reference", "final", "mean", "std", "best_trial", "best_epoch"]
 
@@ -135,8 +137,10 @@ def curve_trials(
 
 
 def summary(trials: pd.DataFrame, direction: str) -> dict:
-    """Counts by outcome and the best finished trial, for the report's header."""
-    counts = outcomes(trials).value_counts()
+    """Counts by status (the one count of sweeper/outcomes.py: waiting trials are in the
+    budget too; a retried or resumed attempt's trial counts once) and the best finished trial,
+    for the report's header."""
+    counts = count_statuses(outcomes(trials))
     done = trials[finished(trials) & trials["best"].notna()]
     best = (
         done.loc[done["best"].idxmax() if direction == "maximize" else done["best"].idxmin()]
@@ -144,18 +148,21 @@ def summary(trials: pd.DataFrame, direction: str) -> dict:
         else None
     )
     return {
-        # waiting trials too (they are part of the budget); a retried attempt counts once
-        "trials": int(counted(trials).sum() + (outcomes(trials) == "waiting").sum()),
-        **{
-            name: int(counts.get(name, 0))
-            for name in ("finished", "pruned", "diverged", "failed", "running", "waiting")
-        },
+        "trials": counts.trials,
+        **{name: counts[name] for name in STATUSES},
         "best_trial": None if best is None else int(best["trial"]),
         "best": None if best is None else float(best["best"]),
         "best_epoch": None
         if best is None or pd.isna(best["best_epoch"])
         else int(best["best_epoch"]),
     }
+
+
+def describe_counts(summary: dict) -> str:
+    """The summary's counts in words, as the terminal and the HTML report say them:
+    "12 completed, 3 paused, 1 failed, 2 running" (statuses no trial has left out)."""
+    shown = [f"{summary[name]} {name}" for name in STATUSES if summary[name]]
+    return ", ".join(shown) or "none yet"
 
 
 def _value_rows(values: pd.Series, dim: dict) -> list | None:
@@ -193,7 +200,7 @@ def _bins(values: pd.Series, dim: dict) -> tuple[pd.Series, list[str]]:
 
 def _row(group: pd.DataFrame, direction: str) -> list:
     outcome = outcomes(group)
-    scores = group.loc[outcome == "finished", "best"].dropna()
+    scores = group.loc[finished(group), "best"].dropna()
     counts = [int(counted(group).sum())] + [
         int((outcome == name).sum()) for name in COUNT_COLUMNS[1:]
     ]

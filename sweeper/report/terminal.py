@@ -9,6 +9,7 @@ from rich.table import Table
 from sweeper.report.build import Report
 from sweeper.report.export import display
 from sweeper.report.frames import param_column
+from sweeper.report.tables import describe_counts
 
 TOP_TRIALS = 10
 # Trial columns worth a terminal line; the rest are in trials.csv.
@@ -22,9 +23,7 @@ def print_report(report: Report, console: Console, trials: tuple = ()) -> None:
     s = report.summary
     budget = f" of {report.n_trials}" if report.n_trials else ""
     console.print(
-        f"[bold]{report.study.name}[/]: {s['trials']}{budget} trials — {s['finished']} finished, "
-        f"{s['pruned']} pruned, {s['diverged']} diverged, {s['failed']} failed, {s['running']} running"
-        + (f", {s['waiting']} waiting" if s["waiting"] else "")
+        f"[bold]{report.study.name}[/]: {s['trials']}{budget} trials — {describe_counts(s)}"
     )
     if report.multi_objective:
         names = ", ".join(f"{name} ({d})" for name, d in report.objectives.items())

@@ -22,6 +22,12 @@ def study_id(study: optuna.Study) -> int:
     return study._study_id
 
 
+def engine_of(study: optuna.Study):
+    """The SQLAlchemy engine of a study's RDBStorage (which Optuna wraps in a cache)."""
+    storage = study._storage
+    return getattr(storage, "_backend", storage).engine
+
+
 def new_trial(study: optuna.Study) -> optuna.trial.Trial:
     """A new RUNNING trial, without Study.ask's search for a WAITING one (seven queries)."""
     return optuna.trial.Trial(study, study._storage.create_new_trial(study._study_id))

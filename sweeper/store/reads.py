@@ -22,6 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sweeper.errors import UnknownStudyError
+from sweeper.outcomes import Attempt, Counts, count, derived
 from sweeper.store.schema import LONG_TRIAL_ATTRS, RESULT_COST_ATTRS, SPEC_ATTR
 from sweeper.urls import redact
 
@@ -59,6 +60,8 @@ METRIC_NAMES_ATTR = "study:metric_names"
 STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
 # Optuna stores an infinite value as a value type beside a placeholder value.
 INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf}
+# ... and an intermediate value (NaN too) as its own type.
+INTERMEDIATE_SPECIAL = {**INFINITE, "NAN": math.nan}
 
 
 @dataclass
@@ -209,12 +212,14 @@ def unknown_study(name: str, url: str, names: list[str]) -> UnknownStudyError:
 # ---- a study's trials --------------------------------------------------------------------
 
 
-def trial_rows(engine: sa.Engine, study_id: int, metric: str = "value") -> dict[str, pd.DataFrame]:
+def trial_rows(
+    engine: sa.Engine, study_id: int, metric: str = "value", *, pausing: bool = False
+) -> dict[str, pd.DataFrame]:
     """Everything a report needs about a study's trials, in one transaction: trials (trial_id,
     number, state, datetime_start, datetime_complete), values (trial_id, objective, value with
     infinities decoded), params (trial_id, param_name, param_value, distribution_json), attrs
     (trial_id, key, value: user attributes TRIAL_ATTRS and system attributes SYSTEM_ATTRS,
-    decoded) and epochs (see read_epochs)."""
+    decoded), epochs (see read_epochs) and attempts (see attempts)."""
     of_study = f"x.trial_id IN (SELECT trial_id FROM trials WHERE study_id = {int(study_id)})"
     with engine.connect() as conn:
         trials = _frame(
@@ -240,9 +245,17 @@ def trial_rows(engine: sa.Engine, study_id: int, metric: str = "value") -> dict[
             ]
         )
         epochs = read_epochs(conn, study_id, metric, numbers=trials.set_index("trial_id")["number"])
+        records = attempts(conn, study_id, pausing=pausing)
     # Optuna stores infinities as a value type beside a NULL/placeholder value.
     values["value"] = values["value_type"].map(INFINITE).fillna(pd.to_numeric(values["value"]))
-    return {"trials": trials, "values": values, "params": params, "attrs": attrs, "epochs": epochs}
+    return {
+        "trials": trials,
+        "values": values,
+        "params": params,
+        "attrs": attrs,
+        "epochs": epochs,
+        "attempts": records,
+    }
 
 
 def read_epochs(
@@ -267,9 +280,14 @@ def read_epochs(
     if not len(frame):
         frame = _frame(
             conn,
-            f"SELECT trial_id, step AS epoch, intermediate_value AS {_ident(metric)} "
-            f"FROM trial_intermediate_values x WHERE {where}",
+            f"SELECT trial_id, step AS epoch, intermediate_value AS {_ident(metric)}, "
+            f"intermediate_value_type AS value_type FROM trial_intermediate_values x WHERE {where}",
         )
+        # Optuna keeps NaN and ±inf as a type beside the number (the number column holds
+        # none): read them back as stored.
+        special = frame.pop("value_type").map(INTERMEDIATE_SPECIAL)
+        if special.notna().any():
+            frame[metric] = pd.to_numeric(frame[metric]).where(special.isna(), special)
         zero_based = frame.groupby("trial_id")["epoch"].transform("min") == 0
         frame["epoch"] = frame["epoch"] + zero_based.astype(int)
     if numbers is None:  # the numbers of the trials read, not of the whole study
@@ -356,6 +374,62 @@ def trial_row(conn: sa.Connection, study_id: int, number: int):
     ).first()
 
 
+# ---- attempts: what became of each trial (sweeper/outcomes.py) ------------------------------
+
+
+def attempts(conn: sa.Connection, study_id: int, *, pausing: bool) -> pd.DataFrame:
+    """Every attempt of a study, by number: trial_id, number, state and its record (an
+    outcomes.Attempt, in column `attempt`). Attempts without a stored record (studies an
+    earlier sweeper or plain Optuna wrote, grid points not yet asked) get the record
+    `outcomes.derived` reads from their attributes; `pausing`: the study's pruner paused."""
+    has_table = sa.inspect(conn).has_table("sweeper_attempts")
+    joined = (
+        "LEFT JOIN sweeper_attempts a ON a.trial_id = t.trial_id"
+        if has_table
+        else "LEFT JOIN (SELECT NULL AS trial_id, NULL AS first_attempt, NULL AS kind, "
+        "NULL AS previous, NULL AS target_epochs, NULL AS outcome, NULL AS detail) a ON 1 = 0"
+    )
+    frame = _frame(
+        conn,
+        "SELECT t.trial_id, t.number, t.state, a.trial_id AS recorded, a.first_attempt, a.kind, "
+        f"a.previous, a.target_epochs, a.outcome, a.detail FROM trials t {joined} "
+        f"WHERE t.study_id = {int(study_id)} ORDER BY t.number",
+    )
+    missing = frame.loc[frame["recorded"].isna(), "trial_id"].tolist()
+    attrs = _attrs_of(conn, missing)
+    records = []
+    for row in frame.itertuples():
+        if row.trial_id in missing:
+            user, system = attrs.get(row.trial_id, ({}, {}))
+            records.append(derived(row.number, row.state, user, system, pausing=pausing))
+        else:
+            records.append(Attempt.from_row(row._asdict()))
+    out = frame[["trial_id", "number", "state"]].copy()
+    out["attempt"] = pd.Series(records, index=frame.index, dtype=object)
+    return out
+
+
+def outcome_counts(conn: sa.Connection, study_id: int, *, pausing: bool) -> Counts:
+    """A study's trials by status: the one count status, report, dashboard and run show."""
+    frame = attempts(conn, study_id, pausing=pausing)
+    return count(zip(frame["state"], frame["attempt"]))
+
+
+def _attrs_of(conn: sa.Connection, trial_ids: list[int]) -> dict[int, tuple[dict, dict]]:
+    """trial_id → (user attributes, system attributes), decoded, of those trials."""
+    found: dict[int, tuple[dict, dict]] = {t: ({}, {}) for t in trial_ids}
+    for start in range(0, len(trial_ids), 500):  # IN lists of a bounded length
+        ids = ", ".join(str(int(t)) for t in trial_ids[start : start + 500])
+        for index, table in enumerate(("trial_user_attributes", "trial_system_attributes")):
+            rows = _frame(
+                conn,
+                f"SELECT x.trial_id, x.key, x.value_json FROM {table} x WHERE x.trial_id IN ({ids})",
+            )
+            for trial_id, key, value in rows.itertuples(index=False):
+                found[trial_id][index][key] = json.loads(value)
+    return found
+
+
 # ---- status and the live views -----------------------------------------------------------
 
 
@@ -435,15 +509,6 @@ def version(conn: sa.Connection, study_id: int) -> tuple:
         {"id": study_id},
     ).one()
     return (int(row[0]), int(row[1] or 0), str(row[2]))
-
-
-def state_counts(conn: sa.Connection, study_id: int) -> dict[str, int]:
-    return dict(
-        conn.execute(
-            sa.text("SELECT state, COUNT(*) FROM trials WHERE study_id = :id GROUP BY state"),
-            {"id": study_id},
-        ).all()
-    )
 
 
 def running_params(conn: sa.Connection, study_id: int) -> pd.DataFrame:

@@ -67,18 +67,28 @@ epochs = sa.Table(
     *(sa.Column(name, sa.Float) for name in EPOCH_METRICS),
     sa.Column("recorded_at", sa.Float),  # unix seconds
 )
-# Paused trials (the promoting pruner) that some machine has queued a resuming copy of. The
-# primary key makes the claim atomic across machines: the second INSERT fails, so two
-# supervisors never resume one checkpoint twice.
-promotions = sa.Table(
-    "sweeper_promotions",
+# Every attempt sweeper makes of a trial (sweeper/outcomes.py): why it exists and how it ended,
+# in typed columns, so that the budget, status, reports, the dashboard and promotions count
+# and read them one way. Numbers are Optuna's trial numbers within the study. A trial with no
+# row is a first attempt still waiting (a grid point), or one of a study written before
+# attempts were recorded (its row is derived from its attributes: outcomes.derived).
+attempts = sa.Table(
+    "sweeper_attempts",
     metadata,
-    sa.Column("trial_id", sa.Integer, primary_key=True),  # the paused trial's trials.trial_id
-    # Unix seconds by the database's clock (writes.unix_now); double precision: a single
-    # precision float (MySQL's FLOAT) rounds today's time to minutes.
-    sa.Column("claimed_at", sa.Double),
+    sa.Column("trial_id", sa.Integer, primary_key=True),  # Optuna's trials.trial_id
+    sa.Column("study_id", sa.Integer, nullable=False, index=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("first_attempt", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # outcomes.Kind
+    sa.Column("previous", sa.Integer),  # the attempt it continues (lost or paused)
+    sa.Column("target_epochs", sa.Integer),  # a promotion trains at least to this epoch
+    sa.Column("outcome", sa.String(16)),  # outcomes.Outcome; NULL while waiting or running
+    sa.Column("detail", sa.Text),  # the outcome in words
+    # An attempt is continued by one attempt at most: two machines retrying or promoting the
+    # same attempt at once cannot both queue it (the second INSERT fails). NULLs (first
+    # attempts) are distinct on every backend.
+    sa.UniqueConstraint("study_id", "previous", name="sweeper_attempts_one_follow_up"),
 )
-
 # Optuna's tables, as its own models define them.
 studies = models.StudyModel.__table__
 study_directions = models.StudyDirectionModel.__table__

@@ -15,10 +15,10 @@ import functools
 import importlib
 import json
 import time
-from collections import Counter
 
 import sqlalchemy as sa
 
+from sweeper.outcomes import Attempt, Kind, Outcome, derived
 from sweeper.store import schema
 from sweeper.store.schema import EPOCH_METRICS
 
@@ -29,6 +29,7 @@ _intermediate_values = schema.trial_intermediate_values
 _user_attrs = schema.trial_user_attrs
 _system_attrs = schema.trial_system_attrs
 _heartbeats = schema.trial_heartbeats
+_attempts = schema.attempts
 _BEAT_NOW = {"heartbeat": sa.func.now()}  # one object, so the heartbeat upsert is built once
 
 
@@ -49,6 +50,7 @@ class TrialWriteBuffer:
         self.epochs: dict[tuple[int, int], dict] = {}
         self.pruning_values: dict[tuple[int, int], dict] = {}
         self.attrs: dict[int, dict] = {}
+        self.attempts: dict[int, dict] = {}
         self.last_flush = time.monotonic()
 
     def epoch(self, trial_id: int, epoch: int, metrics: dict) -> None:
@@ -78,12 +80,18 @@ class TrialWriteBuffer:
         self.attrs.setdefault(trial_id, {}).update(attrs)
         self.flush_if_due()
 
+    def end_attempt(self, trial_id: int, study_id: int, attempt: Attempt) -> None:
+        """A running trial's record with its outcome, and the `stop_reason` derived from it for
+        Optuna's CLI, written with everything else of the trial before Optuna's tell."""
+        self.attempts[trial_id] = {**attempt.to_row(), "trial_id": trial_id, "study_id": study_id}
+        self.set_attrs(trial_id, {"stop_reason": attempt.stop_reason()})
+
     def flush_if_due(self) -> None:
         if self.pending() and time.monotonic() - self.last_flush >= self.flush_every_s:
             self.flush()
 
     def pending(self) -> bool:
-        return bool(self.epochs or self.pruning_values or self.attrs)
+        return bool(self.epochs or self.pruning_values or self.attrs or self.attempts)
 
     def flush(self) -> None:
         """Writes what is buffered in one transaction; it stays buffered if the database fails,
@@ -94,6 +102,7 @@ class TrialWriteBuffer:
                     connection,
                     {
                         *self.attrs,
+                        *self.attempts,
                         *(k[0] for k in self.epochs),
                         *(k[0] for k in self.pruning_values),
                     },
@@ -106,7 +115,9 @@ class TrialWriteBuffer:
                 values = [row for key, row in self.pruning_values.items() if key[0] in live]
                 upsert(connection, _epochs, ["trial_id", "epoch"], epochs)
                 upsert(connection, _intermediate_values, ["trial_id", "step"], values)
-            self.epochs, self.pruning_values, self.attrs = {}, {}, {}
+                ended = [row for trial_id, row in self.attempts.items() if trial_id in live]
+                upsert(connection, _attempts, ["trial_id"], ended)
+            self.epochs, self.pruning_values, self.attrs, self.attempts = {}, {}, {}, {}
         self.last_flush = time.monotonic()
 
     def forget_epochs(self, trial_id: int, first: int) -> None:
@@ -155,13 +166,188 @@ def record_heartbeats(connection: sa.Connection, trial_ids: list[int]) -> None:
     )
 
 
-def start_trial(connection: sa.Connection, trial_id: int, attrs: dict) -> None:
-    """A trial this machine has just taken: its first heartbeat and its attributes (as
-    `TrialWriteBuffer.set_attrs` stores them), in the caller's transaction, after one check
-    that it still runs; nothing when it has finished (another machine took it over)."""
-    if running(connection, {trial_id}):
-        upsert(connection, _heartbeats, ["trial_id"], [{"trial_id": trial_id}], _BEAT_NOW)
-        _upsert_attrs(connection, {trial_id: attrs})
+def start_trial(
+    connection: sa.Connection, trial_id: int, attrs: dict, *, pausing: bool
+) -> Attempt | None:
+    """A trial this machine has just taken: its first heartbeat, its attributes (as
+    `TrialWriteBuffer.set_attrs` stores them) and its record, in the caller's transaction, after
+    one check that it still runs; None when it has finished (another machine took it over).
+
+    A trial asked anew, or a grid point, is a first attempt; a retry or a promoted copy has had
+    its record since it was queued (`queue_attempt`). `pausing`: the study's pruner pauses.
+    """
+    study_id = connection.execute(
+        sa.select(_trials.c.study_id).where(
+            _trials.c.trial_id == trial_id, _trials.c.state == RUNNING
+        )
+    ).scalar()
+    if study_id is None:
+        return None
+    upsert(connection, _heartbeats, ["trial_id"], [{"trial_id": trial_id}], _BEAT_NOW)
+    _upsert_attrs(connection, {trial_id: attrs})
+    attempt = attempt_of(connection, trial_id, pausing=pausing)
+    row = {**attempt.to_row(), "trial_id": trial_id, "study_id": study_id}
+    upsert(connection, _attempts, ["trial_id"], [row])
+    return attempt
+
+
+def queue_attempt(
+    connection: sa.Connection,
+    study_id: int,
+    previous: Attempt,
+    kind: Kind,
+    template,
+    *,
+    target_epochs: int | None = None,
+) -> Attempt:
+    """Queues the WAITING attempt that continues `previous` (a retry or a promotion), with the
+    params and distributions of `template` (the previous attempt's FrozenTrial), and its record,
+    in one transaction: no machine ever sees the copy without knowing whose attempt it is.
+
+    The trial rows are those Optuna's `Study.add_trial` writes for a WAITING template (its
+    `_get_prepared_new_trial`): the study row locked, the trial inserted and numbered by the
+    trials before it; the params and the user attributes Optuna's CLI shows (`retry_of`, the
+    first attempt; `promoted_from`, the paused attempt) and Optuna's own `failed_trial`
+    (RetryFailedTrialCallback's link) beside them. tests/store/test_attempts.py compares.
+    """
+    import optuna.distributions as od
+
+    studies = schema.studies
+    connection.execute(
+        sa.select(studies.c.study_id).where(studies.c.study_id == study_id).with_for_update()
+    )
+    trial_id = connection.execute(
+        _trials.insert().values(study_id=study_id, number=None, state="WAITING")
+    ).inserted_primary_key[0]
+    number = connection.execute(
+        sa.select(sa.func.count(_trials.c.trial_id)).where(
+            _trials.c.study_id == study_id, _trials.c.trial_id < trial_id
+        )
+    ).scalar()
+    connection.execute(_trials.update().where(_trials.c.trial_id == trial_id).values(number=number))
+    params = [
+        {
+            "trial_id": trial_id,
+            "param_name": name,
+            "param_value": template.distributions[name].to_internal_repr(value),
+            "distribution_json": od.distribution_to_json(template.distributions[name]),
+        }
+        for name, value in template.params.items()
+    ]
+    if params:
+        connection.execute(schema.trial_params.insert(), params)
+    attempt = previous.follow_up(number, kind, target_epochs)
+    user = {"retry_of": attempt.first_attempt}
+    system = {"failed_trial": attempt.first_attempt}
+    if kind is Kind.PROMOTION:
+        user["promoted_from"] = previous.number
+    connection.execute(
+        _user_attrs.insert(), [_attr_row(trial_id, key, value) for key, value in user.items()]
+    )
+    connection.execute(
+        _system_attrs.insert(), [_attr_row(trial_id, key, value) for key, value in system.items()]
+    )
+    connection.execute(
+        _attempts.insert().values(**attempt.to_row(), trial_id=trial_id, study_id=study_id)
+    )
+    return attempt
+
+
+def record_outcome(
+    connection: sa.Connection, trial_id: int, study_id: int, attempt: Attempt
+) -> bool:
+    """The outcome of a trial that has already failed in Optuna (its stale heartbeat failed it),
+    unless another machine recorded one first: True when this one is the record."""
+    updated = connection.execute(
+        _attempts.update()
+        .where(_attempts.c.trial_id == trial_id, _attempts.c.outcome.is_(None))
+        .values(outcome=attempt.outcome.value, detail=attempt.detail)
+    ).rowcount
+    if not updated:
+        exists = connection.execute(
+            sa.select(_attempts.c.trial_id).where(_attempts.c.trial_id == trial_id)
+        ).first()
+        if exists:
+            return False
+        connection.execute(
+            _attempts.insert().values(**attempt.to_row(), trial_id=trial_id, study_id=study_id)
+        )
+    _upsert_attrs(connection, {trial_id: {"stop_reason": attempt.stop_reason()}})
+    return True
+
+
+def adopt_attempts(engine: sa.Engine, study_id: int, *, pausing: bool) -> int:
+    """Records, derived from their attributes, for the trials of a study that have none (a study
+    an earlier sweeper wrote, or grid points queued by Optuna); returns how many were added."""
+    t = _trials
+    with engine.begin() as connection:
+        missing = connection.execute(
+            sa.select(t.c.trial_id, t.c.number, t.c.state).where(
+                t.c.study_id == study_id,
+                ~sa.exists().where(_attempts.c.trial_id == t.c.trial_id),
+            )
+        ).all()
+        rows = []
+        for trial_id, number, state in missing:
+            user, system = _trial_attrs(connection, trial_id)
+            attempt = derived(number, _state(state), user, system, pausing=pausing)
+            rows.append({**attempt.to_row(), "trial_id": trial_id, "study_id": study_id})
+        upsert(connection, _attempts, ["trial_id"], rows)
+    return len(rows)
+
+
+def attempt_of(connection: sa.Connection, trial_id: int, *, pausing: bool) -> Attempt:
+    """A trial's record; derived from its attributes when it has none (a study an earlier
+    sweeper wrote, a grid point, a trial asked by a machine that died before recording it)."""
+    record = (
+        connection.execute(sa.select(_attempts).where(_attempts.c.trial_id == trial_id))
+        .mappings()
+        .first()
+    )
+    if record is not None:
+        return Attempt.from_row(record)
+    number, state = connection.execute(
+        sa.select(_trials.c.number, _trials.c.state).where(_trials.c.trial_id == trial_id)
+    ).one()
+    user, system = _trial_attrs(connection, trial_id)
+    return derived(number, _state(state), user, system, pausing=pausing)
+
+
+def lineage(connection: sa.Connection, study_id: int, first_attempt: int) -> list[Attempt]:
+    """The recorded attempts of one trial, by number."""
+    rows = connection.execute(
+        sa.select(_attempts)
+        .where(_attempts.c.study_id == study_id, _attempts.c.first_attempt == first_attempt)
+        .order_by(_attempts.c.number)
+    ).mappings()
+    return [Attempt.from_row(row) for row in rows]
+
+
+def attempts_of(connection: sa.Connection, study_id: int) -> list[tuple[str, Attempt, int]]:
+    """(Optuna state, record, trial id) of a study's attempts that have a record, by number."""
+    rows = connection.execute(
+        sa.select(_trials.c.state, _attempts)
+        .join(_trials, _trials.c.trial_id == _attempts.c.trial_id)
+        .where(_attempts.c.study_id == study_id)
+        .order_by(_attempts.c.number)
+    ).mappings()
+    return [(_state(row["state"]), Attempt.from_row(row), row["trial_id"]) for row in rows]
+
+
+def _state(value) -> str:
+    """A trial's state by name: the table handle reads Optuna's enum column as TrialState."""
+    return getattr(value, "name", value)
+
+
+def _trial_attrs(connection: sa.Connection, trial_id: int) -> tuple[dict, dict]:
+    """A trial's user and system attributes, decoded."""
+    found = []
+    for table in (_user_attrs, _system_attrs):
+        rows = connection.execute(
+            sa.select(table.c.key, table.c.value_json).where(table.c.trial_id == trial_id)
+        ).all()
+        found.append({key: json.loads(value) for key, value in rows})
+    return found[0], found[1]
 
 
 def upsert(
@@ -244,23 +430,14 @@ def running_without_news(
     ]
 
 
-_PREVIOUS_ATTEMPT = sa.text(
-    "SELECT t.trial_id FROM trials t WHERE t.study_id = :study_id AND t.number < :number"
-    " AND t.state = 'FAIL' AND (t.number = :root OR EXISTS (SELECT 1 FROM trial_user_attributes u"
-    " WHERE u.trial_id = t.trial_id AND u.key = 'retry_of' AND u.value_json = :root_json))"
-    " ORDER BY t.number DESC LIMIT 1"
-)
-
-
-def copy_previous_epochs(
-    engine: sa.Engine, study_id: int, trial_id: int, number: int, root: int
-) -> list[dict]:
-    """Copies into a retry (`trial_id`, `number`) the epochs of the latest failed attempt of
-    trial `root`, and returns them (the retry resumes after them)."""
+def copy_epochs(engine: sa.Engine, study_id: int, trial_id: int, previous: int) -> list[dict]:
+    """Copies into a retry or promoted copy (`trial_id`) the epochs of the attempt it continues
+    (number `previous`), and returns them (it resumes after them)."""
     with engine.begin() as connection:
         found = connection.execute(
-            _PREVIOUS_ATTEMPT,
-            {"study_id": study_id, "number": number, "root": root, "root_json": str(root)},
+            sa.select(_trials.c.trial_id).where(
+                _trials.c.study_id == study_id, _trials.c.number == previous
+            )
         ).scalar()
         if found is None:
             return []
@@ -278,104 +455,33 @@ def copy_previous_epochs(
     return [dict(row) for row in copies]
 
 
-# The budget (sweeper/sweep/budget.py says what it counts and why).
-_FAILED_FOR_GOOD = """EXISTS (
-    SELECT 1 FROM trial_user_attributes u
-    WHERE u.trial_id = t.trial_id AND u.key = 'stop_reason' AND u.value_json LIKE '"failed:%')"""
-# A paused trial (promoting pruner) that a copy resumes: the copy counts instead. MySQL casts
-# to SIGNED; SQLite and PostgreSQL to INTEGER.
-_PROMOTED = """t.number NOT IN (
-    SELECT CAST(p.value_json AS INT_TYPE) FROM trial_user_attributes p
-    JOIN trials c ON c.trial_id = p.trial_id
-    WHERE c.study_id = :study_id AND p.key = 'promoted_from')"""
+# The budget (sweeper/sweep/budget.py says what it counts and why): trials, not attempts. A
+# trial is its first attempt's number; an attempt with no record yet is a first attempt (just
+# asked, or a grid point). Over-budget attempts never count (outcomes.Outcome.in_budget).
+_NOT_COUNTED = ", ".join(f"'{o.value}'" for o in Outcome if not o.in_budget)
+_LINEAGES = f"""
+SELECT COALESCE(a.first_attempt, t.number) AS lineage, t.number, t.state
+FROM trials t LEFT JOIN sweeper_attempts a ON a.trial_id = t.trial_id
+WHERE t.study_id = :study_id AND (a.outcome IS NULL OR a.outcome NOT IN ({_NOT_COUNTED}))
+"""
 _TALLY = f"""
-SELECT t.state, COUNT(*) FROM trials t
-WHERE t.study_id = :study_id AND {_PROMOTED}
-  AND (t.state IN ('WAITING', 'RUNNING', 'COMPLETE', 'PRUNED') OR (t.state = 'FAIL' AND {_FAILED_FOR_GOOD}))
-GROUP BY t.state
+SELECT COUNT(DISTINCT l.lineage),
+       COALESCE(SUM(CASE WHEN l.state = 'WAITING' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN l.state = 'RUNNING' THEN 1 ELSE 0 END), 0)
+FROM ({_LINEAGES}) l
 """
-_USED_BELOW = f"""
-SELECT COUNT(*) FROM trials t
-WHERE t.study_id = :study_id AND t.number < :below AND {_PROMOTED}
-  AND (t.state <> 'FAIL' OR {_FAILED_FOR_GOOD})
-"""
+_USED_BELOW = f"SELECT COUNT(DISTINCT l.lineage) FROM ({_LINEAGES}) l WHERE l.number < :below"
 
 
-@functools.cache
-def _budget_sql(template: str, dialect: str) -> sa.TextClause:
-    return sa.text(template.replace("INT_TYPE", "SIGNED" if dialect == "mysql" else "INTEGER"))
-
-
-def budget_tally(engine: sa.Engine, study_id: int) -> Counter:
-    """Budget-using trials by state (WAITING, RUNNING, COMPLETE, PRUNED, FAIL)."""
+def budget_tally(engine: sa.Engine, study_id: int) -> tuple[int, int, int]:
+    """(trials using the budget, attempts WAITING, attempts RUNNING) of a study."""
     with engine.connect() as connection:
-        query = _budget_sql(_TALLY, connection.dialect.name)
-        return Counter(dict(connection.execute(query, {"study_id": study_id}).all()))
+        used, waiting, running = connection.execute(sa.text(_TALLY), {"study_id": study_id}).one()
+    return int(used), int(waiting), int(running)
 
 
 def budget_used_below(connection: sa.Connection, study_id: int, number: int) -> int:
-    """The budget taken by trials numbered below `number` (one count, without the tally's split
-    by state: half the time in a study of 10,000 trials)."""
-    query = _budget_sql(_USED_BELOW, connection.dialect.name)
+    """The trials using the budget among the attempts numbered below `number`: a new trial is
+    over the budget when this reaches it."""
+    query = sa.text(_USED_BELOW)
     return connection.execute(query, {"study_id": study_id, "below": number}).scalar()
-
-
-def unix_now(dialect: str) -> sa.ColumnElement:
-    """The database's clock in unix seconds, as each backend writes it: claims are compared
-    across machines, whose own clocks may disagree by more than the grace period."""
-    if dialect == "sqlite":
-        return sa.literal_column("((julianday('now') - 2440587.5) * 86400.0)")
-    if dialect == "mysql":
-        return sa.literal_column("UNIX_TIMESTAMP(NOW(6))")
-    return sa.extract("epoch", sa.func.now())
-
-
-def claim_promotion(
-    engine: sa.Engine, paused_trial_id: int, *, copy_attr: str, stale_after_s: float
-) -> bool:
-    """True for the one supervisor, of all machines on the study, that may queue the copy
-    resuming this paused trial; False when another has claimed it.
-
-    A claim and its copy are two writes (Optuna queues the copy in its own transaction): a
-    supervisor killed between them leaves a claim with no copy, and the trial would stay paused
-    for good. Such a claim (older than `stale_after_s`, and no trial of the study has the user
-    attribute `copy_attr` naming the paused trial's number) is taken over, by one machine only:
-    the update matches the claim's old time. Claims are timed by the database's clock.
-    """
-    claims, trials = schema.promotions, schema.trials
-    now = unix_now(engine.dialect.name)
-    try:
-        with engine.begin() as connection:
-            connection.execute(claims.insert().values(trial_id=paused_trial_id, claimed_at=now))
-        return True
-    except sa.exc.IntegrityError:
-        pass
-    with engine.begin() as connection:
-        claim = connection.execute(
-            sa.select(claims.c.claimed_at, now - claims.c.claimed_at).where(
-                claims.c.trial_id == paused_trial_id
-            )
-        ).first()
-        if claim is None or claim[0] is None or claim[1] < stale_after_s:
-            return False
-        paused, copy = trials.alias("paused"), trials.alias("copy")
-        copied = connection.execute(
-            sa.select(sa.literal(1))
-            .select_from(paused)
-            .join(copy, copy.c.study_id == paused.c.study_id)
-            .join(_user_attrs, _user_attrs.c.trial_id == copy.c.trial_id)
-            .where(
-                paused.c.trial_id == paused_trial_id,
-                _user_attrs.c.key == copy_attr,
-                _user_attrs.c.value_json == sa.cast(paused.c.number, sa.String),
-            )
-            .limit(1)
-        ).first()
-        if copied:
-            return False
-        taken = connection.execute(
-            claims.update()
-            .where(claims.c.trial_id == paused_trial_id, claims.c.claimed_at == claim[0])
-            .values(claimed_at=now)
-        )
-        return taken.rowcount == 1

@@ -1,16 +1,16 @@
 """The study's trial budget, counted in SQL across every machine working on the study.
 
-Optuna's n_trials counts per process (optuna#1883, #2907); sweeper's budget is per study.
-A trial uses the budget when it is waiting, running, complete or pruned, or failed for good
-(stop_reason "failed: …"). Trials failed by a kill, an interrupt or a stale heartbeat do not:
-their retry (a WAITING copy) does. Neither do trials asked past the budget by a race between
-machines, which are failed at once with stop_reason "over budget". Nor do paused trials
-that a later copy resumes (the promoting pruner): the copy does.
+Optuna's n_trials counts per process (optuna#1883, #2907); sweeper's budget is per study, and
+counts trials, not attempts (sweeper/outcomes.py): a trial uses the budget once, whatever
+became of it and however many attempts it took (retries after a kill, an interrupt or a silent
+machine; copies resuming it after a pause). A trial that keeps losing its executor gives up
+after `outcomes.MAX_DEATHS` attempts in a row, and still counts once, so every sweep ends.
+Attempts asked past the budget by a race between machines count for nothing: they are failed
+at once as over budget.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,24 +18,33 @@ import sqlalchemy as sa
 from sweeper.store import writes
 
 
-def tally(engine: sa.Engine, study_id: int) -> Counter:
-    """Budget-using trials by state (WAITING, RUNNING, COMPLETE, PRUNED, FAIL)."""
-    return writes.budget_tally(engine, study_id)
+@dataclass(frozen=True)
+class Counts:
+    """A study's budget as one count read it."""
+
+    used: int  # trials (not attempts) using the budget
+    waiting: int  # attempts WAITING (retries, copies, grid points)
+    running: int  # attempts RUNNING, on any machine
+
+    @property
+    def finished(self) -> int:
+        """Trials neither waiting nor running (a trial has at most one attempt under way)."""
+        return self.used - self.waiting - self.running
+
+
+def tally(engine: sa.Engine, study_id: int) -> Counts:
+    return Counts(*writes.budget_tally(engine, study_id))
 
 
 def used(engine: sa.Engine, study_id: int) -> int:
     """How much of the budget is taken."""
-    return sum(tally(engine, study_id).values())
+    return tally(engine, study_id).used
 
 
 def used_below(connection: sa.Connection, study_id: int, number: int) -> int:
-    """The budget taken by trials numbered below `number`: if it reaches the budget, that trial is over it."""
+    """The budget taken by attempts numbered below `number`: a new trial there is over it when
+    this reaches the budget."""
     return writes.budget_used_below(connection, study_id, number)
-
-
-def finished(counts: Counter) -> int:
-    """The finished trials of a tally (a trial failed for good counts as finished)."""
-    return counts["COMPLETE"] + counts["PRUNED"] + counts["FAIL"]
 
 
 @dataclass
@@ -50,7 +59,7 @@ class Tally:
 
     n_trials: int  # the study's budget
     max_age_s: float  # a count younger than this is trusted while it leaves room
-    counts: Counter | None = None  # budget-using trials by state; None: count before trusting
+    counts: Counts | None = None  # None: count before trusting
     counted_at: float = float("-inf")
 
     def due(self, now: float, *, recount: bool = True) -> bool:
@@ -60,45 +69,42 @@ class Tally:
             return True
         return recount and (now - self.counted_at >= self.max_age_s or not self.has_room())
 
-    def counted(self, counts: Counter, now: float) -> None:
-        self.counts, self.counted_at = Counter(counts), now
+    def counted(self, counts: Counts, now: float) -> None:
+        self.counts, self.counted_at = counts, now
 
     def forget(self) -> None:
         """Count again before the next ask (stale trials were just failed, their retries wait)."""
         self.counts = None
 
     def has_room(self) -> bool:
-        """A retry or grid point waits (it is in the budget already), or the budget has room."""
-        return self.waiting() > 0 or sum(self._counts().values()) < self.n_trials
+        """An attempt waits (it is in the budget already), or the budget has room."""
+        return self.waiting() > 0 or self._counts().used < self.n_trials
 
     def waiting(self) -> int:
-        return self._counts()["WAITING"]
+        return self._counts().waiting
 
     def running(self) -> int:
-        return self._counts()["RUNNING"]
+        return self._counts().running
 
     def finished(self) -> int:
-        return finished(self._counts())
+        return self._counts().finished
 
     def asked(self) -> None:
-        """We asked a trial: a waiting one if there was one, else a new one."""
-        counts = self._counts()
-        if counts["WAITING"] > 0:
-            counts["WAITING"] -= 1
-        counts["RUNNING"] += 1
+        """We asked an attempt: a waiting one if there was one, else a new trial."""
+        c = self._counts()
+        if c.waiting > 0:
+            self.counts = Counts(c.used, c.waiting - 1, c.running + 1)
+        else:
+            self.counts = Counts(c.used + 1, c.waiting, c.running + 1)
 
-    def promoted(self) -> None:
-        """We queued the copy resuming a paused (PRUNED) trial: the copy takes its place."""
-        counts = self._counts()
-        counts["WAITING"] += 1
-        counts["PRUNED"] -= 1
+    def queued(self, *, instead_of_running: bool) -> None:
+        """We queued an attempt of a trial already counted: a retry of one of our running
+        attempts (`instead_of_running`), or a copy resuming a paused one."""
+        if self.counts is not None:  # nothing to add to: the next count has it
+            c = self.counts
+            self.counts = Counts(c.used, c.waiting + 1, c.running - instead_of_running)
 
-    def retried(self) -> None:
-        """A trial of ours failed with a WAITING retry (not counted yet: nothing to add to)."""
-        if self.counts is not None:
-            self.counts["WAITING"] += 1
-
-    def _counts(self) -> Counter:
+    def _counts(self) -> Counts:
         if self.counts is None:
             raise RuntimeError("the budget was not counted")
         return self.counts

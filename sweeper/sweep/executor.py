@@ -89,7 +89,7 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
             result = fit(
                 config, _epoch_reporter(conn), device=device, checkpoint_dir=message.checkpoint_dir
             )
-            conn.send(Done(result))
+            conn.send(Done(checked_result(result)))
         except _Interrupted as stop:
             conn.send(Interrupted(stop.args[0] if stop.args else None))
         except _Stopped:
@@ -110,6 +110,25 @@ def executor_main(conn, index: int, workers: int, device_request: str) -> None:
             conn.send(Failed(_describe(error, message.config), Cause.TRIAL, traceback.format_exc()))
         finally:
             devices.release(device)
+
+
+STOPS = ("completed", "pruned", "diverged")  # how a trainer's training may end
+
+
+class BadResult(Exception):
+    """A trainer returned something that is not a result: the trial fails with this line."""
+
+
+def checked_result(result) -> dict:
+    """The trainer's result, checked before the supervisor trusts it: a dict of plain values
+    whose `stop` says how training ended."""
+    if not isinstance(result, dict):
+        raise BadResult(f"the trainer returned {result!r:.80}, not a dict of results")
+    if result.get("stop") not in STOPS:
+        raise BadResult(
+            f"the trainer's result has stop={result.get('stop')!r}, not one of {', '.join(STOPS)}"
+        )
+    return result
 
 
 def _check(task: Check) -> Checked | Failed:

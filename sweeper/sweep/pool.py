@@ -209,6 +209,32 @@ class ExecutorPool:
             ) from None
 
 
+def describe_exit(code: int | None) -> str:
+    """How an executor process ended, in words a user can act on."""
+    if code is None:
+        return "executor died"
+    if code < 0:  # killed by a signal
+        return f"executor killed by {_signal_name(-code)}{_SIGNAL_HINTS.get(-code, '')}"
+    if code > 128 and code - 128 in _SIGNAL_HINTS:  # a shell's or os._exit's 128 + signal
+        return f"executor exited with code {code} (128 + {_signal_name(code - 128)}){_SIGNAL_HINTS[code - 128]}"
+    return f"executor exited with code {code}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+_SIGNAL_HINTS = {
+    signal.SIGKILL: " (the kernel's out-of-memory killer sends it: lower batch_size or --workers)",
+    signal.SIGSEGV: " (a crash in native code: a CUDA or extension bug)",
+    signal.SIGABRT: " (a native library aborted)",
+    signal.SIGBUS: " (a bus error: out of shared memory, or a file truncated under it)",
+}
+
+
 def _failure(failed: Failed) -> Exception:
     """The error an executor reported: a user's mistake (exit code 2) or a crash."""
     return ConfigError(failed.error) if failed.cause is Cause.USER else RuntimeError(failed.error)

@@ -102,9 +102,9 @@ class Progress:
         """A line for a finished trial: `trial 7 (resumes trial 2) paused at epoch 3  lr=...`."""
         self.best = best
         line = f"trial {number}" + (f" (resumes trial {resumes})" if resumes is not None else "")
-        line += f" {state}" + (
-            f" ({reason})" if reason and reason not in ("completed", "pruned") else ""
-        )
+        # "paused at epoch 3", "failed (RuntimeError: ...)"
+        inline = reason and reason.startswith("at epoch")
+        line += f" {state}" + (f" {reason}" if inline else f" ({reason})" if reason else "")
         line += f"  {_params(params)}"
         if best:
             line += f"  | best {self.metric} {_fmt(best[1])} (trial {best[0]})"

@@ -37,7 +37,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import optuna
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import FrozenTrial
+
+from sweeper.outcomes import Attempt, Outcome
 
 Curves = Mapping[int, Sequence[float]]  # trial: its metric after epoch 1, 2, ...
 
@@ -139,19 +141,16 @@ class Ladder:
 
 
 # ---- in a study: the pruner, and the promotions the supervisor queues -------------------
-# A promoted trial runs again as a WAITING copy of its paused attempt, like a retry: the copy's
-# user attribute `retry_of` names the first attempt, whose checkpoints it resumes from (and
-# which reports and retries read as for a retry); `promoted_from` names the paused attempt,
-# which then no longer counts in the budget (sweep/budget.py): the copy does.
-PROMOTED_FROM = "promoted_from"  # user attribute of a copy: the paused attempt it resumes
-PROMOTED_TO = "promoted_to"  # system attribute of a copy: epochs it trains at least
-_RESUME_OF = "resume_of"  # system attribute of a copy: the first attempt (read in a prune)
+# A promoted trial runs again as a WAITING copy of its paused attempt (an attempt of kind
+# PROMOTION, sweeper/outcomes.py), which resumes from its first attempt's checkpoints; the
+# trial and all its attempts use the budget once (sweep/budget.py).
+Records = Mapping[int, Attempt]  # trial number: its record (sweeper_attempts)
 
 
-def _root(trial: FrozenTrial) -> int:
-    """The first attempt of a trial: checkpoints, and its curve, are kept under its number."""
-    attrs = trial.system_attrs
-    return attrs.get(_RESUME_OF, attrs.get("failed_trial", trial.number))
+def _first(number: int, records: Records) -> int:
+    """The first attempt of an attempt: checkpoints, and its curve, are kept under its number."""
+    record = records.get(number)
+    return number if record is None else record.first_attempt
 
 
 def _curve(trial: FrozenTrial) -> list[float]:
@@ -161,15 +160,14 @@ def _curve(trial: FrozenTrial) -> list[float]:
 
 
 def study_curves(
-    trials: list[FrozenTrial],
+    trials: list[FrozenTrial], records: Records
 ) -> tuple[dict[int, list[float]], set[int], dict[int, FrozenTrial]]:
     """(curves, paused, last) of a study's trials, by first attempt: each the longest curve of
-    its attempts; paused, those whose last attempt was pruned (not diverged) at a rung; last,
-    each one's latest attempt."""
+    its attempts; paused, those whose last attempt paused; last, each one's latest attempt."""
     curves: dict[int, list[float]] = {}
     last: dict[int, FrozenTrial] = {}
     for trial in sorted(trials, key=lambda t: t.number):
-        root = _root(trial)
+        root = _first(trial.number, records)
         curve = _curve(trial)
         if len(curve) >= len(curves.get(root, [])):
             curves[root] = curve
@@ -177,8 +175,8 @@ def study_curves(
     paused = {
         root
         for root, trial in last.items()
-        if trial.state == TrialState.PRUNED
-        and trial.user_attrs.get("stop_reason", "pruned") == "pruned"
+        if trial.number in records
+        and records[trial.number].outcome is Outcome.PAUSED
         and len(_curve(trial)) > 0
     }
     return curves, paused, last
@@ -186,8 +184,10 @@ def study_curves(
 
 class PromotingPruner(optuna.pruners.BasePruner):
     """The promotion ladder as an Optuna pruner: "prune" at a rung means *pause*; the
-    supervisor resumes paused trials (`next_promotions`). Outside sweeper's supervisor it is
-    asynchronous successive halving without promotions: paused trials stay pruned."""
+    supervisor resumes paused trials (`next_promotions`). It reads the study's attempt records
+    from the supervisor's StudySnapshot (`records`); outside sweeper's supervisor every trial
+    is its own first attempt, and it is asynchronous successive halving without promotions:
+    paused trials stay pruned."""
 
     def __init__(self, ladder: Ladder):
         self.ladder = ladder
@@ -197,12 +197,14 @@ class PromotingPruner(optuna.pruners.BasePruner):
         if len(curve) not in self.ladder.rungs:
             return False  # only a rung pauses: no need to read the study's curves every epoch
         ladder = self._ladder(study)
+        records = getattr(study, "records", {})
         curves, _, _ = study_curves(
-            [t for t in study.get_trials(deepcopy=False) if t.number != trial.number]
+            [t for t in study.get_trials(deepcopy=False) if t.number != trial.number], records
         )
-        root = _root(trial)
+        root = _first(trial.number, records)
         curves[root] = curve
-        return not ladder.goes_on(root, curves, trial.system_attrs.get(PROMOTED_TO))
+        record = records.get(trial.number)
+        return not ladder.goes_on(root, curves, record and record.target_epochs)
 
     def _ladder(self, study: optuna.Study) -> Ladder:
         maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
@@ -210,29 +212,16 @@ class PromotingPruner(optuna.pruners.BasePruner):
 
 
 def next_promotions(
-    study: optuna.Study, pruner: PromotingPruner, *, finishing: bool, skip: Collection[int] = ()
+    study, pruner: PromotingPruner, *, finishing: bool, skip: Collection[int] = ()
 ) -> list[tuple[FrozenTrial, int]]:
     """[(paused attempt, target epochs), ...] to resume next: the one promotion due, or, when
-    `finishing` (no new trial may start and none runs) and none is, the final full trainings;
-    `skip`: paused attempts already promoted (their copy may not be in the study's trials yet)."""
+    `finishing` (no new trial may start and none runs) and none is, the final full trainings.
+    `study` is the supervisor's StudySnapshot (its trials and `records`); `skip`: paused
+    attempts already promoted (their copy may not be in its trials yet)."""
     ladder = pruner._ladder(study)
     trials = study.get_trials(deepcopy=False)
-    curves, paused, last = study_curves(trials)
+    curves, paused, last = study_curves(trials, study.records)
     paused = {root for root in paused if last[root].number not in skip}
     job = ladder.promotion(curves, paused)
     jobs = [job] if job else ladder.finals(curves, paused) if finishing else []
     return [(last[root], target) for root, target in jobs]
-
-
-def promote(study: optuna.Study, paused: FrozenTrial, target: int) -> None:
-    """Queues the WAITING copy that resumes `paused` from its first attempt's checkpoints."""
-    root = _root(paused)
-    study.add_trial(
-        optuna.create_trial(
-            state=TrialState.WAITING,
-            params=paused.params,
-            distributions=paused.distributions,
-            user_attrs={"retry_of": root, PROMOTED_FROM: paused.number},
-            system_attrs={_RESUME_OF: root, PROMOTED_TO: target},
-        )
-    )

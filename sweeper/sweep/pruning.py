@@ -17,11 +17,13 @@ from collections.abc import Container
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from sweeper.store import optuna_private
+from sweeper.outcomes import Attempt
+from sweeper.store import optuna_private, writes
 
 
 class StudySnapshot:
-    """An Optuna study whose get_trials answers from a copy at most `max_age_s` old.
+    """An Optuna study whose get_trials answers from a copy at most `max_age_s` old, with the
+    attempt records (`records`: number → sweeper.outcomes.Attempt) read with it.
 
     Pruners ask for the same trials at every epoch: each filtered list is kept until the copy
     changes, so a decision costs no pass over a study of 10,000 trials.
@@ -30,6 +32,7 @@ class StudySnapshot:
     def __init__(self, study: optuna.Study, max_age_s: float):
         self._study = study
         self._max_age_s = max_age_s
+        self._records: dict[int, Attempt] = {}
         self._trials: list[FrozenTrial] = []
         self._position: dict[int, int] = {}  # trial number: index in _trials
         self._filtered: dict[frozenset | None, list[FrozenTrial]] = {}
@@ -42,9 +45,7 @@ class StudySnapshot:
     def get_trials(
         self, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        if time.monotonic() - self._read_at >= self._max_age_s:
-            self._set(self._study.get_trials(deepcopy=False))
-            self._read_at = time.monotonic()
+        self._refresh()
         key = None if states is None else frozenset(states)
         if key not in self._filtered:
             self._filtered[key] = [t for t in self._trials if key is None or t.state in key]
@@ -55,8 +56,30 @@ class StudySnapshot:
     def trials(self) -> list[FrozenTrial]:
         return self.get_trials()
 
-    def record(self, trial: FrozenTrial) -> None:
-        """Puts a trial just finished here into the copy, so the next decision counts it without a read."""
+    @property
+    def records(self) -> dict[int, Attempt]:
+        self._refresh()
+        return self._records
+
+    def _refresh(self) -> None:
+        if time.monotonic() - self._read_at >= self._max_age_s:
+            # Trials first: a record read after them is there for every trial they hold.
+            self._set(self._study.get_trials(deepcopy=False))
+            engine = optuna_private.engine_of(self._study)
+            with engine.connect() as connection:
+                rows = writes.attempts_of(connection, optuna_private.study_id(self._study))
+            self._records = {attempt.number: attempt for _, attempt, _ in rows}
+            self._read_at = time.monotonic()
+
+    def note(self, attempt: Attempt) -> None:
+        """The record of an attempt this supervisor has just started or ended."""
+        self._records[attempt.number] = attempt
+
+    def record(self, trial: FrozenTrial, attempt: Attempt | None = None) -> None:
+        """Puts a trial just finished here into the copy, so the next decision counts it without
+        a read."""
+        if attempt is not None:
+            self.note(attempt)
         if trial.number in self._position:
             self._trials[self._position[trial.number]] = trial
         elif not self._trials or trial.number > self._trials[-1].number:

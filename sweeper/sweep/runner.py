@@ -6,12 +6,13 @@ import shlex
 
 from optuna.trial import TrialState
 
-from sweeper.errors import SetupError
+from sweeper import outcomes
+from sweeper.errors import SetupError, TrialsFailingError
 from sweeper.spec import Study
+from sweeper.store import reads
+from sweeper.store.optuna_private import engine_of, study_id
 from sweeper.sweep.progress import Progress, make_console, summary_table
-from sweeper.sweep.promotion import PROMOTED_FROM
 from sweeper.sweep.supervisor import DEFAULT_GRACE_PERIOD_S, Supervisor
-from sweeper.sweep.trials import first_attempt
 from sweeper.urls import check_url, check_writable, redact, resolve_url
 
 
@@ -47,22 +48,29 @@ def run_sweep(
         raise SetupError(supervisor.setup_problem)
     attempts = optuna_study.get_trials(deepcopy=False)
     finished = [t for t in attempts if t.state == TrialState.COMPLETE]
-    pruned = [t for t in attempts if t.state == TrialState.PRUNED]
     reverse = study.direction == "maximize"
     finished.sort(key=lambda t: t.value, reverse=reverse)
+    pausing = supervisor.definition.pruner == "promoting"
+    with engine_of(optuna_study).connect() as connection:
+        records = reads.attempts(connection, study_id(optuna_study), pausing=pausing)
+    firsts = {a.number: a.first_attempt for a in records["attempt"]}
     if finished:
         console.print(summary_table(finished, study.metric))
         best = finished[0]
-        weights = supervisor.checkpoints(first_attempt(best)) / "best.pt"
+        weights = supervisor.checkpoints(firsts.get(best.number, best.number)) / "best.pt"
         console.print(f"trial {best.number}'s best weights: {weights}")
-    stopped = f"{len(pruned)} pruned"
-    if supervisor.definition.pruner == "promoting":
-        resumed = {t.user_attrs[PROMOTED_FROM] for t in attempts if PROMOTED_FROM in t.user_attrs}
-        stopped = f"{len(pruned)} paused or pruned ({len(resumed)} of them resumed later)"
+    counts = outcomes.count(zip(records["state"], records["attempt"]))
+    shown = ", ".join(f"{counts[s]} {s}" for s in outcomes.STATUSES if counts[s])
     console.print(
-        f"study {study.name!r} in {redact(url)}: {len(finished)} complete, {stopped}; "
+        f"study {study.name!r} in {redact(url)}: {counts.trials} trials ({shown or 'none'}); "
         f"`sweeper report {study.name}` builds the tables and curves"
     )
+    if supervisor.failing:
+        raise TrialsFailingError(
+            supervisor.failing,
+            f"its traceback and epochs: `sweeper report {study.name}` or the dashboard's trial "
+            "page; fix the trainer or the settings, then run again to go on",
+        )
     if supervisor.stopping:
         again = (
             "sweeper worker "

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
+from sweeper.outcomes import STATUSES
 from sweeper.report.sql import list_studies
 from sweeper.spec import study_name_of
 from sweeper.store import reads
@@ -18,14 +19,8 @@ from sweeper.store.engines import open_reader
 from sweeper.sweep.progress import make_console
 from sweeper.urls import redact, resolve_url
 
-# Optuna's state -> the column it is counted in.
-STATES = {
-    "COMPLETE": "complete",
-    "PRUNED": "pruned",
-    "FAIL": "failed",
-    "RUNNING": "running",
-    "WAITING": "waiting",
-}
+# Statuses that get a column even when no study has any (the others appear when one has).
+ALWAYS_SHOWN = ("running", "waiting", "completed", "pruned", "failed")
 
 
 def show_status(reference: str | None, storage: str | None, console: Console | None = None) -> int:
@@ -43,17 +38,19 @@ def show_status(reference: str | None, storage: str | None, console: Console | N
                 f"no studies in {redact(url)} yet; start one with `sweeper run studies/digits.py`"
             )
             return 0
+        shown = [s for s in STATUSES if s in ALWAYS_SHOWN or studies[s].any()]
         with engine.connect() as connection:
-            rows = [_row(connection, study) for study in studies.itertuples()]
+            records = studies.to_dict(orient="records")
+            rows = [_row(connection, study, shown) for study in records]
             running = [
-                (study.name, _running(connection, study.study_id))
-                for study in studies.itertuples()
-                if study.RUNNING
+                (study["name"], _running(connection, study["study_id"]))
+                for study in records
+                if study["running"]
             ]
     finally:
         engine.dispose()
     table = Table(title=f"studies in {redact(url)}")
-    for column in ("study", *STATES.values(), "best", "best trial params"):
+    for column in ("study", "trials", *shown, "best", "best trial params"):
         table.add_column(
             column, justify="left" if column.startswith(("study", "best t")) else "right"
         )
@@ -70,17 +67,19 @@ def show_status(reference: str | None, storage: str | None, console: Console | N
     return 0
 
 
-def _row(connection: sa.Connection, study) -> list[str]:
-    counts = [str(int(getattr(study, state))) for state in STATES]
-    best = _best(connection, study.study_id, study.direction)
+def _row(connection: sa.Connection, study: dict, shown: list[str]) -> list[str]:
+    """A study's line: its trials (of its budget) by status, and its best trial."""
+    budget = f"/{int(study['n_trials'])}" if pd.notna(study["n_trials"]) else ""
+    numbers = [f"{study['trials']}{budget}", *(str(study[s]) for s in shown)]
+    best = _best(connection, study["study_id"], study["direction"])
     if best is None:
-        return [study.name, *counts, "-", ""]
+        return [study["name"], *numbers, "-", ""]
     number, value = best
     return [
-        study.name,
-        *counts,
+        study["name"],
+        *numbers,
         f"{value:.4g} (#{number})",
-        _params(connection, study.study_id, number),
+        _params(connection, study["study_id"], number),
     ]
 
 

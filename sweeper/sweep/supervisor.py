@@ -23,16 +23,12 @@ import sqlalchemy as sa
 
 from sweeper.errors import SetupError, SweeperError
 from sweeper.names import inside, study_folder
+from sweeper.outcomes import Attempt, Kind, Outcome
 from sweeper.spec import Study
 from sweeper.store.engines import open_storage
 from sweeper.store.optuna_private import inner_pruner, new_trial, study_id, trial_id
 from sweeper.store.schema import SPEC_ATTR
-from sweeper.store.writes import (
-    TrialWriteBuffer,
-    claim_promotion,
-    record_heartbeats,
-    start_trial,
-)
+from sweeper.store.writes import TrialWriteBuffer, adopt_attempts, record_heartbeats, start_trial
 from sweeper.sweep import budget, promotion, pruning, study_io, trials
 from sweeper.sweep.budget import Tally
 from sweeper.sweep.messages import (
@@ -47,7 +43,7 @@ from sweeper.sweep.messages import (
     Train,
     unexpected,
 )
-from sweeper.sweep.pool import Executor, ExecutorPool, ExecutorState
+from sweeper.sweep.pool import Executor, ExecutorPool, ExecutorState, describe_exit
 from sweeper.sweep.progress import Best, BestSoFar, Progress
 from sweeper.sweep.registry import make_pruner, make_sampler
 from sweeper.sweep.resilience import patiently
@@ -70,9 +66,15 @@ class RunningTrial:
     trial: optuna.trial.Trial
     params: dict
     config: dict  # the resolved training config
-    root: int  # number of the first attempt: retries resume from its checkpoints
+    attempt: Attempt  # its record: the first attempt, whose checkpoints retries resume from
     epochs: list = field(default_factory=list)
     started: float = field(default_factory=time.time)
+    heard_at: float = field(default_factory=time.monotonic)  # its last message (or its start)
+    hung: str | None = None  # why the supervisor killed its executor, when it did
+
+    @property
+    def root(self) -> int:
+        return self.attempt.first_attempt
 
     @property
     def last_epoch(self) -> int:
@@ -128,7 +130,8 @@ class Supervisor:
         self.heartbeat_interval = max(1, grace_period // 4)
         self.stopping = False  # first Ctrl-C / SIGTERM: ask nothing new, checkpoint and stop
         self.aborting = False  # second Ctrl-C: stop now
-        self.failures_in_a_row = 0
+        self.losses_in_a_row = 0  # trials failed or executors lost in a row, here
+        self.failing: str | None = None  # why the run stopped when trials kept failing
         self.last_heartbeat = 0.0
         self.last_stale_check = float("-inf")
         self.budget = Tally(study.n_trials, max_age_s=SYNC_INTERVAL_S)
@@ -144,10 +147,8 @@ class Supervisor:
         self.study: optuna.Study | None = None
         self.study_id: int | None = None
         self.snapshot: pruning.StudySnapshot | None = None
-        self.promoted: set[int] = set()  # paused trials this supervisor has queued again
-        self.claimed: set[int] = set()  # paused trials this supervisor claimed to queue again
-        # Paused trials another machine claimed: skipped until then (monotonic seconds).
-        self.claims_lost: dict[int, float] = {}
+        # Paused attempts this supervisor has queued a copy of, or found queued by another.
+        self.promoted: set[int] = set()
 
     def _db(self, operation):
         return patiently(operation, self.progress.note)
@@ -167,7 +168,7 @@ class Supervisor:
                 self.storage_url,
                 heartbeat_interval=self.heartbeat_interval,
                 grace_period=self.grace_period,
-                heartbeat_stale_trial_callback=trials.retry_trial,
+                heartbeat_stale_trial_callback=self._on_stale,
             )
             self.engine = self.storage.engine
             self.writes = TrialWriteBuffer(self.engine, flush_every_s=SYNC_INTERVAL_S)
@@ -205,9 +206,21 @@ class Supervisor:
             self.storage.set_study_system_attr(study_id(study), SPEC_ATTR, spec.to_dict())
         if stored is None:
             study.set_metric_names([spec.metric])
+        # Studies an earlier sweeper wrote get their attempts' records, derived once; a trial
+        # whose machine died between failing it and queueing its retry gets its retry.
+        adopt_attempts(self.storage.engine, study_id(study), pausing=self._pausing())
+        trials.queue_lost_retries(self.storage.engine, study, study_id(study))
         if spec.sampler == "grid":
             self._enqueue_grid(study)
         return study
+
+    def _pausing(self) -> bool:
+        """Whether a pruned trial pauses (the promoting pruner) rather than stops for good."""
+        return self.definition.pruner == "promoting"
+
+    def _on_stale(self, study: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
+        """Optuna's stale-trial callback: it has failed a silent machine's trial."""
+        trials.take_back_stale(self.storage.engine, study, frozen, pausing=self._pausing())
 
     def _enqueue_grid(self, study: optuna.Study) -> None:
         """Queues the grid points no trial has taken yet, as far as the budget allows."""
@@ -222,6 +235,7 @@ class Supervisor:
         while not self.aborting:
             self._heartbeat()
             self._db(self.writes.flush_if_due)
+            self._kill_hung()
             self._dispatch()
             if not self.pool.busy() and not self._can_ask() and not self._waiting_for_others():
                 return
@@ -267,6 +281,7 @@ class Supervisor:
             self.last_stale_check = time.monotonic()
             self._db(lambda: optuna.storages.fail_stale_trials(self.study))
             self._db(self._reclaim_abandoned)
+            self._db(lambda: trials.queue_lost_retries(self.engine, self.study, self.study_id))
             self.budget.forget()  # their retries wait: count again
         promoting = self.definition.pruner == "promoting"
         if promoting:
@@ -292,55 +307,60 @@ class Supervisor:
             return
         finishing = not room and not self.budget.running() and not self.pool.busy()
         pruner = inner_pruner(self.study.pruner)  # under `patience`
-        now = time.monotonic()
-        skip = self.promoted | {n for n, until in self.claims_lost.items() if until > now}
-        jobs = promotion.next_promotions(self.snapshot, pruner, finishing=finishing, skip=skip)
+        jobs = promotion.next_promotions(
+            self.snapshot, pruner, finishing=finishing, skip=self.promoted
+        )
         for paused, target in jobs:
-            claimed = paused.number in self.claimed or claim_promotion(
-                self.engine,
-                trial_id(paused),
-                copy_attr=promotion.PROMOTED_FROM,
-                stale_after_s=self.grace_period,
-            )
-            if not claimed:
-                # Another machine resumes it; asked again once its claim could have gone stale.
-                self.claims_lost[paused.number] = time.monotonic() + self.grace_period
-                continue
-            # Ours: should queueing the copy fail, the retry of this call queues it.
-            self.claimed.add(paused.number)
-            promotion.promote(self.study, paused, target)
+            # One copy per paused attempt, whichever machine queues it: the storage refuses a
+            # second (another machine's copy reaches the snapshot within a second).
             self.promoted.add(paused.number)
-            self.budget.promoted()
+            record = self.snapshot.records.get(paused.number) or Attempt.first(paused.number)
+            if trials.promote(self.engine, self.study_id, paused, record, target):
+                self.budget.queued(instead_of_running=False)
 
     def _reclaim_abandoned(self) -> None:
         mine = {e.running.trial.number for e in self.pool.busy()}
         for number, reason in trials.abandoned(self.engine, self.study_id, self.grace_period):
             if number not in mine:
-                trials.reclaim(self.writes, self.study, number, reason)
+                trials.reclaim(
+                    self.writes, self.study, self.study_id, number, reason, pausing=self._pausing()
+                )
                 self.progress.note(f"trial {number}: {reason}; retrying it from its checkpoint")
 
     def _ask(self, executor: Executor) -> RunningTrial | None:
         trial = self._new_trial()
         with self.engine.begin() as connection:
-            # The heartbeat and the owner, so that even a trial we lose from here comes back
-            # (after the grace period, or at once from a later run on this host).
-            start_trial(connection, trial_id(trial), {trials.OWNER_ATTR: self.owner})
+            # The heartbeat, the owner and the record, so that even a trial we lose from here
+            # comes back (after the grace period, or at once from a later run on this host).
+            attempt = start_trial(
+                connection,
+                trial_id(trial),
+                {trials.OWNER_ATTR: self.owner},
+                pausing=self._pausing(),
+            )
             # A race between machines can ask one trial too many: the later-numbered one yields.
+            # Retries and promoted copies are of trials counted already.
             over_budget = (
-                budget.used_below(connection, self.study_id, trial.number)
+                attempt is not None
+                and attempt.kind is Kind.FIRST
+                and budget.used_below(connection, self.study_id, trial.number)
                 >= self.definition.n_trials
             )
+        if attempt is None:
+            return None  # another machine has finished it meanwhile
         if over_budget:
-            trials.fail(self.writes, self.study, trial, "over budget", retry=False)
+            trials.fail(self.writes, self.study, self.study_id, trial, attempt, Outcome.OVER_BUDGET)
             return None
         try:
             params = self.definition.sample(trial)
             config = self.definition.config_for(params)
         except SweeperError as error:
-            trials.fail(self.writes, self.study, trial, f"failed: {error}", retry=False)
+            trials.fail(
+                self.writes, self.study, self.study_id, trial, attempt, Outcome.FAILED, str(error)
+            )
             return None
-        root = trials.first_attempt(trial)
-        running = RunningTrial(trial, params, config.to_dict(), root)
+        self.snapshot.note(attempt)
+        running = RunningTrial(trial, params, config.to_dict(), attempt)
         self.writes.set_attrs(
             trial_id(trial),
             {
@@ -350,8 +370,8 @@ class Supervisor:
                 "pid": executor.pid,
             },
         )
-        if root != trial.number:
-            running.epochs = trials.inherit_epochs(self.engine, self.study_id, trial, root)
+        if attempt.previous is not None:
+            running.epochs = trials.inherit_epochs(self.engine, self.study_id, trial, attempt)
             for epoch in running.epochs:
                 self._report(running, epoch)
         return running
@@ -406,6 +426,7 @@ class Supervisor:
         ):
             raise unexpected(message, f"the supervisor, from {executor.state.value} executor")
         running = executor.running
+        running.heard_at = time.monotonic()
         if isinstance(message, Epoch):
             # A restored epoch reported again after a resume replaces its copy; a fresh epoch at
             # or below the last known one means the trial restarted (its checkpoint was set
@@ -428,51 +449,58 @@ class Supervisor:
         if isinstance(message, Done):
             payload = dict(message.result)
             payload.setdefault("seconds", time.time() - running.started)
-            frozen = self._db(
+            frozen, ended = self._db(
                 lambda: trials.finish(
                     self.writes,
                     self.study,
+                    self.study_id,
                     running.trial,
+                    running.attempt,
                     running.epochs,
                     payload,
                     self.definition.metric,
+                    pausing=self._pausing(),
                 )
             )
-            self.snapshot.record(frozen)
-            self.failures_in_a_row = 0
-            if frozen.state.name == "COMPLETE":
+            self.snapshot.record(frozen, ended)
+            if ended.outcome is Outcome.COMPLETED:
                 self._note_best(running)
-            state, reason = frozen.state.name.lower(), payload.get("stop_reason")
-            if state == "pruned" and reason == "pruned" and self.definition.pruner == "promoting":
-                state, reason = f"paused at epoch {running.last_epoch}", None
-            self.progress.finished(
-                running.trial.number,
-                state,
-                reason,
-                running.params,
-                self._best(),
-                resumes=running.root if running.root != running.trial.number else None,
-            )
+            self._ended(running, ended)
         elif isinstance(message, Interrupted):
-            self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
+            self._fail(running, Outcome.INTERRUPTED, f"after epoch {running.last_epoch}")
         elif message.cause is Cause.MACHINE:
             # This machine's fault, not the trial's: the trial waits for a fixed machine.
-            self._fail(running, f"interrupted: {message.error}", retry=True)
+            self._fail(running, Outcome.MACHINE_FAULT, message.error)
             self.setup_problem = message.error
             self.stopping = True
             self.progress.note(f"stopping: trial {running.trial.number} hit {message.error}")
         else:
-            reason = f"failed: {message.error}"
-            self._fail(running, reason, retry=False, traceback=message.traceback)
-            self.failures_in_a_row += 1
-            self.progress.finished(
-                running.trial.number, "failed", message.error, running.params, self._best()
+            ended = self._fail(running, Outcome.FAILED, message.error, traceback=message.traceback)
+            self._ended(running, ended)
+
+    def _ended(self, running: RunningTrial, ended: Attempt) -> None:
+        """A trial's attempt ended here: the terminal's line, and the run stops when trials keep
+        failing (their own error, or their executor lost) however many workers try them."""
+        self.progress.finished(
+            running.trial.number,
+            ended.outcome.value,
+            ended.detail,
+            running.params,
+            self._best(),
+            resumes=running.root if running.root != running.trial.number else None,
+        )
+        if ended.outcome not in (Outcome.FAILED, Outcome.DIED, Outcome.GAVE_UP):
+            self.losses_in_a_row = 0
+            return
+        self.losses_in_a_row += 1
+        if self.losses_in_a_row >= max(3, self.pool.workers) and not self.stopping:
+            self.stopping = True
+            params = ", ".join(f"{k}={v}" for k, v in running.params.items()) or "no params"
+            self.failing = (
+                f"{self.losses_in_a_row} trials in a row failed or lost their executor, the "
+                f"last trial {running.trial.number} ({params}): {ended.stop_reason()}"
             )
-            if self.failures_in_a_row >= max(3, self.pool.workers):
-                self.stopping = True
-                self.progress.note(
-                    f"stopping: {self.failures_in_a_row} trials in a row failed, the last with: {message.error}"
-                )
+            self.progress.note(f"stopping: {self.failing}")
 
     def _record_epoch(self, running: RunningTrial, metrics: dict) -> Continue | Prune | Interrupt:
         self.writes.epoch(trial_id(running.trial), metrics["epoch"], metrics)
@@ -496,30 +524,59 @@ class Supervisor:
         )  # NaN is not a value to prune on
 
     def _fail(
-        self, running: RunningTrial, reason: str, *, retry: bool, traceback: str | None = None
-    ) -> None:
+        self,
+        running: RunningTrial,
+        outcome: Outcome,
+        detail: str | None,
+        *,
+        traceback: str | None = None,
+    ) -> Attempt:
+        """Fails a trial of ours; a lost one has its retry queued (trials.fail decides)."""
         extra = {"traceback": traceback} if traceback else {}
-        self.snapshot.record(
-            self._db(
-                lambda: trials.fail(
-                    self.writes, self.study, running.trial, reason, retry=retry, extra=extra
-                )
+        frozen, ended = self._db(
+            lambda: trials.fail(
+                self.writes,
+                self.study,
+                self.study_id,
+                running.trial,
+                running.attempt,
+                outcome,
+                detail,
+                extra=extra,
             )
         )
-        if retry:
-            self.budget.retried()  # its retry, for _new_trial to take first
+        self.snapshot.record(frozen, ended)
+        if ended.outcome.retried:
+            self.budget.queued(instead_of_running=True)  # for _new_trial to take first
+        return ended
 
     def _replace_dead(self, executor: Executor) -> None:
-        """A dead executor's trial fails with the reason and is retried; a new executor takes its place."""
+        """A dead executor's trial is lost: retried from its checkpoint (or given up after
+        MAX_DEATHS in a row); a new executor takes its place."""
         running = executor.dead()
         if running:
-            reason = f"executor died (exit code {executor.process.exitcode}) after epoch {running.last_epoch}"
-            self._fail(running, reason, retry=True)
-            self.progress.note(
-                f"trial {running.trial.number}: {reason}; retrying it from its checkpoint"
-            )
+            how = running.hung or describe_exit(executor.process.exitcode)
+            ended = self._fail(running, Outcome.DIED, f"after epoch {running.last_epoch}: {how}")
+            if ended.outcome is Outcome.DIED:
+                self.progress.note(
+                    f"trial {running.trial.number}: {ended.stop_reason()}; "
+                    "retrying it from its checkpoint"
+                )
+            self._ended(running, ended)
         if not (self.stopping or self.aborting):
             self.pool.replace(executor)
+
+    def _kill_hung(self) -> None:
+        """Kills the executors whose trial has reported nothing for the study's epoch_timeout:
+        a trainer that hangs (a deadlock, a stuck data loader) is lost like one that dies."""
+        timeout = self.definition.epoch_timeout
+        if timeout is None:
+            return
+        for executor in self.pool.busy():
+            running = executor.running
+            if running.hung is None and time.monotonic() - running.heard_at > timeout:
+                running.hung = f"no epoch reported for {timeout:g} s (epoch_timeout)"
+                executor.process.kill()
 
     def _heartbeat(self) -> None:
         if time.time() - self.last_heartbeat < self.heartbeat_interval:
@@ -549,7 +606,7 @@ class Supervisor:
         self.pool.kill()
         for executor in self.pool.busy():
             running = executor.dead()
-            self._fail(running, f"interrupted after epoch {running.last_epoch}", retry=True)
+            self._fail(running, Outcome.INTERRUPTED, f"after epoch {running.last_epoch}")
 
     # ---- what the terminal shows --------------------------------------------------------
     def _snapshot(self) -> dict:
@@ -568,7 +625,7 @@ class Supervisor:
             for e in self.pool.busy()
         ]
         return {
-            "finished": budget.finished(counts),
+            "finished": counts.finished,
             "running": running,
         }
 

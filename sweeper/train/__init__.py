@@ -8,8 +8,8 @@ val_acc, val_top5 (None under 10 classes; the val values are None on epochs that
 skips), lr, seconds, images_per_s, peak_mem_mb (this trial's peak so far: GPU memory allocated
 on CUDA, resident set size on the CPU). Accuracies are percentages. A true value returned
 (True, or the numpy bool Optuna's should_prune gives) stops the trial (pruned). The result,
-all JSON values: best_val_acc, best_epoch, final_val_acc, epochs_run, stop_reason
-("completed" | "pruned" | "diverged: <why>"), params, model_size_mb
+all JSON values: best_val_acc, best_epoch, final_val_acc, epochs_run, stop ("completed" |
+"pruned" | "diverged"), stop_detail (why it diverged, else None), params, model_size_mb
 (parameters and buffers, MiB), summary_size_mb (torchsummary's "Estimated Total Size (MB)" for
 one input image, as write-up 004 tabulated it), seconds, images_per_s, peak_mem_mb, device,
 environment (seed, torch, cuda, cudnn, device_name, threads, interop_threads,

@@ -100,16 +100,16 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak, wri
     if saved:
         for metrics in history:
             if on_epoch({**metrics, "resumed": True}):
-                return history, "pruned", model, data
+                return history, ("pruned", None), model, data
 
     runner = _EpochRunner(
         c, dev, data, torch.compile(model) if c.compile else model, opt, plateau, peak
     )
-    stop = "completed"
+    stop = ("completed", None)  # (how training stopped, why)
     for epoch in range(len(history) + 1, c.epochs + 1):
         metrics = runner.run(epoch)
         if metrics is None:
-            stop = f"diverged: train loss is {runner.bad_loss} at epoch {epoch}"
+            stop = ("diverged", f"train loss is {runner.bad_loss} at epoch {epoch}")
             break
         history.append(metrics)
         if folder:
@@ -117,8 +117,9 @@ def _train(c: TrainConfig, on_epoch, dev, checkpoint_dir, peak: memory.Peak, wri
         pruned = on_epoch({**metrics, "note": note} if note else dict(metrics))
         note = None
         # A diverged trial says so even when the pruner would have stopped it too.
-        stop = diverged(history, data.classes, c.chance_patience) or ("pruned" if pruned else stop)
-        if stop != "completed":
+        why = diverged(history, data.classes, c.chance_patience)
+        stop = ("diverged", why) if why else ("pruned", None) if pruned else stop
+        if stop[0] != "completed":
             break
     return history, stop, model, data
 
@@ -254,10 +255,7 @@ def diverged(history: list[dict], classes: int, patience: int) -> str | None:
     # The trial's first evaluation has nothing before it to improve on: it is the reference.
     if max(evaluated[recent:]) > max(evaluated[:recent], default=evaluated[0]):
         return None
-    return (
-        f"diverged: val accuracy at chance ({chance:.1f}%) for {patience} evaluations "
-        "without a new best"
-    )
+    return f"val accuracy at chance ({chance:.1f}%) for {patience} evaluations without a new best"
 
 
 def _save(
@@ -288,7 +286,7 @@ def _save(
     writer.save(*files)
 
 
-def _result(history: list[dict], stop: str, model, dev, peak: memory.Peak) -> dict:
+def _result(history: list[dict], stop: tuple, model, dev, peak: memory.Peak) -> dict:
     evaluated = [m for m in history if m["val_acc"] is not None]
     best = max(evaluated, key=lambda m: m["val_acc"], default=None)
     seconds = sum(m["seconds"] for m in history)
@@ -300,7 +298,8 @@ def _result(history: list[dict], stop: str, model, dev, peak: memory.Peak) -> di
         "best_epoch": best["epoch"] if best else 0,
         "final_val_acc": evaluated[-1]["val_acc"] if evaluated else 0.0,
         "epochs_run": len(history),
-        "stop_reason": stop,
+        "stop": stop[0],
+        "stop_detail": stop[1],
         "params": sum(p.numel() for p in model.parameters()),
         "model_size_mb": models.size_mb(model),
         "seconds": seconds,

@@ -100,7 +100,7 @@ def test_study_list_study_page_and_trial_page(serve, page, tmp_path):
     page.screenshot(path=tmp_path / "trial.png", full_page=True)
 
     csv = urllib.request.urlopen(base + "/study/batch/files/by_batch_size.csv").read().decode()
-    assert csv.splitlines()[0].startswith("batch_size,trials,running,finished")
+    assert csv.splitlines()[0].startswith("batch_size,trials,running,completed,paused")
     with pytest.raises(urllib.error.HTTPError) as refused:  # read-only: nothing accepts a write
         urllib.request.urlopen(
             urllib.request.Request(base + "/study/batch", method="POST", data=b"")

@@ -40,19 +40,19 @@ def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_pa
     columns = ["run", "source", "measure", "published", "measured", "trial", "outcome", "runs"]
     assert list(report.published.columns) == columns
     assert rows(report.published) == [
-        ["batch_size=32", "", "val_acc, best epoch", 93.53, 80.0, 0, "finished", 3],
-        ["batch_size=64, lr=0.01", "", "val_acc, final epoch", 94.42, 83.0, 2, "finished", 1],
-        ["batch_size=64", "ResNet50", "train_acc, best epoch", 97.9, 90.0, 2, "finished", 3],
-        ["batch_size=32", "", "train_loss, lowest", 1.45, 1.1, 0, "finished", 3],
-        ["batch_size=32", "", "train_loss, final epoch", 1.96, 1.12, 0, "finished", 3],
-        ["batch_size=64, lr=0.01", "", "params", 22_000_000, 22_000_000, 2, "finished", 1],
+        ["batch_size=32", "", "val_acc, best epoch", 93.53, 80.0, 0, "completed", 3],
+        ["batch_size=64, lr=0.01", "", "val_acc, final epoch", 94.42, 83.0, 2, "completed", 1],
+        ["batch_size=64", "ResNet50", "train_acc, best epoch", 97.9, 90.0, 2, "completed", 3],
+        ["batch_size=32", "", "train_loss, lowest", 1.45, 1.1, 0, "completed", 3],
+        ["batch_size=32", "", "train_loss, final epoch", 1.96, 1.12, 0, "completed", 3],
+        ["batch_size=64, lr=0.01", "", "params", 22_000_000, 22_000_000, 2, "completed", 1],
         # Trials from before the trainer measured torchsummary's size: blank, not zero.
-        ["batch_size=32", "", "summary_size_mb", 40.63, NA, 0, "finished", 3],
-        ["batch_size=64, lr=0.01", "", "summary_size_mb", 99.0, 100.0, 2, "finished", 1],
+        ["batch_size=32", "", "summary_size_mb", 40.63, NA, 0, "completed", 3],
+        ["batch_size=64, lr=0.01", "", "summary_size_mb", 99.0, 100.0, 2, "completed", 1],
         # 64 images: the weights (22,000,000 params, 83.92 MB) once, the rest 64 times.
         ["batch_size=64, lr=0.01", "", "summary_size_mb, batch 64", 1112.0, 1112.8296]
-        + [2, "finished", 1],
-        ["batch_size=64, lr=0.01", "", "val_acc, epoch 3", 84.0, 84.0, 2, "finished", 1],
+        + [2, "completed", 1],
+        ["batch_size=64, lr=0.01", "", "val_acc, epoch 3", 84.0, 84.0, 2, "completed", 1],
         [
             "batch_size=64, lr=0.01",
             "",
@@ -60,7 +60,7 @@ def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_pa
             55.0,
             55.0,
             2,
-            "finished",
+            "completed",
             1,
         ],
     ]
@@ -94,12 +94,12 @@ def test_a_trial_killed_and_retried_counts_once(write_study, storage_url, tmp_pa
     assert sweep.returncode == 0, err
     report = build_report(open_reader(storage_url), "resumed")
     assert report.trials["state"].tolist() == ["FAIL", "COMPLETE"]  # the kill, then its retry
-    assert {k: report.summary[k] for k in ("trials", "finished", "failed")} == {
+    assert {k: report.summary[k] for k in ("trials", "completed", "failed")} == {
         "trials": 1,
-        "finished": 1,
+        "completed": 1,
         "failed": 0,
     }
-    assert rows(report.param_tables["lr"][["lr", "trials", "finished", "failed"]]) == [
+    assert rows(report.param_tables["lr"][["lr", "trials", "completed", "failed"]]) == [
         [0.1, 1, 1, 0]
     ]
     assert report.cost["trials"].tolist() == [1]
@@ -129,9 +129,9 @@ def test_a_sweep_of_points_reports_each_published_run_beside_its_own(write_study
     final_slow = 75 * (1 - math.exp(-3 / 2))
     assert rows(report.published) == [
         ["lr=0.01, schedule=constant", "", "val_acc, final epoch", 75.0, round(final_slow, 4)]
-        + [0, "finished", 1],
+        + [0, "completed", 1],
         ["lr=0.1, schedule=step, milestones=[2, 3]", "", "val_acc, best epoch", 95.0]
-        + [round(95 * (1 - math.exp(-3 / 2)), 4), 1, "finished", 1],
+        + [round(95 * (1 - math.exp(-3 / 2)), 4), 1, "completed", 1],
     ]
     assert rows(report.not_run) == [
         ["lr=0.1, schedule=step, milestones=[2, 3], epochs=300", "", "train_loss, lowest", 1.0]

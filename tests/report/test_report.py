@@ -46,7 +46,8 @@ def test_batch_size_table_has_the_write_ups_shape_with_reference(report):
         "batch_size",
         "trials",
         "running",
-        "finished",
+        "completed",
+        "paused",
         "pruned",
         "diverged",
         "failed",
@@ -59,9 +60,9 @@ def test_batch_size_table_has_the_write_ups_shape_with_reference(report):
         "best_epoch",
     ]
     assert rows(table) == [
-        [32, 3, 1, 2, 0, 0, 0, 80.0, 93.53, 78.0, 78.0, 2.8284, 0, 3],
-        [64, 3, 0, 1, 1, 1, 0, 85.0, 94.11, 83.0, 85.0, NA, 2, 2],
-        [128, 1, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA, NA, NA],
+        [32, 3, 1, 2, 0, 0, 0, 0, 80.0, 93.53, 78.0, 78.0, 2.8284, 0, 3],
+        [64, 3, 0, 1, 0, 1, 1, 0, 85.0, 94.11, 83.0, 85.0, NA, 2, 2],
+        [128, 1, 0, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA, NA, NA],
     ]
 
 
@@ -69,11 +70,11 @@ def test_log_parameter_is_binned_by_decades_of_its_range(report):
     table = report.param_tables["lr"]
     assert "reference" not in table
     assert rows(table) == [
-        ["0.0001–0.000398", 1, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA, NA],
-        ["0.000398–0.00158", 1, 0, 1, 0, 0, 0, 76.0, 76.0, 76.0, NA, 1, 4],
-        ["0.00158–0.00631", 0, 0, 0, 0, 0, 0, NA, NA, NA, NA, NA, NA],
-        ["0.00631–0.0251", 3, 1, 2, 0, 0, 0, 85.0, 83.0, 82.5, 3.5355, 2, 2],
-        ["0.0251–0.1", 2, 0, 0, 1, 1, 0, NA, NA, NA, NA, NA, NA],
+        ["0.0001–0.000398", 1, 0, 0, 0, 0, 0, 1, NA, NA, NA, NA, NA, NA],
+        ["0.000398–0.00158", 1, 0, 1, 0, 0, 0, 0, 76.0, 76.0, 76.0, NA, 1, 4],
+        ["0.00158–0.00631", 0, 0, 0, 0, 0, 0, 0, NA, NA, NA, NA, NA, NA],
+        ["0.00631–0.0251", 3, 1, 2, 0, 0, 0, 0, 85.0, 83.0, 82.5, 3.5355, 2, 2],
+        ["0.0251–0.1", 2, 0, 0, 0, 1, 1, 0, NA, NA, NA, NA, NA, NA],
     ]
 
 
@@ -82,7 +83,7 @@ def test_uniform_parameter_gets_quantile_bins():
         {
             "trial": range(10),
             "state": "COMPLETE",
-            "stop_reason": "completed",
+            "outcome": "completed",
             "dropout": [i / 10 for i in range(10)],
             "best": [float(i) for i in range(10)],
             "best_epoch": [1] * 10,
@@ -102,10 +103,18 @@ def test_uniform_parameter_gets_quantile_bins():
 
 def test_trials_frame_rows(report):
     t = report.trials
-    assert t.columns[:5].tolist() == ["trial", "state", "stop_reason", "batch_size", "lr"]
+    assert t.columns[:6].tolist() == [
+        "trial",
+        "state",
+        "outcome",
+        "stop_reason",
+        "batch_size",
+        "lr",
+    ]
     columns = [
         "trial",
         "state",
+        "outcome",
         "stop_reason",
         "batch_size",
         "lr",
@@ -117,13 +126,40 @@ def test_trials_frame_rows(report):
         "n_params",
     ]
     assert rows(t[columns]) == [
-        [0, "COMPLETE", "completed", 32, 0.01, 80.0, 78.0, 3, 4, NA, 11_000_000],
-        [1, "COMPLETE", "completed", 32, 0.001, 76.0, 76.0, 4, 4, NA, 11_000_000],
-        [2, "COMPLETE", "completed", 64, 0.01, 85.0, 83.0, 2, 4, NA, 22_000_000],
-        [3, "PRUNED", "pruned", 64, 0.05, 25.0, 25.0, 2, 2, 2, 22_000_000],
-        [4, "COMPLETE", "diverged: loss is NaN", 64, 0.09, 10.0, 10.0, 1, 3, NA, 22_000_000],
-        [5, "FAIL", "failed: CUDA out of memory", 128, 0.0001, NA, NA, NA, NA, NA, 44_000_000],
-        [6, "RUNNING", "running", 32, 0.02, 65.0, 65.0, 2, 2, NA, 11_000_000],
+        # Written as an earlier sweeper did (a stop reason, no record): read as it meant.
+        [0, "COMPLETE", "completed", "completed", 32, 0.01, 80.0, 78.0, 3, 4, NA, 11_000_000],
+        [1, "COMPLETE", "completed", "completed", 32, 0.001, 76.0, 76.0, 4, 4, NA, 11_000_000],
+        [2, "COMPLETE", "completed", "completed", 64, 0.01, 85.0, 83.0, 2, 4, NA, 22_000_000],
+        [3, "PRUNED", "pruned", "pruned", 64, 0.05, 25.0, 25.0, 2, 2, 2, 22_000_000],
+        [
+            4,
+            "COMPLETE",
+            "diverged",
+            "diverged: loss is NaN",
+            64,
+            0.09,
+            10.0,
+            10.0,
+            1,
+            3,
+            NA,
+            22_000_000,
+        ],
+        [
+            5,
+            "FAIL",
+            "failed",
+            "failed: CUDA out of memory",
+            128,
+            0.0001,
+            NA,
+            NA,
+            NA,
+            NA,
+            NA,
+            44_000_000,
+        ],
+        [6, "RUNNING", "running", "running", 32, 0.02, 65.0, 65.0, 2, 2, NA, 11_000_000],
     ]
     assert t["host"].tolist() == ["box"] * 7
 
@@ -131,12 +167,15 @@ def test_trials_frame_rows(report):
 def test_summary_cost_curves_and_importance(report):
     assert report.summary == {
         "trials": 7,
-        "finished": 3,
+        "running": 1,
+        "waiting": 0,
+        "completed": 3,
+        "paused": 0,
         "pruned": 1,
         "diverged": 1,
         "failed": 1,
-        "running": 1,
-        "waiting": 0,
+        "gave up": 0,
+        "lost": 0,
         "best_trial": 2,
         "best": 85.0,
         "best_epoch": 2,
@@ -297,48 +336,10 @@ def test_outcomes_are_exclusive_whatever_state_a_diverged_trial_has():
             "best": [90.0, 10.0, 10.0, 50.0],
             "best_epoch": [3, 1, 1, 2],
             "state": ["COMPLETE", "COMPLETE", "PRUNED", "PRUNED"],
-            "stop_reason": [
-                "completed",
-                "diverged: loss is nan",
-                "diverged: accuracy at chance",
-                "pruned",
-            ],
+            "outcome": ["completed", "diverged", "diverged", "pruned"],
         }
     )
     table = param_table(trials, "opt", {"kind": "choice", "values": ["sgd"]}, "maximize")
     assert rows(
-        table[["trials", "running", "finished", "pruned", "diverged", "failed", "best"]]
+        table[["trials", "running", "completed", "pruned", "diverged", "failed", "best"]]
     ) == [[4, 0, 1, 1, 2, 0, 90.0]]
-
-
-def test_attempts_taken_over_by_a_retry_and_trials_over_budget_are_not_trials():
-    from sweeper.report.frames import outcomes
-    from sweeper.report.tables import summary
-
-    trials = pd.DataFrame(
-        {
-            "trial": range(6),
-            "best": [None, None, 80.0, None, None, None],
-            "best_epoch": [None, None, 3, None, None, None],
-            "state": ["FAIL", "FAIL", "COMPLETE", "FAIL", "FAIL", "FAIL"],
-            "stop_reason": [
-                "executor died",
-                "interrupted after epoch 2",
-                "completed",
-                "over budget",
-                "failed: CUDA out of memory",
-                "executor died",  # its retries ran out: failed for good
-            ],
-            "retry_of": [None, 0, 0, None, None, None],
-        }
-    )
-    assert outcomes(trials).tolist() == [
-        "retried",
-        "retried",
-        "finished",
-        "over budget",
-        "failed",
-        "failed",
-    ]
-    counts = summary(trials, "maximize")
-    assert (counts["trials"], counts["finished"], counts["failed"]) == (3, 1, 2)

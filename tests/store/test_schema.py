@@ -19,7 +19,7 @@ from sweeper.store import schema
 STORE = Path(__file__).resolve().parents[2] / "sweeper" / "store"
 TABLES: dict[str, set[str]] = {
     table.name: {column.name for column in table.columns}
-    for table in (*schema.OPTUNA_TABLES, schema.epochs)
+    for table in (*schema.OPTUNA_TABLES, schema.epochs, schema.attempts)
 }
 TABLES["alembic_version"] = {"version_num"}
 ANY_COLUMN = set().union(*TABLES.values())

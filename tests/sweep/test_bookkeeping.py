@@ -1,16 +1,14 @@
 """The supervisor's own bookkeeping, without a database: its copy of the budget, the best so far."""
 
-from collections import Counter
-
 import pytest
 
-from sweeper.sweep.budget import Tally
+from sweeper.sweep.budget import Counts, Tally
 from sweeper.sweep.progress import Best, BestSoFar
 
 
-def counted(n_trials=5, now=0.0, **counts) -> Tally:
+def counted(n_trials=5, now=0.0, used=0, waiting=0, running=0) -> Tally:
     tally = Tally(n_trials, max_age_s=1.0)
-    tally.counted(Counter(counts), now)
+    tally.counted(Counts(used, waiting, running), now)
     return tally
 
 
@@ -19,53 +17,54 @@ def test_a_tally_is_counted_first_and_trusted_while_young_and_roomy():
     assert tally.due(0.0) and tally.due(0.0, recount=False)
     with pytest.raises(RuntimeError, match="not counted"):
         tally.has_room()
-    tally.counted(Counter(COMPLETE=2), now=10.0)
+    tally.counted(Counts(used=2, waiting=0, running=0), now=10.0)
     assert not tally.due(10.5) and tally.has_room()
     assert tally.due(11.0)  # as old as max_age_s
     assert not tally.due(11.0, recount=False)  # trusted, whatever its age
 
 
 def test_a_full_tally_is_counted_again_unless_told_not_to():
-    tally = counted(COMPLETE=3, RUNNING=2)
+    tally = counted(used=5, running=2)
     assert not tally.has_room()
     assert tally.due(0.0)  # a trial may have failed since, freeing its place
     assert not tally.due(0.0, recount=False)
 
 
-def test_our_asks_take_a_waiting_trial_first_then_new_room():
-    tally = counted(n_trials=4, WAITING=1, COMPLETE=3)
+def test_our_asks_take_a_waiting_attempt_first_then_new_room():
+    tally = counted(n_trials=4, used=4, waiting=1)
     assert tally.has_room()  # a waiting retry is in the budget already: it is asked
     tally.asked()
     assert (tally.waiting(), tally.running()) == (0, 1) and not tally.has_room()
-    roomy = counted(n_trials=5, COMPLETE=3)
+    roomy = counted(n_trials=5, used=3)
     roomy.asked()
     assert (roomy.waiting(), roomy.running()) == (0, 1) and roomy.has_room()
     roomy.asked()
     assert roomy.running() == 2 and not roomy.has_room()
 
 
-def test_a_retry_waits_in_the_tally_until_it_is_forgotten():
-    tally = counted(n_trials=2, RUNNING=2)
-    tally.retried()
-    assert tally.waiting() == 1 and tally.has_room()
+def test_a_retry_takes_its_running_attempts_place_and_waits_until_forgotten():
+    tally = counted(n_trials=2, used=2, running=2)
+    tally.queued(instead_of_running=True)
+    assert (tally.waiting(), tally.running(), tally.finished()) == (1, 1, 0)
+    assert tally.has_room()
     tally.forget()
     assert tally.due(0.0, recount=False)
-    tally.retried()  # nothing to add to: the next count has it
+    tally.queued(instead_of_running=True)  # nothing to add to: the next count has it
     assert tally.counts is None
 
 
-def test_a_promoted_copy_takes_its_paused_trials_place_in_the_budget():
-    tally = counted(n_trials=3, PRUNED=2, COMPLETE=1)
-    assert not tally.has_room()
-    tally.promoted()
+def test_a_promoted_copy_is_its_paused_trial_waiting_again():
+    tally = counted(n_trials=3, used=3)
+    assert not tally.has_room() and tally.finished() == 3
+    tally.queued(instead_of_running=False)
     assert (tally.waiting(), tally.finished()) == (1, 2)
     assert tally.has_room()  # the copy waits, in the budget already: it is asked next
     tally.asked()
     assert (tally.waiting(), tally.running()) == (0, 1) and not tally.has_room()
 
 
-def test_finished_trials_are_complete_pruned_or_failed_for_good():
-    assert counted(COMPLETE=2, PRUNED=1, FAIL=1, RUNNING=3, WAITING=1).finished() == 4
+def test_finished_trials_are_those_neither_waiting_nor_running():
+    assert counted(used=8, running=3, waiting=1).finished() == 4
 
 
 def test_the_best_so_far_follows_the_direction_and_keeps_the_first_of_ties():

@@ -68,7 +68,7 @@ def test_the_executor_answers_each_message_with_its_type(in_process):
     assert sent[1] == Checked()
     assert [type(m) for m in sent[2:]] == [Epoch, Epoch, Done]
     assert sent[2].metrics["epoch"] == 1 and "resumed" not in sent[2].metrics
-    assert sent[4].result["stop_reason"] == "pruned"
+    assert sent[4].result["stop"] == "pruned"
 
 
 def test_an_interrupt_stops_the_trial_after_its_epoch(in_process):

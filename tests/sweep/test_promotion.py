@@ -8,10 +8,11 @@ import pytest
 from optuna.trial import TrialState
 
 from sweeper.store.engines import read_engine
-from sweeper.store.optuna_private import trial_id
 from sweeper.sweep import budget
-from sweeper.sweep.promotion import PROMOTED_FROM, Ladder, PromotingPruner
+from sweeper.sweep.promotion import Ladder, PromotingPruner
 from tests.sweep.test_supervisor import fake_study, run
+
+PROMOTED_FROM = "promoted_from"  # the user attribute naming the paused attempt a copy resumes
 
 # Every trial its own bracket (asynchronous): the ranking alone, brackets are tested below.
 LADDER = Ladder(max_epochs=12, min_epochs=1, eta=3, bracket=1)
@@ -203,26 +204,6 @@ def _epochs_trained(trials):
     for t in trials:
         before = by_number[t.user_attrs[PROMOTED_FROM]] if PROMOTED_FROM in t.user_attrs else None
         yield len(t.intermediate_values) - (len(before.intermediate_values) if before else 0)
-
-
-def test_a_claim_left_by_a_dead_machine_does_not_keep_a_trial_paused(storage_url, tmp_path):
-    """A supervisor killed between claiming a promotion and queueing its copy leaves a claim
-    and no copy: the next supervisor takes the claim over and trains the trial, rather than
-    leaving the study without a fully trained trial."""
-    from sweeper.store import schema
-    from sweeper.store.engines import open_storage
-
-    engine = open_storage(storage_url).engine
-    with engine.begin() as connection:  # the claim on the study's first trial, long ago
-        connection.execute(schema.promotions.insert().values(trial_id=1, claimed_at=0.0))
-    engine.dispose()
-    study = fake_study(n_trials=1, train=dict(epochs=6), pruner="promoting")
-    trials = run(study, storage_url, artifacts=tmp_path).get_trials()
-
-    assert trial_id(trials[0]) == 1 and trials[0].state == TrialState.PRUNED  # paused at 1
-    copies = [t for t in trials if t.user_attrs.get(PROMOTED_FROM) == 0]
-    assert [t.state for t in copies] == [TrialState.COMPLETE]
-    assert len(copies[0].intermediate_values) == 6
 
 
 def test_the_budget_counts_a_paused_trial_once_its_copy_waits(storage_url, tmp_path):

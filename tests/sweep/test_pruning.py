@@ -65,8 +65,10 @@ def test_every_pruner_decides_as_in_optuna(pruner_name, tmp_path):
 
 
 def test_a_snapshot_is_reread_when_old_and_counts_trials_finished_here_at_once(tmp_path):
+    from sweeper.store.engines import open_storage
+
     url = f"sqlite:///{tmp_path / 'snapshot.db'}"
-    study = optuna.create_study(study_name="s", storage=url)
+    study = optuna.create_study(study_name="s", storage=open_storage(url))
     snapshot = pruning.StudySnapshot(study, max_age_s=3600)
     assert snapshot.get_trials() == []
 

@@ -55,7 +55,8 @@ def test_status_report_and_dashboard_leave_a_plain_optuna_file_as_it_was(
     assert "inf (#1)" in out  # the infinite best is shown as such, not a crash
     row = next(line for line in out.splitlines() if "plain" in line)
     cells = [cell.strip() for cell in row.split("│") if cell.strip()]
-    assert cells[1:6] == ["3", "0", "0", "1", "1"]  # complete pruned failed running waiting
+    # trials, then by status: running waiting completed pruned failed
+    assert cells[1:7] == ["5", "1", "1", "3", "0", "0"]
     assert main(["status", "plain", "--storage", url]) == 0
     capsys.readouterr()
     assert main(["report", "plain", "--storage", url, "--format", "none"]) == 0

@@ -7,7 +7,8 @@ import time
 import optuna
 from optuna.trial import TrialState
 
-from tests.conftest import run_cli
+from sweeper.outcomes import Outcome
+from tests.conftest import records, run_cli
 from tests.sweep.recovery_helpers import running, start, trial_log, wait_for
 
 STUDY = """
@@ -39,7 +40,9 @@ def test_a_killed_executor_is_replaced_and_its_trial_resumes_from_its_checkpoint
     states = by_state(storage_url)
     assert len(states[TrialState.COMPLETE]) == 3  # the budget still comes out exact
     [failed] = states[TrialState.FAIL]
-    assert failed.number == victim["number"] and "executor died" in failed.user_attrs["stop_reason"]
+    assert failed.number == victim["number"]
+    died = records(storage_url, "recover")[failed.number]
+    assert died.outcome is Outcome.DIED and "executor killed by SIGKILL" in died.detail
     [retry] = [
         t for t in states[TrialState.COMPLETE] if t.user_attrs.get("retry_of") == victim["number"]
     ]
@@ -117,8 +120,10 @@ def test_ctrl_c_checkpoints_running_trials_and_the_next_run_resumes_them(
     states = by_state(storage_url)
     assert not states[TrialState.RUNNING]
     assert len(states[TrialState.WAITING]) == 2
+    found = records(storage_url, "recover")
     assert all(
-        t.user_attrs["stop_reason"].startswith("interrupted after epoch")
+        found[t.number].outcome is Outcome.INTERRUPTED
+        and found[t.number].detail.startswith("after epoch")
         for t in states[TrialState.FAIL]
     )
     again = start(*args, tmp_path=tmp_path)
@@ -155,7 +160,7 @@ def test_a_second_ctrl_c_stops_at_once_and_still_loses_at_most_an_epoch(
     assert not states[TrialState.RUNNING] and len(states[TrialState.WAITING]) == 1
     assert (
         interrupted.user_attrs["stop_reason"]
-        == f"interrupted after epoch {max(interrupted.intermediate_values)}"
+        == f"interrupted: after epoch {max(interrupted.intermediate_values)}"
     )
 
 

@@ -134,4 +134,4 @@ def test_all_of_them_train_on_grey_images():
     values |= dict(rand_augment=(2, 5), random_erasing=0.25, grid_mask=1.0, hide_and_seek=0.5)
     epochs = []
     result = fit(TrainConfig.from_dict(values), epochs.append)
-    assert result["stop_reason"] == "completed" and epochs[0]["train_loss"] < 10
+    assert result["stop"] == "completed" and epochs[0]["train_loss"] < 10

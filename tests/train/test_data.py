@@ -73,7 +73,7 @@ def test_imagenette_reads_any_imagefolder_tree_and_caches_it_on_disk(tmp_path):
         flip=True,
     )
     result = fit(config, lambda m: None)
-    assert result["stop_reason"] == "completed"
+    assert result["stop"] == "completed"
     cache = tmp_path / ".sweeper-cache" / "folder-16px.pt"
     assert cache.exists()
     decoded = data._MEMORY.popitem()[1]
