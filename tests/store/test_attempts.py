@@ -157,3 +157,22 @@ def test_a_study_from_before_records_gets_them_from_its_attributes(storage_url):
         (2, Kind.FIRST, Outcome.PAUSED),
     ]
     storage.engine.dispose()
+
+
+def test_infinite_and_nan_intermediate_values_read_back_as_stored(storage_url):
+    """Optuna keeps NaN and +-inf as a value type beside an empty number: a plain study's
+    curve reads back with them, not NaN for all three."""
+    import math
+
+    study = optuna.create_study(study_name="plain-inf", storage=storage_url)
+    trial = study.ask()
+    for step, value in enumerate([math.inf, -math.inf, math.nan, 0.5]):
+        trial.report(value, step)
+    study.tell(trial, 0.5)
+    engine = sa.create_engine(storage_url)
+    with engine.connect() as connection:
+        frame = reads.read_epochs(connection, study_id(study), "value")
+    values = frame["value"].tolist()
+    assert values[:2] == [math.inf, -math.inf] and math.isnan(values[2]) and values[3] == 0.5
+    assert frame["epoch"].tolist() == [1, 2, 3, 4]  # steps 0.. read as epochs 1..
+    engine.dispose()
