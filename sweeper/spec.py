@@ -28,6 +28,7 @@ from sweeper.strategies import (
     check_name,
 )
 from sweeper.train.config import (
+    FILE_SETTINGS,
     TrainConfig,
     field_names,
     is_conditional,
@@ -380,6 +381,48 @@ class Study:
                 grid.append(params)
         return explicit + grid
 
+    def possible_configs(self, settings=FILE_SETTINGS) -> list[dict]:
+        """Every distinct training config a trial of this study can ask for, as far as
+        `settings` tell configs apart (by default the ones that choose which data set and
+        weights a trial reads): each point's, then every combination of the space's values of
+        those settings (a choice's values, an integer range's every step), the fixed setup
+        with the rest. `TrainConfig.to_dict()`s, so the preflight can check each one.
+
+        Settings outside `settings` are left at the fixed setup's (a continuous range cannot be
+        listed, and an lr does not choose a file); a setting another one's `when` depends on is
+        varied too, so a conditional choice is listed under the values that make it apply. A
+        combination that is no valid config is left out: no trial can train it.
+        """
+        vary = [name for name in self.space if name in settings]
+        vary += [
+            other
+            for name in list(vary)
+            for other in self.space[name].when
+            if other in self.space and other not in vary
+        ]
+        space = {name: self.space[name] for name in self.space if name in vary}
+        runs = [self.settings_of({POINT: label}) for label in self.point_settings()]
+        if self.space or not self.points:
+            base = self.base_config().to_dict()
+            ordered = sorted(space.items(), key=lambda item: item[1].conditional(item[0]))
+            for combination in itertools.product(*(_listed(dim) for _, dim in ordered)):
+                values, params = dict(base), {}
+                for (name, dim), value in zip(ordered, combination):
+                    if dim.active(name, values):
+                        params[name] = values[name] = value
+                runs.append({**self.train, **params})
+        configs, seen = [], set()
+        for run in runs:
+            try:
+                config = TrainConfig.from_dict(run).to_dict()
+            except ConfigError:
+                continue
+            key = repr([config[name] for name in settings])
+            if key not in seen:
+                seen.add(key)
+                configs.append(config)
+        return configs
+
     def _active_params(self, pick) -> dict:
         values = {**self.base_config().to_dict()}
         params = {}
@@ -435,6 +478,12 @@ class Study:
         data["space"] = {name: _dimension_from_dict(d) for name, d in data.get("space", {}).items()}
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _listed(dim: Dimension) -> list:
+    """The values of a dimension a preflight lists: every one of a choice or an integer range,
+    a continuous range's two ends."""
+    return dim.grid_values() if isinstance(dim, (Choice, IntRange)) else list(dim.candidates())
 
 
 def _check_storable(study: Study) -> None:

@@ -89,6 +89,18 @@ MODELS: tuple[str, ...] = (
 # swin_b has five halvings; cifar_alexnet needs 32.
 MIN_SIDE = {"cnn_2": 2**2, "cnn_3": 2**3, "cnn_5": 2**5, "swin_b": 2**5, "cifar_alexnet": 32}
 SCHEDULES = ("constant", "step", "multistep", "cosine", "onecycle", "plateau")
+# The settings that choose which files a trial reads (its data set, its pretrained weights): the
+# preflight checks every distinct combination of them a study can ask for before its first trial.
+FILE_SETTINGS = (
+    "dataset",
+    "data_dir",
+    "download",
+    "image_size",
+    "model",
+    "depth",
+    "pretrained",
+    "pretrained_weights",
+)
 
 
 # Predicates over a config's values for `setting(applies=...)`.

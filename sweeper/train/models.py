@@ -14,7 +14,7 @@ from torch import nn
 
 from sweeper.errors import ConfigError, SetupError
 from sweeper.train import architectures
-from sweeper.train.config import RESNET_DEPTHS, TrainConfig
+from sweeper.train.config import RESNET_DEPTHS, TORCHVISION_MODELS, TrainConfig
 
 SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no max-pool
 
@@ -22,8 +22,17 @@ SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no
 def check_weights(c: TrainConfig) -> None:
     """Before any trial: a ConfigError for a weights name the architecture does not have, a
     SetupError when the weights are not in the local cache."""
-    if c.pretrained and c.arch.startswith(("resnet", "vgg", "vit")):
+    if c.pretrained and c.arch in TORCHVISION_MODELS:
         _weights_file(c.arch, c.pretrained_weights)
+
+
+def weights_location(arch: str, name: str) -> tuple[str, str, Path]:
+    """(the weights' enum name, their download URL, where the local cache keeps them) of
+    torchvision's weights `name` for `arch`; a ConfigError for a name `arch` does not have.
+    Reads no file: the preflight checks many architectures' weights by their path alone."""
+    weights = _weights(arch, name)
+    path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
+    return weights.name, weights.url, path
 
 
 def _weights(arch: str, name: str):
@@ -40,12 +49,11 @@ def _weights(arch: str, name: str):
 
 
 def _weights_file(arch: str, name: str) -> Path:
-    weights = _weights(arch, name)
-    path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
+    enum_name, url, path = weights_location(arch, name)
     if not path.exists():
         raise SetupError(
-            f"pretrained weights {arch} {weights.name} are not in the local cache ({path})",
-            f"download {weights.url} into {path.parent}, or set pretrained=false",
+            f"pretrained weights {arch} {enum_name} are not in the local cache ({path})",
+            f"download {url} into {path.parent}, or set pretrained=false",
         )
     return path
 
