@@ -17,8 +17,11 @@ trainer logs each epoch's mean training loss, so "min loss" here is the lowest e
 
 from sweeper import Study, published
 
-FROM_SCRATCH = {"optimizer": "adam", "image_size": 32, "pretrained": False}
+# Each run's size is measured as the write-up measured it: torchsummary at batch 64 on its own
+# CNNs, torchsummary on one image for VGG19 and ResNet101, torchinfo on one image for the rest.
+FROM_SCRATCH = {"optimizer": "adam", "image_size": 32, "pretrained": False, "summary_batch": 64}
 FINE_TUNED = {"optimizer": "sgd", "momentum": 0.0, "image_size": 224, "pretrained": True}
+TORCHINFO = {**FINE_TUNED, "summary_tool": "torchinfo"}
 # model: (settings, params, torchsummary MB, min loss, final loss, test accuracy)
 TABLE = {
     "cnn_2": (FROM_SCRATCH, 219_044, 40.63, 1.4500, 1.9618, 39.75),
@@ -26,17 +29,15 @@ TABLE = {
     "cnn_5": (FROM_SCRATCH, 1_116_388, 55.43, 1.3080, 1.5872, 44.20),
     "vgg19": (FINE_TUNED, 139_979_940, 773.24, 0.3057, 0.7126, 71.61),
     "resnet101": (FINE_TUNED, 42_705_060, 593.20, 0.0667, 0.0942, 83.92),
-    "vit_b_32": (FINE_TUNED, 87_532_132, 263.59, 0.1308, 0.1308, 84.34),
-    "swin_b": (FINE_TUNED, 86_845_724, 425.33, 0.2692, 0.5661, 83.53),
+    "vit_b_32": (TORCHINFO, 87_532_132, 263.59, 0.1308, 0.1308, 84.34),
+    "swin_b": (TORCHINFO, 86_845_724, 425.33, 0.2692, 0.5661, 83.53),
 }
 
 
 def row(run, params, size_mb, min_loss, final_loss, accuracy):
-    # torchsummary ran with the training batch (64) on the CNNs, with one image on the rest.
-    summary_batch = 64 if run["model"].startswith("cnn") else None
     return [
         published(params, run, metric="params"),
-        published(size_mb, run, metric="summary_size_mb", batch=summary_batch),
+        published(size_mb, run, metric="summary_size_mb", batch=run.get("summary_batch")),
         published(min_loss, run, metric="train_loss", at="best"),
         published(final_loss, run, metric="train_loss", at="final"),
         published(accuracy, run, metric="val_acc", at="final"),

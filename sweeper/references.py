@@ -39,8 +39,9 @@ class Published:
             an epoch number (the value logged at that epoch); None for trial measures.
         within: with at="best": the best of the first `within` epochs only (write-up 001's
             "best within N epochs" of one long run).
-        batch: summary_size_mb only: the batch_size torchsummary was called with (the trial
-            records it for one image; write-up 004 used 64 for its own CNNs).
+        batch: summary_size_mb only: the batch size the size was estimated for (None: one
+            image). A trial records it for its own summary_batch, with its summary_tool;
+            write-up 004 used 64 for its own CNNs.
         source: the model the write-up measured, where it differs from the one re-run.
     """
 
@@ -163,7 +164,8 @@ def _check(entry: Published, where: str) -> None:
     ):
         raise ConfigError(
             f"{where}: batch={entry.batch!r} with metric={entry.metric!r}",
-            "batch= is torchsummary's batch size (a whole number), for summary_size_mb",
+            "batch= is the batch size the size was estimated for (a whole number), for "
+            "summary_size_mb",
         )
     unknown = sorted(set(entry.run) - set(field_names()))
     if unknown:

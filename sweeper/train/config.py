@@ -414,6 +414,18 @@ class TrainConfig:
     compile: bool = setting(
         False, help="torch.compile the model (pays a compile time of tens of seconds)"
     )
+    summary_tool: str = setting(
+        "torchsummary",
+        one_of(("torchsummary", "torchinfo")),
+        "whose estimated total size the trial records as summary_size_mb: torchsummary 1.5's "
+        "(MiB; write-up 004's CNNs, VGG19, ResNet101) or torchinfo 1.8's (MB of 10^6 bytes; "
+        "its ViT_b_32 and Swin_b)",
+    )
+    summary_batch: int = setting(
+        1,
+        at_least(1),
+        "the batch size summary_size_mb is estimated for (write-up 004: 64 for its own CNNs)",
+    )
     eval_every: int = setting(
         1, at_least(1), "evaluate every this many epochs (always after the last)"
     )

@@ -73,6 +73,29 @@ def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_pa
     assert rows(report.param_tables["batch_size"][["reference"]]) == [[93.53], [NA], [NA]]
 
 
+def measured_sizes(tmp_path, **train) -> list:
+    url = f"sqlite:///{tmp_path / 'sizes.db'}"
+    run = {"batch_size": 64, "lr": 0.01}  # trial 2: 22,000,000 params, 100.0 MB recorded
+    reference = [
+        published(1.0, run, metric="summary_size_mb", batch=64),
+        published(1.0, run, metric="summary_size_mb"),
+    ]
+    spec = Study(name="batch", train={"model": "cnn_2", **train}, reference=reference).to_dict()
+    write_known_study(url, train=spec["train"], reference=spec["reference"])
+    return [row[4] for row in rows(build_report(open_reader(url), "batch").published)]
+
+
+def test_a_size_measured_at_the_published_batch_is_read_as_it_is(tmp_path):
+    # Recorded at batch 64: shown as recorded there; at one image, the weights (83.9233 MB)
+    # once and the rest a 64th.
+    assert measured_sizes(tmp_path, summary_batch=64) == [100.0, 84.1745]
+
+
+def test_torchinfos_size_is_not_scaled_to_another_batch(tmp_path):
+    # Its weights are the called leaves' parameters, which the parameter count does not give.
+    assert measured_sizes(tmp_path, summary_tool="torchinfo") == [NA, 100.0]
+
+
 STUDY = """
 from sweeper import Study, choice
 study = Study(name="resumed", train=dict(epochs=6), space=dict(lr=choice([0.1])),
