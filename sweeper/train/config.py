@@ -260,7 +260,12 @@ class TrainConfig:
         "which torchvision weights pretrained loads, by enum name (IMAGENET1K_V1, DEFAULT, ...)",
         applies=lambda c: c["pretrained"] and _pretrainable(c),
     )
-    dropout: float = setting(0.0, FRACTION, "dropout probability before the classifier")
+    dropout: float = setting(
+        0.0,
+        FRACTION,
+        "dropout probability before the last (classifier) layer; torchvision's models keep "
+        "their own dropout besides (VGG: 0.5 twice in its classifier)",
+    )
     dropout1: float = setting(
         0.0,
         FRACTION,
@@ -308,14 +313,26 @@ class TrainConfig:
     momentum: float = setting(
         0.9,
         between(0, 1),
-        "momentum (1.0 is allowed and diverges)",
+        "momentum (sweeper's default 0.9; torch's SGD and RMSprop default to 0; 1.0 is "
+        "allowed and diverges)",
         applies=_optimizer_has("has_momentum"),
     )
     nesterov: bool = setting(
         False, help="Nesterov momentum", applies=_optimizer_has("has_nesterov")
     )
-    eps: float = setting(
-        1e-8, POSITIVE, "Adam-family / RMSprop epsilon", applies=_optimizer_has("has_eps")
+    eps: float | None = setting(
+        None,
+        POSITIVE,
+        "Adam-family / RMSprop epsilon (None: the optimizer's own, 1e-8 for torch's, 1e-5 "
+        "for ranger)",
+        applies=_optimizer_has("has_eps"),
+    )
+    beta2: float | None = setting(
+        None,
+        between(0, 1, high_open=True),
+        "adam, adamw, radam, ranger: decay of the squared-gradient average (fastai's sqr_mom; "
+        "None: the optimizer's own, 0.999)",
+        applies=lambda c: c["optimizer"] in ("adam", "adamw", "radam", "ranger"),
     )
     lookahead_steps: int = setting(
         6,
@@ -330,7 +347,10 @@ class TrainConfig:
         applies=_optimizer_has("has_lookahead"),
     )
     weight_decay: float = setting(
-        0.0, NON_NEGATIVE, "L2 weight decay per step (decoupled for adamw)"
+        0.0,
+        NON_NEGATIVE,
+        "weight decay per step: L2 on the gradient, decoupled (on the weights) for adamw and "
+        "ranger, as torch's AdamW and the Ranger package do it",
     )
     decay_bn_bias: bool = setting(
         True,
