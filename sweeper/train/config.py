@@ -88,7 +88,7 @@ MODELS: tuple[str, ...] = (
 # The least image side (px) of the models that need one: each max-pool of cnn_n halves the side,
 # swin_b has five halvings; cifar_alexnet needs 32.
 MIN_SIDE = {"cnn_2": 2**2, "cnn_3": 2**3, "cnn_5": 2**5, "swin_b": 2**5, "cifar_alexnet": 32}
-SCHEDULES = ("constant", "step", "multistep", "cosine", "onecycle", "plateau")
+SCHEDULES = ("constant", "step", "multistep", "cosine", "flat_cos", "onecycle", "plateau")
 # The settings that choose which files a trial reads (its data set, its pretrained weights): the
 # preflight checks every distinct combination of them a study can ask for before its first trial.
 FILE_SETTINGS = (
@@ -390,6 +390,13 @@ class TrainConfig:
         "cosine: the lr reaches 0 at epochs + this many epochs (write-up 000 used 20)",
         applies=_schedule_is("cosine"),
     )
+    flat_pct: float = setting(
+        0.75,
+        between(0, 1, high_open=True),
+        "flat_cos: fraction of training at the peak lr before the cosine decay to 1e-5 of it "
+        "(fastai's fit_flat_cos, which the ImageNette leaderboard's runs used)",
+        applies=_schedule_is("flat_cos"),
+    )
     onecycle_pct: float = setting(
         0.3,
         between(0, 1, low_open=True, high_open=True),
@@ -399,7 +406,14 @@ class TrainConfig:
     plateau_mode: str = setting(
         "max",
         one_of(("max", "min")),
-        "plateau: max watches val accuracy, min watches val loss",
+        "plateau: max watches accuracy, min watches loss (of plateau_watch's set)",
+        applies=_schedule_is("plateau"),
+    )
+    plateau_watch: str = setting(
+        "val",
+        one_of(("val", "train")),
+        "plateau: watch the validation metric (after each evaluation) or the training one "
+        "(after every epoch; write-up 002 had no validation set)",
         applies=_schedule_is("plateau"),
     )
     plateau_factor: float = setting(

@@ -205,7 +205,7 @@ class _EpochRunner:
         }
         if epoch % c.eval_every == 0 or epoch == c.epochs:
             metrics.update(self.evaluate())
-            self.plateau.step(metrics)
+        self.plateau.step(metrics)  # skips an epoch without the value it watches
         metrics.update(
             seconds=time.perf_counter() - start,
             images_per_s=seen / train_seconds,
