@@ -43,6 +43,10 @@ class Published:
             image). A trial records it for its own summary_batch, with its summary_tool;
             write-up 004 used 64 for its own CNNs.
         source: the model the write-up measured, where it differs from the one re-run.
+        epochs: how many epochs the run had trained when the number was measured: `at`'s
+            epoch, `within`, else the run's own epochs. The Study fills it in from its file
+            (so `--set epochs=1` does not change it), and the report warns beside a trial
+            that trained fewer.
     """
 
     value: float
@@ -52,6 +56,7 @@ class Published:
     within: int | None = None
     batch: int | None = None
     source: str | None = None
+    epochs: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -62,6 +67,7 @@ class Published:
             "within": self.within,
             "batch": self.batch,
             "source": self.source,
+            "epochs": self.epochs,
         }
 
 
@@ -98,7 +104,7 @@ def parse(reference, where: str = "Study reference=") -> list[Published]:
     entries = []
     for i, item in enumerate(reference):
         if isinstance(item, dict):
-            known = {"value", "run", "metric", "at", "within", "batch", "source"}
+            known = {"value", "run", "metric", "at", "within", "batch", "source", "epochs"}
             if not set(item) <= known or "value" not in item:
                 raise ConfigError(
                     f"{where}[{i}] has keys {sorted(item)}",
@@ -173,6 +179,8 @@ def _check(entry: Published, where: str) -> None:
             f"{where}: its run names unknown settings {', '.join(map(repr, unknown))}",
             f"settings are: {', '.join(field_names())}",
         )
+    if entry.epochs is not None and not _is_epoch(entry.epochs):
+        raise ConfigError(f"{where}: epochs={entry.epochs!r}", "give a whole number of epochs")
     if entry.source is not None and not isinstance(entry.source, str):
         raise ConfigError(f"{where}: source={entry.source!r}", "name the model as a string")
 

@@ -294,7 +294,35 @@ class Study:
     def _normalize_reference(self) -> None:
         entries = references.parse(self.reference)  # validates either form
         if not isinstance(self.reference, dict):
+            entries = [
+                e if e.epochs is not None else dataclasses.replace(e, epochs=self._measured_at(e))
+                for e in entries
+            ]
             object.__setattr__(self, "reference", entries)
+
+    def _measured_at(self, entry: references.Published) -> int | None:
+        """How many epochs a published number's run had trained when it was measured: its
+        `at` epoch, its `within`, else the epochs of the study's run it names (the grid's runs
+        that hold its settings, or the fixed setup with them); None for a trial measure."""
+        if isinstance(entry.at, int):
+            return entry.at
+        if entry.within is not None:
+            return entry.within
+        if entry.metric in references.TRIAL_MEASURES:
+            return None
+        runs = []
+        if self.sampler == "grid" and (self.space or self.points):
+            try:
+                runs = [self.config_for(point).to_dict() for point in self.grid_points()]
+            except ConfigError:  # a continuous range in a grid: its own check says so
+                runs = []
+        epochs = {run["epochs"] for run in runs if references.matches(entry.run, run)}
+        if len(epochs) == 1:
+            return epochs.pop()
+        try:
+            return TrainConfig.from_dict({**self.train, **entry.run}).epochs
+        except ConfigError:
+            return None
 
     def _check_points(self) -> None:
         if not isinstance(self.points, (list, tuple)):

@@ -17,6 +17,7 @@ from sweeper.report.frames import counted, outcomes, param_column
 from sweeper.train.config import TrainConfig
 
 COLUMNS = ["run", "source", "measure", "published", "measured", "trial", "outcome", "runs"]
+COLUMNS += ["warning"]  # the trial shown trained fewer epochs than the number was measured at
 NOT_RUN_COLUMNS = ["run", "source", "measure", "published"]
 _ABSENT = object()  # a setting no trial has (a spec from another version of sweeper)
 # Trial measure → its trials-frame column.
@@ -46,8 +47,10 @@ def published_tables(
         if entry_metric == "summary_size_mb":
             values = _at_batch(values, found, settings, entry.batch or 1)
         trial, value = _chosen(found, values, entry_metric)
-        outcome = outcomes(found).loc[found["trial"] == trial].iloc[0]
-        measured.append([*row, entry.value, value, trial, outcome, len(found)])
+        shown = found["trial"] == trial
+        outcome = outcomes(found).loc[shown].iloc[0]
+        warning = _too_short(found.loc[shown, "epochs"].iloc[0], entry.epochs)
+        measured.append([*row, entry.value, value, trial, outcome, len(found), warning])
     table = pd.DataFrame(measured, columns=COLUMNS)
     table["trial"] = table["trial"].astype("Int64")
     table["runs"] = table["runs"].astype("Int64")
@@ -156,6 +159,15 @@ def _at_batch(sizes: pd.Series, found: pd.DataFrame, settings: _Settings, batch:
     scaled = weights_mb + batch / measured_at * (sizes - weights_mb)
     same = measured_at == batch
     return sizes.where(same, scaled.where(tool == "torchsummary"))
+
+
+def _too_short(trained, needed: int | None) -> str:
+    """A warning when a trial trained fewer epochs than the number was measured at (a run
+    tried with --set epochs=1, a trial still running or stopped early); else blank."""
+    trained = 0 if _missing(trained) else int(trained)
+    if needed is None or trained >= needed:
+        return ""
+    return f"trained {trained} of the {needed} epochs this number was measured at"
 
 
 def _measure(metric: str, at, within: int | None, batch: int | None = None) -> str:
