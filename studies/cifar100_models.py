@@ -2,17 +2,23 @@
 
 Re-runs the write-up's table row by row, each model as the write-up trained it:
   CNN_2, CNN_3, CNN_5: from scratch with Adam on the 32 px images;
-  VGG19, ResNet101, ViT_b_32, Swin_b: ImageNet weights fine-tuned with SGD on images resized to 224 px
-    (the write-up's "Resize + ToTensor + Normalize", fc replaced by a 100-way one).
-It carries every column the write-up published: total params, torchsummary's estimated total
-size in MB (input, activations and weights at the run's input size: the CNNs' sizes are
-3x32x32 with torchsummary's batch_size=64, the others one 224 px image), the lowest and the
-final training loss, and the test accuracy after the 5th (last) epoch. The report reads each
-size at the batch the write-up used and puts cost beside accuracy.
+  VGG19, ResNet101, ViT_b_32, Swin_b: ImageNet weights fine-tuned with SGD on images resized
+    to 224 px (the write-up's "Resize + ToTensor + Normalize", the last layer replaced by a
+    100-way one), each with torchvision's own dropout (VGG19's classifier: 0.5, twice).
+It carries every column the write-up published: total params, the estimated total size in MB,
+the lowest and the final training loss, and the test accuracy after the 5th (last) epoch. Each
+size is measured as the write-up measured it: torchsummary's (input, activations and weights,
+in MiB) with batch_size=64 on its own CNNs and for one 224 px image on VGG19 and ResNet101, and
+torchinfo's (MB of 10^6 bytes; torchsummary cannot summarise vit_b_32) for one 224 px image on
+ViT_b_32 and Swin_b. The report puts cost beside accuracy.
 
 Departures, stated because the write-up does not say: SGD without momentum (torch's default);
 torchvision's IMAGENET1K_V1 weights. The write-up's losses are likely per logged batch; the
 trainer logs each epoch's mean training loss, so "min loss" here is the lowest epoch mean.
+Images are normalised with the training set's own per-channel mean and std (the write-up's
+Normalize gives no values; the ImageNet weights were trained with ImageNet's). On CUDA, the
+trainer's bf16 autocast and channels-last memory format (the write-up names no mixed
+precision: set bf16=false and channels_last=false to train in fp32).
 """
 
 from sweeper import Study, published

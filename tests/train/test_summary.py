@@ -47,10 +47,16 @@ def test_write_up_004s_own_networks(name, published):
 
 
 @pytest.mark.slow
-def test_write_up_004s_vgg19():
-    # ... and on VGG19 at 224px with torchsummary's default batch (one image); ~10 s on CPU.
-    model = models.build(TrainConfig(model="vgg19", image_size=224), 3, 100)
-    assert round(summary_size_mb(model, (3, 224, 224)), 2) == 773.24
+@pytest.mark.parametrize(
+    "name, published, within", [("vgg19", 773.24, 0), ("resnet101", 593.20, 0.025)]
+)
+def test_write_up_004s_vgg19_and_resnet101(name, published, within):
+    # ... and on VGG19 and ResNet101 at 224px with torchsummary's default batch (one image);
+    # ~10 s on CPU. ResNet101 measures 593.22: some 5,000 numbers (about one 2048-wide
+    # output and its gradient) more than the write-up's torchsummary saw, a gap still to explain.
+    model = models.build(TrainConfig(model=name, image_size=224), 3, 100)
+    size = summary_size_mb(model, (3, 224, 224))
+    assert round(size, 2) == pytest.approx(published, abs=within)
 
 
 def test_counts_like_torchinfo():
