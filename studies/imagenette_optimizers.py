@@ -13,8 +13,15 @@ Published numbers: none. The write-up shows these runs as curves only; its 89.5%
 the best of longer, unstated runs and its Ranger table is a 526-epoch run (see
 imagenette_ranger.py), so neither is put beside a 20-epoch run here.
 
-Departures, stated because the write-up does not say: images at 224 px from full-size
-ImageNette, trained from scratch, with a random resized crop (scale 0.35-1) and flips.
+Departures, stated because the write-up does not say: images at 224 px, decoded from
+ImageNette's 320 px version (the trainer reads the smallest version that covers the side; the
+write-up trained on the full-size images, at a size it does not give); trained from scratch,
+with a random resized crop (scale 0.35-1) and flips, as the ImageNette page's script does; a
+constant lr (these 20-epoch comparisons name no schedule); each optimizer otherwise at its
+library's defaults (Ranger: betas 0.95/0.999, no weight decay). Images are normalised with the
+training set's own per-channel mean and std (not given). On CUDA, the trainer's bf16 autocast
+and channels-last memory format (the write-up names no mixed precision: set bf16=false and
+channels_last=false to train in fp32).
 """
 
 from sweeper import Study

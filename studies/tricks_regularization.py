@@ -28,7 +28,12 @@ Departures: 60 epochs at 160 px instead of ImageNet's 120-300 epochs at 224 px; 
 torchvision's AutoAugment and RandAugment ops (RandAugment's include identity), not
 PaddleClas's PIL ones; erased areas hold the mean (PaddleClas's random erasing "pixel" mode
 fills noise); GridMask at probability 1 from the first epoch (PaddleClas's raises it over
-training).
+training); images normalised with the training set's own per-channel mean and std
+(PaddleClas: ImageNet's); on CUDA, the trainer's bf16 autocast and channels-last memory format
+(the tables name no mixed precision: set bf16=false and channels_last=false to train in fp32).
+Not carried: the tables' eight train top-5 accuracies (67.61, 70.83, 87.70, 86.56, 72.98,
+77.08, 90.42, 90.55): the trainer records top-5 on the validation set only, and the epochs
+table has no column for a training top-5.
 """
 
 from sweeper import Study, published

@@ -39,9 +39,14 @@ class Published:
             an epoch number (the value logged at that epoch); None for trial measures.
         within: with at="best": the best of the first `within` epochs only (write-up 001's
             "best within N epochs" of one long run).
-        batch: summary_size_mb only: the batch_size torchsummary was called with (the trial
-            records it for one image; write-up 004 used 64 for its own CNNs).
+        batch: summary_size_mb only: the batch size the size was estimated for (None: one
+            image). A trial records it for its own summary_batch, with its summary_tool;
+            write-up 004 used 64 for its own CNNs.
         source: the model the write-up measured, where it differs from the one re-run.
+        epochs: how many epochs the run had trained when the number was measured: `at`'s
+            epoch, `within`, else the run's own epochs. The Study fills it in from its file
+            (so `--set epochs=1` does not change it), and the report warns beside a trial
+            that trained fewer.
     """
 
     value: float
@@ -51,6 +56,7 @@ class Published:
     within: int | None = None
     batch: int | None = None
     source: str | None = None
+    epochs: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -61,6 +67,7 @@ class Published:
             "within": self.within,
             "batch": self.batch,
             "source": self.source,
+            "epochs": self.epochs,
         }
 
 
@@ -97,7 +104,7 @@ def parse(reference, where: str = "Study reference=") -> list[Published]:
     entries = []
     for i, item in enumerate(reference):
         if isinstance(item, dict):
-            known = {"value", "run", "metric", "at", "within", "batch", "source"}
+            known = {"value", "run", "metric", "at", "within", "batch", "source", "epochs"}
             if not set(item) <= known or "value" not in item:
                 raise ConfigError(
                     f"{where}[{i}] has keys {sorted(item)}",
@@ -163,7 +170,8 @@ def _check(entry: Published, where: str) -> None:
     ):
         raise ConfigError(
             f"{where}: batch={entry.batch!r} with metric={entry.metric!r}",
-            "batch= is torchsummary's batch size (a whole number), for summary_size_mb",
+            "batch= is the batch size the size was estimated for (a whole number), for "
+            "summary_size_mb",
         )
     unknown = sorted(set(entry.run) - set(field_names()))
     if unknown:
@@ -171,6 +179,8 @@ def _check(entry: Published, where: str) -> None:
             f"{where}: its run names unknown settings {', '.join(map(repr, unknown))}",
             f"settings are: {', '.join(field_names())}",
         )
+    if entry.epochs is not None and not _is_epoch(entry.epochs):
+        raise ConfigError(f"{where}: epochs={entry.epochs!r}", "give a whole number of epochs")
     if entry.source is not None and not isinstance(entry.source, str):
         raise ConfigError(f"{where}: source={entry.source!r}", "name the model as a string")
 

@@ -32,6 +32,7 @@ from sweeper.strategies import (
     check_name,
 )
 from sweeper.train.config import (
+    FILE_SETTINGS,
     TrainConfig,
     field_names,
     is_conditional,
@@ -334,7 +335,35 @@ class Study:
     def _normalize_reference(self) -> None:
         entries = references.parse(self.reference)  # validates either form
         if not isinstance(self.reference, dict):
+            entries = [
+                e if e.epochs is not None else dataclasses.replace(e, epochs=self._measured_at(e))
+                for e in entries
+            ]
             object.__setattr__(self, "reference", entries)
+
+    def _measured_at(self, entry: references.Published) -> int | None:
+        """How many epochs a published number's run had trained when it was measured: its
+        `at` epoch, its `within`, else the epochs of the study's run it names (the grid's runs
+        that hold its settings, or the fixed setup with them); None for a trial measure."""
+        if isinstance(entry.at, int):
+            return entry.at
+        if entry.within is not None:
+            return entry.within
+        if entry.metric in references.TRIAL_MEASURES:
+            return None
+        runs = []
+        if self.sampler == "grid" and (self.space or self.points):
+            try:
+                runs = [self.config_for(point).to_dict() for point in self.grid_points()]
+            except ConfigError:  # a continuous range in a grid: its own check says so
+                runs = []
+        epochs = {run["epochs"] for run in runs if references.matches(entry.run, run)}
+        if len(epochs) == 1:
+            return epochs.pop()
+        try:
+            return TrainConfig.from_dict({**self.train, **entry.run}).epochs
+        except ConfigError:
+            return None
 
     def _check_points(self) -> None:
         if not isinstance(self.points, (list, tuple)):
@@ -420,6 +449,48 @@ class Study:
             if params not in grid:
                 grid.append(params)
         return explicit + grid
+
+    def possible_configs(self, settings=FILE_SETTINGS) -> list[dict]:
+        """Every distinct training config a trial of this study can ask for, as far as
+        `settings` tell configs apart (by default the ones that choose which data set and
+        weights a trial reads): each point's, then every combination of the space's values of
+        those settings (a choice's values, an integer range's every step), the fixed setup
+        with the rest. `TrainConfig.to_dict()`s, so the preflight can check each one.
+
+        Settings outside `settings` are left at the fixed setup's (a continuous range cannot be
+        listed, and an lr does not choose a file); a setting another one's `when` depends on is
+        varied too, so a conditional choice is listed under the values that make it apply. A
+        combination that is no valid config is left out: no trial can train it.
+        """
+        vary = [name for name in self.space if name in settings]
+        vary += [
+            other
+            for name in list(vary)
+            for other in self.space[name].when
+            if other in self.space and other not in vary
+        ]
+        space = {name: self.space[name] for name in self.space if name in vary}
+        runs = [self.settings_of({POINT: label}) for label in self.point_settings()]
+        if self.space or not self.points:
+            base = self.base_config().to_dict()
+            ordered = sorted(space.items(), key=lambda item: item[1].conditional(item[0]))
+            for combination in itertools.product(*(_listed(dim) for _, dim in ordered)):
+                values, params = dict(base), {}
+                for (name, dim), value in zip(ordered, combination):
+                    if dim.active(name, values):
+                        params[name] = values[name] = value
+                runs.append({**self.train, **params})
+        configs, seen = [], set()
+        for run in runs:
+            try:
+                config = TrainConfig.from_dict(run).to_dict()
+            except ConfigError:
+                continue
+            key = repr([config[name] for name in settings])
+            if key not in seen:
+                seen.add(key)
+                configs.append(config)
+        return configs
 
     def _active_params(self, pick) -> dict:
         values = {**self.base_config().to_dict()}
@@ -543,6 +614,12 @@ _EXAMPLES = {
     "seed": "seed=0",
     "epoch_timeout": "epoch_timeout=600",
 }
+
+
+def _listed(dim: Dimension) -> list:
+    """The values of a dimension a preflight lists: every one of a choice or an integer range,
+    a continuous range's two ends."""
+    return dim.grid_values() if isinstance(dim, (Choice, IntRange)) else list(dim.candidates())
 
 
 def _check_storable(study: Study) -> None:

@@ -17,6 +17,7 @@ from sweeper.report.frames import counted, outcomes, param_column
 from sweeper.train.config import TrainConfig
 
 COLUMNS = ["run", "source", "measure", "published", "measured", "trial", "outcome", "runs"]
+COLUMNS += ["warning"]  # the trial shown trained fewer epochs than the number was measured at
 NOT_RUN_COLUMNS = ["run", "source", "measure", "published"]
 _ABSENT = object()  # a setting no trial has (a spec from another version of sweeper)
 # Trial measure → its trials-frame column.
@@ -43,11 +44,13 @@ def published_tables(
             not_run.append([*row, entry.value])
             continue
         values = _values(found, epochs, entry_metric, entry.at, entry.within)
-        if entry.batch is not None:
-            values = _at_batch(values, found, entry.batch)
+        if entry_metric == "summary_size_mb":
+            values = _at_batch(values, found, settings, entry.batch or 1)
         trial, value = _chosen(found, values, entry_metric)
-        outcome = outcomes(found).loc[found["trial"] == trial].iloc[0]
-        measured.append([*row, entry.value, value, trial, outcome, len(found)])
+        shown = found["trial"] == trial
+        outcome = outcomes(found).loc[shown].iloc[0]
+        warning = _too_short(found.loc[shown, "epochs"].iloc[0], entry.epochs)
+        measured.append([*row, entry.value, value, trial, outcome, len(found), warning])
     table = pd.DataFrame(measured, columns=COLUMNS)
     table["trial"] = table["trial"].astype("Int64")
     table["runs"] = table["runs"].astype("Int64")
@@ -138,15 +141,33 @@ def _chosen(found: pd.DataFrame, values: pd.Series, metric: str) -> tuple[int, f
     return int(number), float(value) if not _missing(value) else math.nan
 
 
-def _at_batch(sizes: pd.Series, found: pd.DataFrame, batch: int) -> pd.Series:
-    """torchsummary's total for `batch` images from the trial's one-image total: the input and
-    activations scale with the batch, the weights do not. Its weights are every module's weight
-    and bias, taken here as all parameters: exact for networks made only of convolutions,
-    BatchNorm and linear layers (write-up 004's CNNs)."""
-    weights_mb = pd.Series(
-        found["n_params"].astype(float).values * 4 / 2**20, index=found["trial"].astype(int).values
-    )
-    return weights_mb + batch * (sizes - weights_mb)
+def _at_batch(sizes: pd.Series, found: pd.DataFrame, settings: _Settings, batch: int) -> pd.Series:
+    """Each trial's estimated total size for `batch` images. A trial records it for its own
+    summary_batch (1 before that setting existed), already rounded to 4 significant digits:
+    measured at the number's batch, it is read as it is. Otherwise torchsummary's is scaled
+    (the input and activations grow with the batch, the weights do not; its weights are every
+    module's weight and bias, taken here as all parameters: exact for networks made only of
+    convolutions, BatchNorm and linear layers), which multiplies the rounding by the ratio of
+    the batches; torchinfo's weights are not known from the parameter count, so its size at
+    another batch stays blank."""
+    numbers = found["trial"].astype(int).values
+    measured_at = pd.Series(
+        settings.column("summary_batch").loc[found.index].values, index=numbers
+    ).astype(float)
+    tool = pd.Series(settings.column("summary_tool").loc[found.index].values, index=numbers)
+    weights_mb = pd.Series(found["n_params"].astype(float).values * 4 / 2**20, index=numbers)
+    scaled = weights_mb + batch / measured_at * (sizes - weights_mb)
+    same = measured_at == batch
+    return sizes.where(same, scaled.where(tool == "torchsummary"))
+
+
+def _too_short(trained, needed: int | None) -> str:
+    """A warning when a trial trained fewer epochs than the number was measured at (a run
+    tried with --set epochs=1, a trial still running or stopped early); else blank."""
+    trained = 0 if _missing(trained) else int(trained)
+    if needed is None or trained >= needed:
+        return ""
+    return f"trained {trained} of the {needed} epochs this number was measured at"
 
 
 def _measure(metric: str, at, within: int | None, batch: int | None = None) -> str:

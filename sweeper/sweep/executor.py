@@ -132,16 +132,17 @@ def checked_result(result) -> dict:
 
 
 def _check(task: Check) -> Checked | Failed:
-    """The trainer imports and, for the built-in one, the data set is where the config says."""
+    """The trainer imports and, for the built-in one, the data sets and weights of every run
+    are where the configs say (all that is missing in one error), and the config's data decodes."""
     from sweeper.train.config import TrainConfig
 
     try:
         load_trainer(task.trainer)
         if not task.trainer:
-            from sweeper.train import data, models
+            from sweeper.train import data, preflight
 
             config = TrainConfig.from_dict(task.config)
-            models.check_weights(config)
+            preflight.check([config, *map(TrainConfig.from_dict, task.runs)])
             data.load(config)
     except SweeperError as error:
         return Failed(str(error), Cause.USER)

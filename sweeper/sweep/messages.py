@@ -27,10 +27,13 @@ def unexpected(message: object, where: str) -> ProtocolError:
 # ---- supervisor -> executor --------------------------------------------------------------
 @dataclass(frozen=True)
 class Check:
-    """Before any write: the trainer imports and (built-in trainer) the data and weights are there."""
+    """Before any write: the trainer imports and (built-in trainer) the data and weights are there,
+    for `config` (its data set is decoded) and for every other config in `runs` (the ones the
+    study can ask for: their files must exist)."""
 
     config: dict
     trainer: str | None = None
+    runs: tuple = ()
 
 
 @dataclass(frozen=True)

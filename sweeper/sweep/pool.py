@@ -94,10 +94,11 @@ class ExecutorPool:
         for executor in self.executors:
             self._wait_ready(executor, interrupted)
 
-    def preflight(self, config: dict, trainer: str | None) -> None:
-        """Checks in an executor that the trainer loads and the data is there, before any write."""
+    def preflight(self, config: dict, trainer: str | None, runs: list[dict] = ()) -> None:
+        """Checks in an executor that the trainer loads and the data is there, before any write:
+        `config`'s data set decoded, and the data and weights of every config in `runs` there."""
         executor = self.executors[0]
-        executor.conn.send(Check(config, trainer))
+        executor.conn.send(Check(config, trainer, tuple(runs)))
         message = self._receive(executor)
         if isinstance(message, Failed):
             raise _failure(message)

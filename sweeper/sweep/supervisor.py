@@ -162,7 +162,11 @@ class Supervisor:
         }
         try:
             self.pool.start(interrupted=lambda: self.stopping)
-            self.pool.preflight(self.definition.base_config().to_dict(), self.definition.trainer)
+            self.pool.preflight(
+                self.definition.base_config().to_dict(),
+                self.definition.trainer,
+                self.definition.possible_configs(),
+            )
             self.study_artifacts = check_artifacts(self.artifacts, self.definition.name)
             self.storage = open_storage(
                 self.storage_url,

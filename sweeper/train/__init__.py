@@ -10,8 +10,9 @@ on CUDA, resident set size on the CPU). Accuracies are percentages. A true value
 (True, or the numpy bool Optuna's should_prune gives) stops the trial (pruned). The result,
 all JSON values: best_val_acc, best_epoch, final_val_acc, epochs_run, stop ("completed" |
 "pruned" | "diverged"), stop_detail (why it diverged, else None), params, model_size_mb
-(parameters and buffers, MiB), summary_size_mb (torchsummary's "Estimated Total Size (MB)" for
-one input image, as write-up 004 tabulated it), seconds, images_per_s, peak_mem_mb, device,
+(parameters and buffers, MiB), summary_size_mb (the "Estimated Total Size (MB)" of the config's
+summary_tool, torchsummary or torchinfo, for summary_batch images, as write-up 004 tabulated
+it), seconds, images_per_s, peak_mem_mb, device,
 environment (seed, torch, cuda, cudnn, device_name, threads, interop_threads,
 deterministic_algorithms, cudnn_deterministic, cudnn_benchmark: what a rerun needs to match).
 """

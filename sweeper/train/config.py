@@ -88,7 +88,19 @@ MODELS: tuple[str, ...] = (
 # The least image side (px) of the models that need one: each max-pool of cnn_n halves the side,
 # swin_b has five halvings; cifar_alexnet needs 32.
 MIN_SIDE = {"cnn_2": 2**2, "cnn_3": 2**3, "cnn_5": 2**5, "swin_b": 2**5, "cifar_alexnet": 32}
-SCHEDULES = ("constant", "step", "multistep", "cosine", "onecycle", "plateau")
+SCHEDULES = ("constant", "step", "multistep", "cosine", "flat_cos", "onecycle", "plateau")
+# The settings that choose which files a trial reads (its data set, its pretrained weights): the
+# preflight checks every distinct combination of them a study can ask for before its first trial.
+FILE_SETTINGS = (
+    "dataset",
+    "data_dir",
+    "download",
+    "image_size",
+    "model",
+    "depth",
+    "pretrained",
+    "pretrained_weights",
+)
 
 
 # Predicates over a config's values for `setting(applies=...)`.
@@ -248,7 +260,12 @@ class TrainConfig:
         "which torchvision weights pretrained loads, by enum name (IMAGENET1K_V1, DEFAULT, ...)",
         applies=lambda c: c["pretrained"] and _pretrainable(c),
     )
-    dropout: float = setting(0.0, FRACTION, "dropout probability before the classifier")
+    dropout: float = setting(
+        0.0,
+        FRACTION,
+        "dropout probability before the last (classifier) layer; torchvision's models keep "
+        "their own dropout besides (VGG: 0.5 twice in its classifier)",
+    )
     dropout1: float = setting(
         0.0,
         FRACTION,
@@ -296,14 +313,26 @@ class TrainConfig:
     momentum: float = setting(
         0.9,
         between(0, 1),
-        "momentum (1.0 is allowed and diverges)",
+        "momentum (sweeper's default 0.9; torch's SGD and RMSprop default to 0; 1.0 is "
+        "allowed and diverges)",
         applies=_optimizer_has("has_momentum"),
     )
     nesterov: bool = setting(
         False, help="Nesterov momentum", applies=_optimizer_has("has_nesterov")
     )
-    eps: float = setting(
-        1e-8, POSITIVE, "Adam-family / RMSprop epsilon", applies=_optimizer_has("has_eps")
+    eps: float | None = setting(
+        None,
+        POSITIVE,
+        "Adam-family / RMSprop epsilon (None: the optimizer's own, 1e-8 for torch's, 1e-5 "
+        "for ranger)",
+        applies=_optimizer_has("has_eps"),
+    )
+    beta2: float | None = setting(
+        None,
+        between(0, 1, high_open=True),
+        "adam, adamw, radam, ranger: decay of the squared-gradient average (fastai's sqr_mom; "
+        "None: the optimizer's own, 0.999)",
+        applies=lambda c: c["optimizer"] in ("adam", "adamw", "radam", "ranger"),
     )
     lookahead_steps: int = setting(
         6,
@@ -318,7 +347,10 @@ class TrainConfig:
         applies=_optimizer_has("has_lookahead"),
     )
     weight_decay: float = setting(
-        0.0, NON_NEGATIVE, "L2 weight decay per step (decoupled for adamw)"
+        0.0,
+        NON_NEGATIVE,
+        "weight decay per step: L2 on the gradient, decoupled (on the weights) for adamw and "
+        "ranger, as torch's AdamW and the Ranger package do it",
     )
     decay_bn_bias: bool = setting(
         True,
@@ -358,6 +390,13 @@ class TrainConfig:
         "cosine: the lr reaches 0 at epochs + this many epochs (write-up 000 used 20)",
         applies=_schedule_is("cosine"),
     )
+    flat_pct: float = setting(
+        0.75,
+        between(0, 1, high_open=True),
+        "flat_cos: fraction of training at the peak lr before the cosine decay to 1e-5 of it "
+        "(fastai's fit_flat_cos, which the ImageNette leaderboard's runs used)",
+        applies=_schedule_is("flat_cos"),
+    )
     onecycle_pct: float = setting(
         0.3,
         between(0, 1, low_open=True, high_open=True),
@@ -367,7 +406,14 @@ class TrainConfig:
     plateau_mode: str = setting(
         "max",
         one_of(("max", "min")),
-        "plateau: max watches val accuracy, min watches val loss",
+        "plateau: max watches accuracy, min watches loss (of plateau_watch's set)",
+        applies=_schedule_is("plateau"),
+    )
+    plateau_watch: str = setting(
+        "val",
+        one_of(("val", "train")),
+        "plateau: watch the validation metric (after each evaluation) or the training one "
+        "(after every epoch; write-up 002 had no validation set)",
         applies=_schedule_is("plateau"),
     )
     plateau_factor: float = setting(
@@ -401,6 +447,18 @@ class TrainConfig:
     )
     compile: bool = setting(
         False, help="torch.compile the model (pays a compile time of tens of seconds)"
+    )
+    summary_tool: str = setting(
+        "torchsummary",
+        one_of(("torchsummary", "torchinfo")),
+        "whose estimated total size the trial records as summary_size_mb: torchsummary 1.5's "
+        "(MiB; write-up 004's CNNs, VGG19, ResNet101) or torchinfo 1.8's (MB of 10^6 bytes; "
+        "its ViT_b_32 and Swin_b)",
+    )
+    summary_batch: int = setting(
+        1,
+        at_least(1),
+        "the batch size summary_size_mb is estimated for (write-up 004: 64 for its own CNNs)",
     )
     eval_every: int = setting(
         1, at_least(1), "evaluate every this many epochs (always after the last)"

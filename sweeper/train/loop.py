@@ -15,7 +15,7 @@ from sweeper.train import checkpoint, environment, memory, models, optim, schedu
 from sweeper.train import data as datasets
 from sweeper.train.augment import Augment
 from sweeper.train.config import TrainConfig
-from sweeper.train.summary import summary_size_mb
+from sweeper.train.summary import estimated_total_mb
 
 NAN_CHECK_EVERY = 25  # steps between loss checks; each one waits for the device
 
@@ -51,7 +51,9 @@ def fit(
         writer.wait()  # the last epoch's checkpoint is on disk before the trial is done
         return {
             **_result(history, stop, model, dev, peak),
-            "summary_size_mb": summary_size_mb(model, (data.train_x.shape[1], c.side, c.side)),
+            "summary_size_mb": estimated_total_mb(
+                model, (data.train_x.shape[1], c.side, c.side), c.summary_tool, c.summary_batch
+            ),
             "environment": environment.record(c.seed, dev),
         }
     finally:
@@ -204,7 +206,7 @@ class _EpochRunner:
         }
         if epoch % c.eval_every == 0 or epoch == c.epochs:
             metrics.update(self.evaluate())
-            self.plateau.step(metrics)
+        self.plateau.step(metrics)  # skips an epoch without the value it watches
         metrics.update(
             seconds=time.perf_counter() - start,
             images_per_s=seen / train_seconds,

@@ -14,7 +14,7 @@ from torch import nn
 
 from sweeper.errors import ConfigError, SetupError
 from sweeper.train import architectures
-from sweeper.train.config import RESNET_DEPTHS, TrainConfig
+from sweeper.train.config import RESNET_DEPTHS, TORCHVISION_MODELS, TrainConfig
 
 SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no max-pool
 
@@ -22,8 +22,17 @@ SMALL_IMAGE = 96  # below this side (px), ResNets get a 3x3 stride-1 stem and no
 def check_weights(c: TrainConfig) -> None:
     """Before any trial: a ConfigError for a weights name the architecture does not have, a
     SetupError when the weights are not in the local cache."""
-    if c.pretrained and c.arch.startswith(("resnet", "vgg", "vit")):
+    if c.pretrained and c.arch in TORCHVISION_MODELS:
         _weights_file(c.arch, c.pretrained_weights)
+
+
+def weights_location(arch: str, name: str) -> tuple[str, str, Path]:
+    """(the weights' enum name, their download URL, where the local cache keeps them) of
+    torchvision's weights `name` for `arch`; a ConfigError for a name `arch` does not have.
+    Reads no file: the preflight checks many architectures' weights by their path alone."""
+    weights = _weights(arch, name)
+    path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
+    return weights.name, weights.url, path
 
 
 def _weights(arch: str, name: str):
@@ -40,12 +49,11 @@ def _weights(arch: str, name: str):
 
 
 def _weights_file(arch: str, name: str) -> Path:
-    weights = _weights(arch, name)
-    path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
+    enum_name, url, path = weights_location(arch, name)
     if not path.exists():
         raise SetupError(
-            f"pretrained weights {arch} {weights.name} are not in the local cache ({path})",
-            f"download {weights.url} into {path.parent}, or set pretrained=false",
+            f"pretrained weights {arch} {enum_name} are not in the local cache ({path})",
+            f"download {url} into {path.parent}, or set pretrained=false",
         )
     return path
 
@@ -58,9 +66,9 @@ def _pretrained_state(arch: str, name: str) -> dict:
 def _torchvision(arch: str, c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
     from torchvision import models
 
-    extra = {"dropout": c.dropout} if arch.startswith(("vgg", "swin")) else {}
-    if arch == "vit_b_32":
-        extra = {"image_size": c.side, "dropout": c.dropout}
+    # torchvision's own dropout stays at its default (VGG fine-tunes with p=0.5 in its
+    # classifier, as write-up 004's VGG19 did); `dropout` adds one before the new last layer.
+    extra = {"image_size": c.side} if arch == "vit_b_32" else {}
     model = models.get_model(arch, weights=None, **extra)
     if c.pretrained:
         state = _pretrained_state(arch, c.pretrained_weights)
@@ -86,12 +94,19 @@ def _resnet(arch: str):
     return build
 
 
+def _head(c: TrainConfig, features: int, classes: int) -> nn.Module:
+    """The new last layer, after `dropout` when it is set (no module when it is not: a module
+    that does nothing would still count in torchsummary's and torchinfo's sizes)."""
+    linear = nn.Linear(features, classes)
+    return nn.Sequential(nn.Dropout(c.dropout), linear) if c.dropout else linear
+
+
 def _vgg(arch: str):
     def build(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
         model = _torchvision(arch, c, in_ch, classes)
         if in_ch != 3:
             model.features[0] = nn.Conv2d(in_ch, 64, 3, padding=1)
-        model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, classes)
+        model.classifier[-1] = _head(c, model.classifier[-1].in_features, classes)
         return model
 
     return build
@@ -101,7 +116,7 @@ def _vit(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
     model = _torchvision("vit_b_32", c, in_ch, classes)
     if in_ch != 3:
         model.conv_proj = nn.Conv2d(in_ch, model.hidden_dim, 32, 32)
-    model.heads = nn.Linear(model.hidden_dim, classes)
+    model.heads = _head(c, model.hidden_dim, classes)
     return model
 
 
@@ -110,7 +125,7 @@ def _swin(c: TrainConfig, in_ch: int, classes: int) -> nn.Module:
     if in_ch != 3:
         patches = model.features[0][0]
         model.features[0][0] = nn.Conv2d(in_ch, patches.out_channels, 4, 4)
-    model.head = nn.Linear(model.head.in_features, classes)
+    model.head = _head(c, model.head.in_features, classes)
     return model
 
 

@@ -7,6 +7,12 @@ from torch import nn
 
 from sweeper.train.config import TrainConfig
 
+# Each optimizer's own defaults, used where the config leaves eps or beta2 unset (None): a
+# built-in default must not replace the library's (Ranger's eps is 1e-5, torch's 1e-8).
+TORCH_EPS = 1e-8  # torch's Adam, AdamW, RAdam and RMSprop
+RANGER_EPS = 1e-5  # Wright's Ranger package
+TORCH_BETA2 = 0.999  # torch's Adam family and the Ranger package alike
+
 
 class Ranger(torch.optim.RAdam):
     """RAdam + LookAhead + gradient centralization (Wright's Ranger, write-ups 000/001).
@@ -14,10 +20,20 @@ class Ranger(torch.optim.RAdam):
     Gradient centralization subtracts each conv/linear weight gradient's mean over its fan-in;
     every `k` steps LookAhead moves slow weights `alpha` of the way to the fast ones and resets
     the fast weights there. The slow weights live in the optimizer state, so they checkpoint.
+    The package's defaults: betas (0.95, 0.999), eps 1e-5, and weight decay applied to the
+    weights (p -= lr * wd * p, its ranger/ranger.py; torch's decoupled_weight_decay), not
+    added to the gradient as torch's RAdam does by default.
     """
 
-    def __init__(self, params, lr, eps, weight_decay, k=6, alpha=0.5):
-        super().__init__(params, lr=lr, betas=(0.95, 0.999), eps=eps, weight_decay=weight_decay)
+    def __init__(self, params, lr, eps=RANGER_EPS, weight_decay=0.0, k=6, alpha=0.5, beta2=0.999):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=(0.95, beta2),
+            eps=eps,
+            weight_decay=weight_decay,
+            decoupled_weight_decay=True,
+        )
         self.k, self.alpha = k, alpha
 
     @torch.no_grad()
@@ -45,6 +61,14 @@ class Ranger(torch.optim.RAdam):
         return loss
 
 
+def _eps(c: TrainConfig, default: float = TORCH_EPS) -> float:
+    return default if c.eps is None else c.eps
+
+
+def _betas(c: TrainConfig) -> tuple[float, float]:
+    return (0.9, TORCH_BETA2 if c.beta2 is None else c.beta2)  # torch's Adam family's beta1
+
+
 REGISTRY = {
     "sgd": lambda c, groups, lr: torch.optim.SGD(
         groups,
@@ -54,24 +78,25 @@ REGISTRY = {
         weight_decay=c.weight_decay,
     ),
     "adam": lambda c, groups, lr: torch.optim.Adam(
-        groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay
+        groups, lr=lr, betas=_betas(c), eps=_eps(c), weight_decay=c.weight_decay
     ),
     "adamw": lambda c, groups, lr: torch.optim.AdamW(
-        groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay
+        groups, lr=lr, betas=_betas(c), eps=_eps(c), weight_decay=c.weight_decay
     ),
     "radam": lambda c, groups, lr: torch.optim.RAdam(
-        groups, lr=lr, eps=c.eps, weight_decay=c.weight_decay
+        groups, lr=lr, betas=_betas(c), eps=_eps(c), weight_decay=c.weight_decay
     ),
     "rmsprop": lambda c, groups, lr: torch.optim.RMSprop(
-        groups, lr=lr, momentum=c.momentum, eps=c.eps, weight_decay=c.weight_decay
+        groups, lr=lr, momentum=c.momentum, eps=_eps(c), weight_decay=c.weight_decay
     ),
     "ranger": lambda c, groups, lr: Ranger(
         groups,
         lr=lr,
-        eps=c.eps,
+        eps=_eps(c, RANGER_EPS),
         weight_decay=c.weight_decay,
         k=c.lookahead_steps,
         alpha=c.lookahead_alpha,
+        beta2=TORCH_BETA2 if c.beta2 is None else c.beta2,
     ),
 }
 

@@ -23,6 +23,14 @@ def _onecycle(t: float, span: float, c: TrainConfig) -> float:
     return end + (1 - end) * (1 + math.cos(math.pi * (t - up) / (span - up))) / 2
 
 
+def _flat_cos(t: float, span: float, c: TrainConfig) -> float:
+    # fastai's fit_flat_cos: the peak for flat_pct of training, then a cosine down to peak/1e5.
+    flat, end = c.flat_pct * span, 1e-5
+    if t <= flat:
+        return 1.0
+    return end + (1 - end) * (1 + math.cos(math.pi * (t - flat) / (span - flat))) / 2
+
+
 REGISTRY = {
     "constant": lambda t, span, c: 1.0,
     "plateau": lambda t, span, c: 1.0,  # the reductions come from Plateau
@@ -30,6 +38,7 @@ REGISTRY = {
     "multistep": lambda t, span, c: c.gamma ** sum(int(t) >= m for m in c.milestones),
     # Reaches 0 at the last epoch + cosine_end_offset (write-up 000 stopped 20 epochs early).
     "cosine": lambda t, span, c: (1 + math.cos(math.pi * t / (span + c.cosine_end_offset))) / 2,
+    "flat_cos": _flat_cos,
     "onecycle": _onecycle,
 }
 
@@ -42,7 +51,9 @@ def factor(c: TrainConfig, t: float) -> float:
 
 
 class Plateau:
-    """ReduceLROnPlateau's rule (cooldown 0, min_lr 0) on the watched val metric."""
+    """ReduceLROnPlateau's rule (cooldown 0, min_lr 0) on the watched metric: accuracy (max)
+    or loss (min), of the validation set or the training set (plateau_watch). An epoch
+    without the watched value (no evaluation) is skipped."""
 
     def __init__(self, c: TrainConfig):
         self.c = c
@@ -52,7 +63,9 @@ class Plateau:
         c = self.c
         if c.schedule != "plateau":
             return
-        value = metrics["val_acc"] if c.plateau_mode == "max" else metrics["val_loss"]
+        value = metrics[f"{c.plateau_watch}_{'acc' if c.plateau_mode == 'max' else 'loss'}"]
+        if value is None:
+            return
         sign = 1 if c.plateau_mode == "max" else -1
         if self.best is None:
             improved = True

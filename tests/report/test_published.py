@@ -34,12 +34,14 @@ REFERENCE = [
 
 def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_path):
     url = f"sqlite:///{tmp_path / 'known.db'}"
-    spec = Study(name="batch", train={"model": "cnn_2"}, reference=REFERENCE).to_dict()
-    write_known_study(url, reference=spec["reference"])
+    # The known study's setup: 4 epochs, as every number here was measured.
+    spec = Study(name="batch", train={"model": "cnn_2", "epochs": 4}, reference=REFERENCE)
+    write_known_study(url, reference=spec.to_dict()["reference"])
     report = build_report(open_reader(url), "batch")
     columns = ["run", "source", "measure", "published", "measured", "trial", "outcome", "runs"]
-    assert list(report.published.columns) == columns
-    assert rows(report.published) == [
+    assert list(report.published.columns) == [*columns, "warning"]
+    assert set(report.published["warning"]) == {""}
+    assert rows(report.published[columns]) == [
         ["batch_size=32", "", "val_acc, best epoch", 93.53, 80.0, 0, "completed", 3],
         ["batch_size=64, lr=0.01", "", "val_acc, final epoch", 94.42, 83.0, 2, "completed", 1],
         ["batch_size=64", "ResNet50", "train_acc, best epoch", 97.9, 90.0, 2, "completed", 3],
@@ -71,6 +73,29 @@ def test_each_published_number_stands_beside_its_own_run_measured_its_way(tmp_pa
     ]
     # The parameter table shows only what its `best` column measures: val_acc at the best epoch.
     assert rows(report.param_tables["batch_size"][["reference"]]) == [[93.53], [NA], [NA]]
+
+
+def measured_sizes(tmp_path, **train) -> list:
+    url = f"sqlite:///{tmp_path / 'sizes.db'}"
+    run = {"batch_size": 64, "lr": 0.01}  # trial 2: 22,000,000 params, 100.0 MB recorded
+    reference = [
+        published(1.0, run, metric="summary_size_mb", batch=64),
+        published(1.0, run, metric="summary_size_mb"),
+    ]
+    spec = Study(name="batch", train={"model": "cnn_2", **train}, reference=reference).to_dict()
+    write_known_study(url, train=spec["train"], reference=spec["reference"])
+    return [row[4] for row in rows(build_report(open_reader(url), "batch").published)]
+
+
+def test_a_size_measured_at_the_published_batch_is_read_as_it_is(tmp_path):
+    # Recorded at batch 64: shown as recorded there; at one image, the weights (83.9233 MB)
+    # once and the rest a 64th.
+    assert measured_sizes(tmp_path, summary_batch=64) == [100.0, 84.1745]
+
+
+def test_torchinfos_size_is_not_scaled_to_another_batch(tmp_path):
+    # Its weights are the called leaves' parameters, which the parameter count does not give.
+    assert measured_sizes(tmp_path, summary_tool="torchinfo") == [NA, 100.0]
 
 
 STUDY = """
@@ -129,12 +154,30 @@ def test_a_sweep_of_points_reports_each_published_run_beside_its_own(write_study
     final_slow = 75 * (1 - math.exp(-3 / 2))
     assert rows(report.published) == [
         ["lr=0.01, schedule=constant", "", "val_acc, final epoch", 75.0, round(final_slow, 4)]
-        + [0, "completed", 1],
+        + [0, "completed", 1, ""],
         ["lr=0.1, schedule=step, milestones=[2, 3]", "", "val_acc, best epoch", 95.0]
-        + [round(95 * (1 - math.exp(-3 / 2)), 4), 1, "completed", 1],
+        + [round(95 * (1 - math.exp(-3 / 2)), 4), 1, "completed", 1, ""],
     ]
     assert rows(report.not_run) == [
         ["lr=0.1, schedule=step, milestones=[2, 3], epochs=300", "", "train_loss, lowest", 1.0]
     ]
     printed = run_cli("report", "points", "--storage", url, "--format", "none", cwd=tmp_path)
     assert "Published beside measured" in printed.stdout and "Published, not run" in printed.stdout
+
+
+def test_a_number_beside_a_trial_trained_shorter_than_its_run_is_flagged(write_study, tmp_path):
+    # A quick try of the study: its points trained one epoch, its numbers measured after three
+    # (or at epoch 2); the report says so beside each, and prints it.
+    url = f"sqlite:///{tmp_path / 'points.db'}"
+    study = write_study(
+        POINTS_STUDY.replace("published(95.0, FAST)", "published(95.0, FAST, at=2)")
+    )
+    sweep = run_cli("run", study, "--storage", url, "--set", "epochs=1", cwd=tmp_path)
+    assert sweep.returncode == 0, sweep.stderr
+    report = build_report(open_reader(url), "points")
+    assert report.published["warning"].tolist() == [
+        "trained 1 of the 3 epochs this number was measured at",
+        "trained 1 of the 2 epochs this number was measured at",
+    ]
+    printed = run_cli("report", "points", "--storage", url, "--format", "none", cwd=tmp_path)
+    assert "trained 1 of" in printed.stdout

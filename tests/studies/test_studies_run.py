@@ -78,3 +78,14 @@ def test_every_study_says_which_write_up_it_re_runs():
     for name in STUDIES:
         description = load_study_file(ROOT / "studies" / name).description
         assert "Write-up" in description and ("Re-runs" in description), name
+
+
+def test_every_re_run_states_the_trainers_own_departures():
+    # bf16 autocast and channels-last on CUDA (the write-ups trained in fp32), and the
+    # normalisation by the training set's own mean and std.
+    for name in STUDIES:
+        if name == "imagenette_search.py":  # a search: it re-runs no write-up's setup
+            continue
+        description = " ".join(load_study_file(ROOT / "studies" / name).description.split())
+        assert "bf16" in description and "channels-last" in description, name
+        assert "normalised with the training set's own" in description, name

@@ -291,7 +291,7 @@ def test_cuda_with_bf16_and_channels_last_trains_and_resumes(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "schedule", ["constant", "step", "multistep", "cosine", "onecycle", "plateau"]
+    "schedule", ["constant", "step", "multistep", "cosine", "flat_cos", "onecycle", "plateau"]
 )
 def test_every_schedule_drives_the_lr_fit_reports(schedule):
     from sweeper.train import schedules

@@ -164,6 +164,28 @@ def test_schedules_have_their_shapes():
     assert warm[:3] == [0.25, 0.5, 1.0]
 
 
+def test_flat_cos_holds_the_peak_then_anneals_like_fastais_fit_flat_cos():
+    # fastai: flat for pct_start=0.75 of the steps, then cosine from lr to lr / 1e5.
+    flat_cos = curve(schedule="flat_cos")
+    assert flat_cos[:4] == [1.0] * 4 and flat_cos[-1] == pytest.approx(1e-5)
+    c = TrainConfig(epochs=10, schedule="flat_cos")
+    assert schedules.factor(c, 8.75) == pytest.approx(0.5 + 0.5e-5)  # half way down the cosine
+    assert schedules.factor(TrainConfig(epochs=10, schedule="flat_cos", flat_pct=0.5), 6) < 1
+
+
+def test_plateau_can_watch_training_accuracy_every_epoch():
+    # Write-up 002 had no validation set: its ReduceLROnPlateau watched training accuracy.
+    c = TrainConfig(schedule="plateau", plateau_watch="train", plateau_patience=0)
+    plateau = schedules.Plateau(c)
+    for train_acc in (50, 60, 60):
+        plateau.step({"train_acc": train_acc, "val_acc": None, "val_loss": None})
+    assert plateau.scale == pytest.approx(0.1)  # the third epoch did not improve
+    watching_val = schedules.Plateau(TrainConfig(schedule="plateau", plateau_patience=0))
+    for _ in range(3):  # epochs without an evaluation leave it as it was
+        watching_val.step({"train_acc": 50, "val_acc": None, "val_loss": None})
+    assert watching_val.scale == 1.0 and watching_val.best is None
+
+
 def test_warmup_ramps_to_the_peak_and_the_schedule_runs_over_the_epochs_after_it():
     c = TrainConfig(epochs=10, warmup_epochs=2, schedule="cosine")
     ramp = [schedules.factor(c, t) for t in (0.01, 1, 1.99, 2)]
