@@ -154,12 +154,35 @@ def main() -> None:
     )
     parser.add_argument("--trials", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--dir", type=Path, help="where the databases go (default: a temp folder)")
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write the figures there (bench/tables.py)"
+    )
     args = parser.parse_args()
+    rows = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.dir or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         for n in args.trials:
-            print(describe(bench(n, folder)), flush=True)
+            result = bench(n, folder)
+            print(describe(result), flush=True)
+            rows.append(figures(result))
+    save = runpy.run_path(str(HERE / "tables.py"))["save"]
+    save(args.json, __file__, rows)
+
+
+def figures(r: dict) -> dict:
+    """The numbers docs/benchmarks.md shows of one study size."""
+    od = r["optuna_dashboard"]
+    return {
+        "trials": r["trials"],
+        "page_bytes": r["page"]["bytes"],
+        "data_bytes": r["data"]["bytes"],
+        "data_raw_bytes": r["data_raw"]["bytes"],
+        "page": {key: r["page"][key] for key in ("cold_s", "warm_s")},
+        "data": {key: r["data"][key] for key in ("cold_s", "warm_s")},
+        "inline_bytes": r["inline"]["bytes"],
+        "optuna_dashboard_bytes": od["api"]["bytes"] if od else None,
+    }
 
 
 if __name__ == "__main__":

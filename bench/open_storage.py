@@ -16,6 +16,7 @@ on a SQLite file and on a local PostgreSQL server (tests/pg.py; skipped without 
 from __future__ import annotations
 
 import argparse
+import runpy
 import statistics
 import sys
 import tempfile
@@ -40,7 +41,7 @@ def median_seconds(open_once, rounds: int) -> float:
     return statistics.median(times)
 
 
-def compare(label: str, url: str, rounds: int) -> None:
+def compare(label: str, url: str, rounds: int) -> dict:
     open_storage(url).engine.dispose()  # the schema exists from here on
     ours = median_seconds(lambda: open_storage(url), rounds)
     optunas = median_seconds(lambda: optuna.storages.RDBStorage(url), rounds)
@@ -48,19 +49,26 @@ def compare(label: str, url: str, rounds: int) -> None:
         f"{label:<11} sweeper {ours * 1000:6.1f} ms   optuna {optunas * 1000:6.1f} ms   "
         f"ratio {ours / optunas:.2f}x"
     )
+    return {"storage": label, "sweeper_s": ours, "optuna_s": optunas, "ratio": ours / optunas}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="opens timed per storage (15)")
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write the figures there (bench/tables.py)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        compare("sqlite", f"sqlite:///{folder}/bench.db", args.rounds)
+        rows = [compare("sqlite", f"sqlite:///{folder}/bench.db", args.rounds)]
     try:
         with PostgresServer() as server:
-            compare("postgresql", server.url, args.rounds)
+            rows.append(compare("postgresql", server.url, args.rounds))
     except PostgresUnavailable as error:
         print(f"postgresql  skipped: {error}")
+    setup = f"median of {args.rounds} opens of a storage whose schema exists"
+    save = runpy.run_path(str(Path(__file__).with_name("tables.py")))["save"]
+    save(args.json, __file__, rows, setup)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ importing torch) is included, as a user pays it.
 from __future__ import annotations
 
 import argparse
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -90,15 +91,23 @@ def main():
         "--images", type=int, default=512, help="synthetic images per trial (default 512)"
     )
     parser.add_argument("--batch-size", type=int, default=64, help="images per step (default 64)")
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write the figures there (bench/tables.py)"
+    )
     args = parser.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         rates = {w: trials_per_hour(w, args, Path(tmp)) for w in counts}
-    print(
-        f"cifar_alexnet, {args.dataset}, {args.trials} trials x {args.epochs} epochs on {args.device}"
-    )
+    setup = f"cifar_alexnet, {args.dataset}, {args.trials} trials x {args.epochs} epochs on {args.device}"
+    print(setup)
     for w, rate in rates.items():
         print(f"--workers {w}: {rate:8.0f} trials/hour   ratio {rate / rates[counts[0]]:.2f}x")
+    rows = [
+        {"workers": w, "trials_per_hour": rate, "ratio": rate / rates[counts[0]]}
+        for w, rate in rates.items()
+    ]
+    save = runpy.run_path(str(Path(__file__).with_name("tables.py")))["save"]
+    save(args.json, __file__, rows, setup)
 
 
 if __name__ == "__main__":

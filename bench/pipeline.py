@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import runpy
 import time
+from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -109,11 +111,16 @@ def main():
     parser.add_argument(
         "--repeats", type=int, default=3, help="measurements of each; the best counts (default 3)"
     )
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write the figures there (bench/tables.py)"
+    )
     args = parser.parse_args()
-    print(
+    setup = (
         f"device {args.device}, {args.images} images, batch {args.batch_size}, DataLoader workers {args.workers}, "
         f"torch threads {torch.get_num_threads()}, best of {args.repeats}"
     )
+    print(setup)
+    rows = []
     for side in map(int, args.sizes.split(",")):
         g = torch.Generator().manual_seed(0)
         # Stored a little larger than the output, as decoded images are (crops resample them).
@@ -131,6 +138,16 @@ def main():
         print(
             f"{side:4d}px  device pipeline {ours:10.0f} img/s   DataLoader {theirs:10.0f} img/s   ratio {ours / theirs:5.2f}x"
         )
+        rows.append(
+            {
+                "side_px": side,
+                "pipeline_img_s": ours,
+                "dataloader_img_s": theirs,
+                "ratio": ours / theirs,
+            }
+        )
+    save = runpy.run_path(str(Path(__file__).with_name("tables.py")))["save"]
+    save(args.json, __file__, rows, setup)
 
 
 if __name__ == "__main__":

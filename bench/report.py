@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import runpy
 import tempfile
 import time
 from pathlib import Path
@@ -230,7 +231,11 @@ def main() -> None:
     parser.add_argument(
         "--visualization", action="store_true", help="also time optuna.visualization's figures"
     )
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write the figures there (bench/tables.py)"
+    )
     args = parser.parse_args()
+    rows = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.dir or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -243,6 +248,9 @@ def main() -> None:
                 f"trials_dataframe {r['trials_dataframe_s']:.2f} s -> {r['trials_dataframe_s'] / r['report_s']:.1f}x faster{viz}",
                 flush=True,
             )
+            rows.append({**r, "ratio": r["trials_dataframe_s"] / r["report_s"]})
+    save = runpy.run_path(str(Path(__file__).with_name("tables.py")))["save"]
+    save(args.json, __file__, rows)
 
 
 if __name__ == "__main__":

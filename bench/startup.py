@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import runpy
 import statistics
 import subprocess
 import sys
@@ -94,12 +95,22 @@ def ratios(executor_totals: list[float], bare_totals: list[float]) -> list[float
     return [ours / bare for ours, bare in zip(executor_totals, bare_totals)]
 
 
+def figures(label: str, runs: list[dict], bare_totals: list[float]) -> dict:
+    """The median of each phase and of the total, and the median ratio to the bare spawn."""
+    median = statistics.median
+    return {
+        "label": label,
+        "total_s": median(r["total"] for r in runs),
+        **{f"{name}_s": median(r[name] for r in runs) for name in PHASES},
+        "ratio": median(ratios([r["total"] for r in runs], bare_totals)),
+    }
+
+
 def line(label: str, runs: list[dict], bare_totals: list[float]) -> str:
     """One result line: the median of each phase and of the total, and the median ratio."""
-    median = statistics.median
-    cells = "  ".join(f"{name} {median(r[name] for r in runs):5.2f}" for name in PHASES)
-    ratio = median(ratios([r["total"] for r in runs], bare_totals))
-    return f"{label:<28}{median(r['total'] for r in runs):6.2f} s   ({cells})   ratio {ratio:.2f}"
+    row = figures(label, runs, bare_totals)
+    cells = "  ".join(f"{name} {row[f'{name}_s']:5.2f}" for name in PHASES)
+    return f"{label:<28}{row['total_s']:6.2f} s   ({cells})   ratio {row['ratio']:.2f}"
 
 
 def environment(tree: Path, cache: str) -> dict:
@@ -125,6 +136,9 @@ def main() -> None:
         default=[],
         help="another checkout whose sweeper is timed in the same rounds (repeatable)",
     )
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write the figures there (bench/tables.py)"
+    )
     args = parser.parse_args()
     trees = {"executor": ROOT, **{f"executor {path}": path.resolve() for path in args.compare}}
     bare_totals: list[float] = []
@@ -139,13 +153,16 @@ def main() -> None:
                 for kind in ("cold", "warm"):  # warm: the cache the cold one wrote
                     start, printed = spawn(EXECUTOR, [args.config], environment(tree, cache), tree)
                     runs[f"{name}, {kind}"].append(phases(start, json.loads(printed)))
-    print(
-        f"start-up to the first batch, {args.config}, {args.rounds} rounds in turn"
-        " (seconds, medians; ratio: / bare spawn)"
-    )
-    print(f"{'bare python -c import torch':<28}{statistics.median(bare_totals):6.2f} s")
+    setup = f"{args.config}, {args.rounds} rounds in turn, medians"
+    print(f"start-up to the first batch, {setup} (seconds; ratio: / bare spawn)")
+    bare = "bare python -c import torch"
+    print(f"{bare:<28}{statistics.median(bare_totals):6.2f} s")
     for label, measured in runs.items():
         print(line(label, measured, bare_totals))
+    table = [{"label": bare, "total_s": statistics.median(bare_totals), "ratio": 1.0}]
+    table += [figures(label, measured, bare_totals) for label, measured in runs.items()]
+    save = runpy.run_path(str(Path(__file__).with_name("tables.py")))["save"]
+    save(args.json, __file__, table, setup)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import runpy
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -135,22 +137,48 @@ def merge(runs: list[dict]) -> dict:
     return {key: [v for run in runs for v in run[key]] for key in runs[0]}
 
 
-def spread(values: list[float]) -> str:
-    """Median [first quartile..third quartile]."""
+def quartiles(values: list[float]) -> list[float]:
+    """[median, first quartile, third quartile]."""
     low, mid, high = statistics.quantiles(values, n=4, method="inclusive")
+    return [mid, low, high]
+
+
+def spread(cell: list[float]) -> str:
+    mid, low, high = cell
     return f"{mid:.3f} [{low:.3f}..{high:.3f}]"
 
 
-def rows(samples: dict) -> list[str]:
-    """The two result lines: medians of each side and the adjacent-epoch ratios' spread."""
+def summary(samples: dict) -> list[dict]:
+    """The two results: the median of each side and the quartiles of the adjacent-epoch ratios."""
     median = statistics.median
     steps = [ours / bare for ours, bare in zip(samples["fit_img_s"], samples["bare_img_s"])]
     whole = paired_ratios(samples["fit_epoch_s"], samples["bare_epoch_s"])
     return [
-        f"train steps  fit {median(samples['fit_img_s']):9.1f} img/s   "
-        f"bare loop {median(samples['bare_img_s']):9.1f} img/s   ratio {spread(steps)}",
-        f"whole epoch  fit {median(samples['fit_epoch_s']):9.4f} s       "
-        f"bare loop {median(samples['bare_epoch_s']):9.4f} s       ratio {spread(whole)}",
+        {
+            "measure": "train steps",
+            "unit": "img/s",
+            "fit": median(samples["fit_img_s"]),
+            "bare": median(samples["bare_img_s"]),
+            "ratio": quartiles(steps),
+        },
+        {
+            "measure": "whole epoch",
+            "unit": "s",
+            "fit": median(samples["fit_epoch_s"]),
+            "bare": median(samples["bare_epoch_s"]),
+            "ratio": quartiles(whole),
+        },
+    ]
+
+
+def rows(samples: dict) -> list[str]:
+    """The two result lines."""
+    steps, whole = summary(samples)
+    return [
+        f"train steps  fit {steps['fit']:9.1f} img/s   "
+        f"bare loop {steps['bare']:9.1f} img/s   ratio {spread(steps['ratio'])}",
+        f"whole epoch  fit {whole['fit']:9.4f} s       "
+        f"bare loop {whole['bare']:9.4f} s       ratio {spread(whole['ratio'])}",
     ]
 
 
@@ -189,6 +217,9 @@ def main():
     parser.add_argument(
         "--augment", action="store_true", help="fit also does random-resized crop + flip"
     )
+    parser.add_argument(
+        "--json", metavar="PATH", help="also write the figures there (bench/tables.py)"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -213,14 +244,18 @@ def main():
     runs = [
         interleaved(config, args.device, bare, not args.no_checkpoint) for _ in range(args.repeats)
     ]
-    print(
+    setup = (
         f"{args.model} on {args.dataset} {config.side}px batch {args.batch_size} on {args.device},"
         f" {torch.get_num_threads()} threads, {bare.steps} steps per epoch"
         f"{' with augmentation' if args.augment else ''}"
         f"{'' if args.no_checkpoint else ', fit checkpointing every epoch'};"
         f" {args.repeats} x {epochs - 1} epochs each, in turn"
     )
-    print("\n".join(rows(merge(runs))))
+    print(setup)
+    samples = merge(runs)
+    print("\n".join(rows(samples)))
+    save = runpy.run_path(str(Path(__file__).with_name("tables.py")))["save"]
+    save(args.json, __file__, summary(samples), setup)
 
 
 if __name__ == "__main__":
