@@ -3,8 +3,6 @@
 import mmap
 import time
 
-import torch
-
 from sweeper.train.memory import SAMPLE_EVERY_S, Sampler, current_rss_bytes
 
 
